@@ -1,0 +1,42 @@
+"""fastio: per-sample ml4h HDF5 tensors → one chunked zarr store → fast Keras batches.
+
+The I/O layer of regzoo. It never imports ``zoo`` or Keras at import time; names are
+resolved lazily so ``import fastio`` stays cheap.
+"""
+from __future__ import annotations
+
+import importlib
+
+# public name -> module that defines it
+_EXPORTS = {
+    "TensorSpec": "fastio.spec",
+    "Normalization": "fastio.spec",
+    "ECG_LEADS": "fastio.catalogue",
+    "get_spec": "fastio.catalogue",
+    "list_specs": "fastio.catalogue",
+    "register_spec": "fastio.catalogue",
+    "load_specs": "fastio.catalogue",
+    "read_sample": "fastio.hdf5",
+    "convert": "fastio.convert",
+    "merge_parts": "fastio.convert",
+    "open_store": "fastio.store",
+    "Store": "fastio.store",
+    "Loader": "fastio.loader",
+    "Augment": "fastio.augment",
+    "split_ids": "fastio.split",
+}
+
+__all__ = sorted(_EXPORTS)
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'fastio' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

@@ -1,0 +1,185 @@
+"""The catalogue of known tensors: every tensor of ML4H_COMPAT.md, looked up by name.
+
+Specs are data. Each entry exists at two scales: ``full`` (the UK Biobank shapes) and
+``quick`` (reduced resolutions that the phantom cohort renders so that CPU training is
+practical). Users add their own specs with :func:`register_spec` or a YAML/JSON file
+(:func:`load_specs`).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable
+
+from fastio.spec import Normalization, TensorSpec
+
+__all__ = [
+    "ECG_LEADS",
+    "SCALES",
+    "get_spec",
+    "list_specs",
+    "register_spec",
+    "load_specs",
+    "resolve_specs",
+]
+
+# ml4h's channel order for 12-lead resting ECGs.
+ECG_LEADS = ("I", "II", "III", "V1", "V2", "V3", "V4", "V5", "V6", "aVF", "aVL", "aVR")
+SCALES = ("full", "quick")
+
+_ZSCORE = Normalization("zscore")
+
+
+def _entry(spec: TensorSpec, quick_shape: tuple[int, ...]) -> dict[str, TensorSpec]:
+    return {"full": spec, "quick": spec.replace(shape=quick_shape)}
+
+
+def _dxa(view: int, shape, quick) -> dict[str, TensorSpec]:
+    return _entry(
+        TensorSpec(
+            name=f"dxa_{view}", group="dxa", path_prefix="ukb_dxa", dataset=f"dxa_1_{view}",
+            shape=shape, normalization=_ZSCORE, codec="blosc-lz4",
+            description=f"DXA view {view}, per-image z-score",
+        ),
+        quick,
+    )
+
+
+def _ecg(name, kind, shape, quick, normalization, description) -> dict[str, TensorSpec]:
+    return _entry(
+        TensorSpec(
+            name=name, group="ecg", path_prefix="ukb_ecg_rest",
+            dataset=tuple(f"{kind}_{lead}" for lead in ECG_LEADS), shape=shape,
+            normalization=normalization, codec="blosc-lz4", description=description,
+        ),
+        quick,
+    )
+
+
+def _brain(name, prefix, shape, quick, description) -> dict[str, TensorSpec]:
+    return _entry(
+        TensorSpec(
+            name=name, group="mri_brain", path_prefix=prefix, dataset="axial_80",
+            shape=shape, normalization=_ZSCORE, codec="blosc-lz4", description=description,
+        ),
+        quick,
+    )
+
+
+def _builtin() -> dict[str, dict[str, TensorSpec]]:
+    entries = {
+        "dxa_2": _dxa(2, (768, 768, 1), (128, 128, 1)),
+        "dxa_5": _dxa(5, (768, 768, 1), (128, 128, 1)),
+        "dxa_6": _dxa(6, (864, 768, 1), (144, 128, 1)),
+        "dxa_11": _dxa(11, (896, 384, 1), (112, 48, 1)),
+        "dxa_12": _dxa(12, (928, 352, 1), (120, 48, 1)),
+        "ecg_rest_median_raw_10": _ecg(
+            "ecg_rest_median_raw_10", "median", (600, 12), (120, 12),
+            Normalization("standardize", 0.0, 10.0), "12-lead median beat (1.2 s), x / 10",
+        ),
+        "ecg_rest_raw": _ecg(
+            "ecg_rest_raw", "strip", (5000, 12), (1000, 12),
+            Normalization("standardize", 0.0, 2000.0), "12-lead 10 s strip, x / 2000",
+        ),
+        "ecg_rest": _ecg(
+            "ecg_rest", "strip", (5000, 12), (1000, 12), _ZSCORE,
+            "12-lead 10 s strip, per-tensor z-score",
+        ),
+        "lax_4ch_heart_center": _entry(
+            TensorSpec(
+                name="lax_4ch_heart_center", group="mri", path_prefix="ukb_cardiac_mri",
+                dataset="cine_segmented_lax_4ch", shape=(96, 96, 50), resize="center",
+                normalization=_ZSCORE, codec="blosc-lz4",
+                description="4-chamber long-axis cine, 50 frames, centred crop on the heart",
+            ),
+            (48, 48, 16),
+        ),
+        "t1_slice_80": _brain(
+            "t1_slice_80", "ukb_brain_mri/T1", (216, 256, 1), (56, 64, 1),
+            "native T1 brain MRI, axial slice 80",
+        ),
+        "t1_mni_slice_80": _brain(
+            "t1_mni_slice_80", "ukb_brain_mri/T1_brain_to_MNI", (176, 216, 1), (48, 56, 1),
+            "T1 brain MRI registered to MNI space, axial slice 80",
+        ),
+    }
+    return entries
+
+
+_REGISTRY: dict[str, dict[str, TensorSpec]] = {}
+
+
+def _registry() -> dict[str, dict[str, TensorSpec]]:
+    if not _REGISTRY:
+        _REGISTRY.update(_builtin())
+    return _REGISTRY
+
+
+def _short(name: str) -> str:
+    # "dxa.dxa_2" and "dxa_2" name the same tensor.
+    return name.rsplit(".", 1)[-1]
+
+
+def get_spec(name: str | TensorSpec, scale: str = "full") -> TensorSpec:
+    """Look a tensor up by ``group.name`` or ``name`` at a scale (``full`` or ``quick``)."""
+    if isinstance(name, TensorSpec):
+        return name
+    if scale not in SCALES:
+        raise ValueError(f"Expected scale in {SCALES}, got {scale!r}")
+    registry = _registry()
+    short = _short(name)
+    if short not in registry:
+        raise KeyError(
+            f"Unknown tensor {name!r}. Expected one of: {', '.join(sorted(registry))} "
+            "(or register your own with fastio.register_spec / fastio.load_specs)"
+        )
+    spec = registry[short][scale]
+    if "." in name and name.split(".", 1)[0] != spec.group:
+        raise KeyError(f"Unknown tensor {name!r}: {short} belongs to group {spec.group!r}")
+    return spec
+
+
+def list_specs(scale: str = "full") -> list[TensorSpec]:
+    return [get_spec(name, scale) for name in sorted(_registry())]
+
+
+def register_spec(
+    spec: TensorSpec, quick: TensorSpec | None = None, *, overwrite: bool = False
+) -> TensorSpec:
+    """Add a user spec; ``quick`` defaults to the same spec. A duplicate name is an error."""
+    registry = _registry()
+    if spec.name in registry and not overwrite:
+        raise ValueError(f"Tensor {spec.name!r} is already registered (pass overwrite=True)")
+    registry[spec.name] = {"full": spec, "quick": quick or spec}
+    return spec
+
+
+def load_specs(path: str | Path, *, register: bool = True) -> list[TensorSpec]:
+    """Read specs from a YAML or JSON file: a list of TensorSpec dictionaries, or a
+    mapping with a ``tensors`` list."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        data = yaml.safe_load(text)
+    else:
+        data = json.loads(text)
+    if isinstance(data, dict):
+        data = data.get("tensors")
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: expected a list of tensor specs (or {{tensors: [...]}}), got {type(data).__name__}")
+    specs = []
+    for i, item in enumerate(data):
+        try:
+            specs.append(TensorSpec.from_dict(item))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: tensor entry {i}: {exc}") from exc
+    if register:
+        for spec in specs:
+            register_spec(spec, overwrite=True)
+    return specs
+
+
+def resolve_specs(names: Iterable[str | TensorSpec], scale: str = "full") -> list[TensorSpec]:
+    return [get_spec(n, scale) for n in names]

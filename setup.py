@@ -1,0 +1,57 @@
+"""regzoo: registered representations of medical images and their genetic signal."""
+from setuptools import find_packages, setup
+
+CORE = [
+    "numpy>=1.26",
+    "h5py>=3.10,<3.15",
+    "zarr>=3.0",
+    "numcodecs>=0.13",
+    "numba>=0.60",
+    "pandas>=2.0",
+    "scipy>=1.11",
+    "scikit-learn>=1.4",
+    "statsmodels>=0.14",
+    "bed-reader>=1.0",
+    "matplotlib>=3.8",
+    "tqdm>=4.66",
+    "pyyaml>=6.0",
+    "pooch>=1.8",
+    "keras>=3.5",
+    "opencv-python-headless>=4.8",
+]
+
+EXTRAS = {
+    # Keras needs a backend; pick the TensorFlow build that fits the machine.
+    "cpu": ["tensorflow-cpu>=2.16"],
+    "gpu": ["tensorflow[and-cuda]>=2.16"],
+    "dask": ["dask[distributed]>=2024.1", "xarray>=2024.1"],
+    "parquet": ["pyarrow>=14"],
+    "test": [
+        "pytest>=8",
+        "pytest-benchmark>=4",
+        "dask[distributed]>=2024.1",
+        "xarray>=2024.1",
+        "pyarrow>=14",
+    ],
+}
+
+setup(
+    name="regzoo",
+    version="0.1.0",
+    description="Registered representations of medical images and the genetic signal in them",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    packages=find_packages(include=["fastio", "fastio.*", "zoo", "zoo.*"]),
+    include_package_data=True,
+    package_data={"zoo": ["cards/*.md", "data/*"], "fastio": ["*.yaml"]},
+    install_requires=CORE,
+    extras_require=EXTRAS,
+    entry_points={
+        "console_scripts": [
+            "fastio=fastio.cli:main",
+            "zoo=zoo.cli:main",
+        ]
+    },
+    license="Apache-2.0",
+)
