@@ -1,0 +1,344 @@
+"""The zarr v3 store: one array per tensor, presence masks, stats, failures (STORE.md).
+
+Conversion and derived tensors (``zoo register``) write through the same few methods:
+``create_tensor`` → ``write_block`` per shard → ``finalize_tensor``. Every write is a whole
+shard, so a killed writer never leaves a half-updated shard behind and ``written`` tells a
+rerun what is left to do.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+
+from fastio.spec import TensorSpec
+
+__all__ = ["Store", "open_store", "create_store", "FAILURE_COLUMNS", "STORE_FORMAT", "codec_chain"]
+
+STORE_FORMAT = 1
+FAILURE_COLUMNS = ("sample_id", "file", "tensor", "reason")
+
+
+def codec_chain(codec: str) -> list:
+    """The zarr compressors for a spec's codec name (parameters fixed: STORE.md)."""
+    from zarr.codecs import BloscCodec, GzipCodec, ZstdCodec
+
+    if codec == "none":
+        return []
+    if codec == "blosc-lz4":
+        return [BloscCodec(cname="lz4", clevel=5, shuffle="shuffle", typesize=4, blocksize=0)]
+    if codec == "blosc-zstd":
+        return [BloscCodec(cname="zstd", clevel=3, shuffle="shuffle", typesize=4, blocksize=0)]
+    if codec == "zstd":
+        return [ZstdCodec(level=3)]
+    if codec == "gzip":
+        return [GzipCodec(level=5)]
+    raise ValueError(f"Expected codec in none|blosc-lz4|blosc-zstd|zstd|gzip, got {codec!r}")
+
+
+def _string_array(group, name: str, values: list[str], dim: str, chunks: int | None = None):
+    n = len(values)
+    arr = group.create_array(
+        name, shape=(n,), dtype=str, chunks=(max(1, chunks or n),),
+        dimension_names=[dim], overwrite=True,
+    )
+    if n:
+        arr[:] = np.asarray(values, dtype=object)
+    return arr
+
+
+class Store:
+    """An open store. Use :func:`open_store` or :func:`create_store` to get one."""
+
+    def __init__(self, path: str | os.PathLike, mode: str = "r") -> None:
+        import zarr
+
+        if mode not in ("r", "r+"):
+            raise ValueError(f"Expected mode 'r' or 'r+', got {mode!r}")
+        self.path = Path(path)
+        self.mode = mode
+        if not (self.path / "zarr.json").is_file():
+            raise ValueError(f"{self.path}: not a zarr v3 store (expected {self.path / 'zarr.json'})")
+        self._group = zarr.open_group(str(self.path), mode=mode)
+        meta = self._group.attrs.get("regzoo")
+        if not isinstance(meta, Mapping) or meta.get("format") != STORE_FORMAT:
+            raise ValueError(
+                f"{self.path}: expected a regzoo store (attrs['regzoo']['format'] == {STORE_FORMAT}), "
+                f"got {None if not isinstance(meta, Mapping) else meta.get('format')!r}"
+            )
+        self._sample_ids: list[str] | None = None
+
+    # ---- metadata -------------------------------------------------------------------
+    @property
+    def meta(self) -> dict[str, Any]:
+        return dict(self._group.attrs["regzoo"])
+
+    def _set_meta(self, **changes: Any) -> None:
+        meta = self.meta
+        meta.update(changes)
+        self._group.attrs["regzoo"] = meta
+
+    @property
+    def group(self):
+        """The underlying ``zarr.Group``."""
+        return self._group
+
+    @property
+    def n(self) -> int:
+        return int(self._group["sample_id"].shape[0])
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def sample_ids(self) -> list[str]:
+        if self._sample_ids is None:
+            self._sample_ids = [str(s) for s in self._group["sample_id"][:]] if self.n else []
+        return list(self._sample_ids)
+
+    @property
+    def source_files(self) -> list[str]:
+        return [str(s) for s in self._group["source_file"][:]] if self.n else []
+
+    @property
+    def tensors(self) -> list[str]:
+        return list(self.meta.get("specs", {}))
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.meta.get("complete", False))
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        return dict(self.meta.get("provenance", {}))
+
+    def _check(self, name: str) -> None:
+        if name not in self.meta.get("specs", {}):
+            raise KeyError(f"{self.path}: no tensor {name!r}; tensors are {self.tensors}")
+
+    def spec(self, name: str) -> TensorSpec:
+        self._check(name)
+        return TensorSpec.from_dict(self.meta["specs"][name])
+
+    def __getitem__(self, name: str):
+        self._check(name)
+        return self._group[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.meta.get("specs", {})
+
+    def present(self, name: str) -> np.ndarray:
+        self._check(name)
+        if not self.n:
+            return np.zeros(0, dtype=np.bool_)
+        return np.asarray(self._group[f"present/{name}"][:], dtype=np.bool_)
+
+    def stats(self, name: str) -> dict[str, float]:
+        self._check(name)
+        return dict(self._group[name].attrs.get("stats", {}))
+
+    def array_path(self, name: str) -> Path:
+        """Directory of the tensor's array (zarr.json + c/ shard files) for direct reads."""
+        self._check(name)
+        return self.path / name
+
+    def shard_size(self, name: str | None = None) -> int:
+        if name is not None:
+            self._check(name)
+        return int(self.meta["shard_size"])
+
+    def n_blocks(self) -> int:
+        s = self.shard_size()
+        return (self.n + s - 1) // s
+
+    def block_range(self, block: int) -> tuple[int, int]:
+        s = self.shard_size()
+        if not 0 <= block < self.n_blocks():
+            raise ValueError(f"{self.path}: expected a block in [0, {self.n_blocks()}), got {block}")
+        return block * s, min(self.n, (block + 1) * s)
+
+    @property
+    def failures(self):
+        import pandas as pd
+
+        if "failures" not in self._group or "sample_id" not in self._group["failures"]:
+            return pd.DataFrame({c: pd.Series([], dtype=object) for c in FAILURE_COLUMNS})
+        g = self._group["failures"]
+        m = g["sample_id"].shape[0]
+        data = {c: ([str(v) for v in g[c][:]] if m else []) for c in FAILURE_COLUMNS}
+        return pd.DataFrame(data, columns=list(FAILURE_COLUMNS))
+
+    def nbytes_on_disk(self, name: str | None = None) -> int:
+        root = self.path if name is None else self.array_path(name)
+        return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+    # ---- writing --------------------------------------------------------------------
+    def _writable(self) -> None:
+        if self.mode != "r+":
+            raise ValueError(f"{self.path}: store opened read-only; use open_store(path, mode='r+')")
+
+    def create_tensor(self, spec: TensorSpec, attrs: Mapping[str, Any] | None = None,
+                      overwrite: bool = False):
+        """Add an empty tensor (presence all False, no block written)."""
+        self._writable()
+        if not isinstance(spec, TensorSpec):
+            raise ValueError(f"Expected a TensorSpec, got {type(spec).__name__}")
+        if spec.name in self and not overwrite:
+            raise ValueError(f"{self.path}: tensor {spec.name!r} exists (pass overwrite=True)")
+        if spec.name in ("sample_id", "source_file", "present", "failures", "blocks"):
+            raise ValueError(f"{self.path}: {spec.name!r} is a reserved name in the store")
+        n, s = self.n, self.shard_size()
+        shape = tuple(spec.shape)
+        # zarr refuses zero-length shards; an empty cohort still gets a well-formed array.
+        arr = self._group.create_array(
+            spec.name, shape=(n, *shape), dtype=spec.dtype, chunks=(1, *shape),
+            shards=(s, *shape), compressors=codec_chain(spec.codec), fill_value=0,
+            dimension_names=["sample", *[f"{spec.name}_{i}" for i in range(len(shape))]],
+            overwrite=True,
+        )
+        arr.attrs.update({"spec": spec.to_dict(), **dict(attrs or {})})
+        self._group.require_group("present").create_array(
+            spec.name, shape=(n,), dtype=bool, chunks=(s,), fill_value=False,
+            dimension_names=["sample"], overwrite=True,
+        )
+        self._group.require_group("blocks").require_group("written").create_array(
+            spec.name, shape=(self.n_blocks(),), dtype=bool, chunks=(1,), fill_value=False,
+            dimension_names=["block"], overwrite=True,
+        )
+        specs = dict(self.meta.get("specs", {}))
+        specs[spec.name] = spec.to_dict()
+        self._set_meta(specs=specs, complete=False)
+        return arr
+
+    def write_block(self, name: str, start: int, values: np.ndarray, present: Iterable[bool]) -> None:
+        """Write rows ``start:start+len(values)`` (one whole shard) and mark it written.
+        Absent rows are stored as zeros whatever ``values`` holds there."""
+        self._writable()
+        spec = self.spec(name)
+        s = self.shard_size()
+        if start % s or start < 0:
+            raise ValueError(f"{self.path}: tensor {name}: expected a block start that is a multiple of {s}, got {start}")
+        end = min(self.n, start + s)
+        values = np.asarray(values)
+        mask = np.asarray(present, dtype=np.bool_)
+        expected = (end - start, *spec.shape)
+        if values.shape != expected or mask.shape != (end - start,):
+            raise ValueError(
+                f"{self.path}: tensor {name}: block at {start} expects values {expected} and "
+                f"present ({end - start},), got {values.shape} and {mask.shape}"
+            )
+        values = np.array(values, dtype=spec.dtype, copy=True)
+        values[~mask] = 0
+        block = start // s
+        self._group[name][start:end] = values
+        self._group[f"present/{name}"][start:end] = mask
+        # The marker goes last: it is what a rerun trusts.
+        self._group[f"blocks/written/{name}"][block] = True
+
+    def written(self, name: str) -> np.ndarray:
+        self._check(name)
+        if not self.n_blocks():
+            return np.zeros(0, dtype=np.bool_)
+        return np.asarray(self._group[f"blocks/written/{name}"][:], dtype=np.bool_)
+
+    def finalize_tensor(self, name: str) -> dict[str, float]:
+        """Compute stats over present samples, shard by shard (float64, fixed order, so
+        every run on the same values gives the same numbers)."""
+        self._writable()
+        arr, mask = self[name], self.present(name)
+        count, mean, m2 = 0, 0.0, 0.0
+        lo, hi = np.inf, -np.inf
+        for block in range(self.n_blocks()):
+            a, b = self.block_range(block)
+            rows = np.flatnonzero(mask[a:b])
+            if not rows.size:
+                continue
+            x = np.asarray(arr[a:b], dtype=np.float64)[rows].ravel()
+            k, bm = x.size, float(x.mean())
+            bm2 = float(((x - bm) ** 2).sum())
+            delta = bm - mean
+            total = count + k
+            mean += delta * k / total
+            m2 += bm2 + delta * delta * count * k / total
+            count = total
+            lo, hi = min(lo, float(x.min())), max(hi, float(x.max()))
+        stats = {
+            "mean": mean if count else 0.0,
+            "std": float(np.sqrt(m2 / count)) if count else 0.0,
+            "min": lo if count else 0.0,
+            "max": hi if count else 0.0,
+            "count": int(mask.sum()),
+        }
+        arr.attrs["stats"] = stats
+        return stats
+
+    # ---- failures ---------------------------------------------------------------------
+    def stage_failures(self, block: int, rows: list[Mapping[str, str]]) -> None:
+        """Record the failure rows found in one block (replaces what was staged there)."""
+        self._writable()
+        self.block_range(block)
+        clean = [{c: str(r[c]) for c in FAILURE_COLUMNS} for r in rows]
+        self._group["blocks/failures"][block] = json.dumps(clean, sort_keys=True)
+
+    def staged_failures(self, block: int) -> list[dict[str, str]]:
+        text = str(self._group["blocks/failures"][block])
+        return json.loads(text) if text else []
+
+    def finalize_failures(self) -> int:
+        """Assemble the failures table from every block's staged rows."""
+        self._writable()
+        rows = [r for b in range(self.n_blocks()) for r in self.staged_failures(b)]
+        rows.sort(key=lambda r: tuple(r[c] for c in ("sample_id", "tensor", "file", "reason")))
+        g = self._group.require_group("failures")
+        for c in FAILURE_COLUMNS:
+            _string_array(g, c, [r[c] for r in rows], "failure")
+        return len(rows)
+
+    def mark_complete(self, complete: bool = True) -> None:
+        self._writable()
+        self._set_meta(complete=bool(complete))
+
+
+def create_store(path: str | os.PathLike, sample_ids: list[str], *, shard_size: int = 64,
+                 source_files: list[str] | None = None, provenance: Mapping[str, Any] | None = None,
+                 overwrite: bool = False) -> Store:
+    """Create an empty store for ``sample_ids`` (no tensors yet) and open it ``r+``."""
+    import zarr
+
+    path = Path(path)
+    ids = [str(s) for s in sample_ids]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"{path}: expected unique sample ids, got duplicates")
+    if ids != sorted(ids):
+        raise ValueError(f"{path}: expected sample ids sorted in string order")
+    if int(shard_size) < 1:
+        raise ValueError(f"{path}: expected shard_size >= 1, got {shard_size}")
+    if source_files is not None and len(source_files) != len(ids):
+        raise ValueError(f"{path}: expected one source file per sample id")
+    if path.exists() and any(path.iterdir()) and not overwrite:
+        raise ValueError(f"{path}: exists and is not empty (pass overwrite=True)")
+    group = zarr.open_group(str(path), mode="w", zarr_format=3)
+    n = len(ids)
+    n_blocks = (n + int(shard_size) - 1) // int(shard_size)
+    _string_array(group, "sample_id", ids, "sample")
+    _string_array(group, "source_file", list(source_files or [""] * n), "sample")
+    blocks = group.require_group("blocks")
+    blocks.require_group("written")
+    blocks.create_array("failures", shape=(n_blocks,), dtype=str, chunks=(1,),
+                        dimension_names=["block"], overwrite=True)
+    fail = group.require_group("failures")
+    for c in FAILURE_COLUMNS:
+        _string_array(fail, c, [], "failure")
+    group.attrs["regzoo"] = {
+        "format": STORE_FORMAT, "shard_size": int(shard_size), "specs": {},
+        "provenance": dict(provenance or {}), "complete": False,
+    }
+    return Store(path, mode="r+")
+
+
+def open_store(path: str | os.PathLike, mode: str = "r") -> Store:
+    """Open a store written by ``fastio convert`` (``mode='r+'`` to add tensors)."""
+    return Store(path, mode=mode)
