@@ -1,0 +1,127 @@
+"""Conversion in independent parts (``--part i/n``), their merge, and a Dask schedule.
+
+Part i of n converts a contiguous run of blocks into its own store (same rows, same
+layout, only its blocks written), so parts can run on different machines with nothing
+shared but the source tree. :func:`merge_parts` copies each part's shards into one store
+and computes stats and the failures table over the whole cohort: the result holds the
+same values as a single run.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+__all__ = ["parse_part", "part_blocks", "merge_parts", "convert_dask"]
+
+
+def parse_part(value: str | Sequence[int] | None) -> tuple[int, int] | None:
+    """``"i/n"`` or ``(i, n)`` with 0 <= i < n → ``(i, n)``; None stays None."""
+    if value is None:
+        return None
+    try:
+        i, n = (int(v) for v in (value.split("/") if isinstance(value, str) else value))
+    except (TypeError, ValueError):
+        raise ValueError(f"Expected a part 'i/n' (0-based i < n), got {value!r}") from None
+    if not (n >= 1 and 0 <= i < n):
+        raise ValueError(f"Expected a part 'i/n' with 0 <= i < n, got {value!r}")
+    return i, n
+
+
+def part_blocks(n_blocks: int, part: tuple[int, int] | None) -> list[int]:
+    """The blocks a part converts: the i-th of n near-equal contiguous runs."""
+    if part is None:
+        return list(range(n_blocks))
+    i, n = part
+    return [int(b) for b in np.array_split(np.arange(n_blocks), n)[i]]
+
+
+def merge_parts(parts: Iterable[str | os.PathLike], out: str | os.PathLike, *,
+                progress: bool = True, overwrite: bool = False):
+    """Join the stores of parts 0..n-1 of one conversion into ``out``. Resumable like
+    ``convert``: a rerun copies only the blocks not yet written."""
+    from tqdm.auto import tqdm
+
+    from fastio.convert import finalize_store, prepare_store
+    from fastio.store import open_store
+    from fastio.summary import ConvertSummary
+
+    t0 = time.perf_counter()
+    stores = [open_store(p) for p in parts]
+    if not stores:
+        raise ValueError("Expected at least one part store to merge, got none")
+    by_index, first = {}, stores[0]
+    config = first.provenance.get("conversion")
+    for st in stores:
+        part = st.provenance.get("part")
+        if not part:
+            raise ValueError(f"{st.path}: expected a part store (written with part='i/n'), got a whole store")
+        if st.provenance.get("conversion") != config or st.sample_ids != first.sample_ids:
+            raise ValueError(f"{st.path}: expected the same conversion (sources, tensors, shard size) "
+                             f"as {first.path}, got a different one")
+        if part[1] != first.provenance["part"][1]:
+            raise ValueError(f"{st.path}: expected a part of {first.provenance['part'][1]}, got part {part}")
+        if part[0] in by_index:
+            raise ValueError(f"{st.path}: part {part[0]}/{part[1]} given twice (also {by_index[part[0]].path})")
+        if not st.complete:
+            raise ValueError(f"{st.path}: part {part[0]}/{part[1]} is incomplete; rerun its convert command first")
+        by_index[part[0]] = st
+    n_parts = first.provenance["part"][1]
+    missing = sorted(set(range(n_parts)) - set(by_index))
+    if missing:
+        raise ValueError(f"Expected all {n_parts} parts, missing parts {missing}")
+    specs = [first.spec(name) for name in first.tensors]
+    provenance = {k: v for k, v in first.provenance.items() if k != "conversion"}
+    provenance.update(part=None, merged_from=n_parts)
+    dest = prepare_store(out, config, first.sample_ids, first.source_files, specs, provenance,
+                         overwrite=overwrite)
+    marks = np.ones(dest.n_blocks(), dtype=bool)
+    for spec in specs:
+        marks &= dest.written(spec.name)
+    todo = [(b, by_index[i]) for i in range(n_parts) for b in part_blocks(dest.n_blocks(), (i, n_parts))
+            if not marks[b]]
+    for block, src in tqdm(todo, desc=f"merge {dest.path.name}", unit="block", disable=not progress):
+        a, e = dest.block_range(block)
+        dest.stage_failures(block, src.staged_failures(block))
+        for spec in specs:
+            dest.write_block(spec.name, a, src[spec.name][a:e], src.present(spec.name)[a:e])
+    if todo or not dest.complete:
+        finalize_store(dest)
+    return ConvertSummary.from_store(open_store(dest.path), blocks_converted=len(todo),
+                                     blocks_total=dest.n_blocks(), seconds=time.perf_counter() - t0)
+
+
+def convert_dask(src_dir: str | os.PathLike, store: str | os.PathLike, tensors: Sequence[Any], *,
+                 client=None, n_parts: int | None = None, parts_dir: str | os.PathLike | None = None,
+                 keep_parts: bool = False, progress: bool = True, **convert_kwargs):
+    """Schedule the parts of a conversion on a Dask cluster, then merge them here.
+
+    Each part runs ``convert(..., part=(i, n), workers=1)`` on some Dask worker and writes
+    ``{parts_dir}/part-i-of-n.zarr`` (default ``{store}.parts``): workers must see the
+    source folder and ``parts_dir`` at the same paths (a shared file system)."""
+    from distributed import get_client
+
+    from fastio.catalogue import resolve_specs
+    from fastio.convert import convert
+
+    client = client or get_client()
+    if n_parts is None:
+        n_parts = max(1, len(client.scheduler_info().get("workers", {})))
+    if n_parts < 1:
+        raise ValueError(f"Expected n_parts >= 1, got {n_parts}")
+    specs = resolve_specs(tensors, convert_kwargs.pop("scale", "full"))
+    root = Path(parts_dir) if parts_dir else Path(f"{store}.parts")
+    root.mkdir(parents=True, exist_ok=True)
+    paths = [root / f"part-{i}-of-{n_parts}.zarr" for i in range(n_parts)]
+    convert_kwargs.setdefault("workers", 1)
+    futures = [client.submit(convert, str(src_dir), str(p), specs, part=(i, n_parts), progress=False,
+                             pure=False, **convert_kwargs) for i, p in enumerate(paths)]
+    client.gather(futures)
+    summary = merge_parts(paths, store, progress=progress, overwrite=convert_kwargs.get("overwrite", False))
+    if not keep_parts:
+        shutil.rmtree(root)
+    return summary

@@ -1,0 +1,109 @@
+"""What a conversion did (or what a store holds), as a frozen record and as text."""
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+__all__ = ["ConvertSummary", "reason_kind", "format_failures", "format_bytes"]
+
+
+def reason_kind(reason: str) -> str:
+    """The stable head of a failure reason (``dataset missing``, ``wrong rank`` …)."""
+    return re.split(r"[:(]", reason, maxsplit=1)[0].strip()
+
+
+def format_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024 or unit == "GiB":
+            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1024
+    return f"{n:.1f} GiB"
+
+
+@dataclass(frozen=True)
+class ConvertSummary:
+    store: str
+    n_samples: int
+    tensors: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> shape/codec/present/bytes
+    n_failures: int = 0
+    failure_kinds: dict[str, int] = field(default_factory=dict)
+    bytes_on_disk: int = 0
+    raw_bytes: int = 0
+    n_files: int | None = None
+    blocks_converted: int | None = None
+    blocks_total: int | None = None
+    seconds: float | None = None
+    part: list[int] | None = None
+    complete: bool = False
+
+    @property
+    def compression_ratio(self) -> float:
+        return self.raw_bytes / self.bytes_on_disk if self.bytes_on_disk else float("nan")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "ConvertSummary":
+        return cls(**dict(data))
+
+    @classmethod
+    def from_store(cls, store, **extra: Any) -> "ConvertSummary":
+        tensors, raw = {}, 0
+        for name in store.tensors:
+            spec, count = store.spec(name), int(store.present(name).sum())
+            nbytes = count * int(np.prod(spec.shape)) * np.dtype(spec.dtype).itemsize
+            raw += nbytes
+            tensors[name] = {"shape": list(spec.shape), "codec": spec.codec, "present": count,
+                             "raw_bytes": nbytes, "bytes_on_disk": store.nbytes_on_disk(name)}
+        failures = store.failures
+        kinds = Counter(reason_kind(r) for r in failures["reason"])
+        return cls(store=str(store.path), n_samples=store.n, tensors=tensors,
+                   n_failures=len(failures), failure_kinds=dict(sorted(kinds.items())),
+                   bytes_on_disk=store.nbytes_on_disk(), raw_bytes=raw,
+                   part=store.provenance.get("part"), complete=store.complete, **extra)
+
+    def format(self) -> str:
+        lines = [f"store     {self.store}" + ("" if self.complete else "   (INCOMPLETE: rerun to resume)")]
+        if self.part:
+            lines.append(f"part      {self.part[0]}/{self.part[1]}")
+        head = f"samples   {self.n_samples}"
+        if self.n_files is not None:
+            head += f" (from {self.n_files} files)"
+        lines.append(head)
+        if self.blocks_total is not None:
+            took = f" in {self.seconds:.1f} s" if self.seconds is not None else ""
+            lines.append(f"blocks    {self.blocks_converted} converted now, "
+                         f"{self.blocks_total - self.blocks_converted} already done{took}")
+        lines.append(f"{'tensor':<26}{'shape':<16}{'present':>9}{'codec':>12}{'on disk':>12}{'ratio':>7}")
+        for name, t in self.tensors.items():
+            ratio = t["raw_bytes"] / t["bytes_on_disk"] if t["bytes_on_disk"] else float("nan")
+            lines.append(f"{name:<26}{'x'.join(map(str, t['shape'])):<16}{t['present']:>9}"
+                         f"{t['codec']:>12}{format_bytes(t['bytes_on_disk']):>12}{ratio:>6.1f}x")
+        lines.append(f"size      {format_bytes(self.bytes_on_disk)} on disk, "
+                     f"{format_bytes(self.raw_bytes)} raw float32 "
+                     f"(compression ratio {self.compression_ratio:.2f}x)")
+        lines.append(f"failures  {self.n_failures}" + ("" if not self.failure_kinds else ": " + ", ".join(
+            f"{k} ({v})" for k, v in self.failure_kinds.items())))
+        return "\n".join(lines)
+
+
+def format_failures(failures, limit: int = 20) -> str:
+    """The failures table as text (first ``limit`` rows)."""
+    if not len(failures):
+        return "no failures"
+    rows = failures.head(limit)
+    w_id = max(9, *(len(s) for s in rows["sample_id"]))
+    w_t = max(6, *(len(s) for s in rows["tensor"]))
+    w_f = max(4, *(len(s) for s in rows["file"]))
+    out = [f"{'sample_id':<{w_id}}  {'tensor':<{w_t}}  {'file':<{w_f}}  reason"]
+    for r in rows.itertuples(index=False):
+        out.append(f"{r.sample_id:<{w_id}}  {r.tensor:<{w_t}}  {r.file:<{w_f}}  {r.reason}")
+    if len(failures) > limit:
+        out.append(f"... and {len(failures) - limit} more")
+    return "\n".join(out)
