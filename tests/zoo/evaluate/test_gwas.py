@@ -1,0 +1,142 @@
+"""Latent GWAS scan: values against numpy OLS, statsmodels and planted truth."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from zoo.evaluate.design import prepare_model, read_covariates
+from zoo.evaluate.gwas import GwasConfig, GwasResult, LONG_COLUMNS, run_gwas, scan_genotypes
+from zoo.evaluate.latents import read_latents
+from zoo.evaluate.loci import clump_distance, genomic_control, match_loci, read_truth
+
+
+
+
+@pytest.mark.parametrize("dtype,tol", [("float64", 1e-9), ("float32", 2e-4)])
+def test_matches_numpy_ols(cohort, cohort_tables, ols, dtype, tol):
+    latents, covar = cohort_tables
+    result = run_gwas(cohort.bfile, latents, covar, GwasConfig(dtype=dtype, chunk_size=64,
+                                                                  progress=False))
+    from bed_reader import open_bed
+    geno = open_bed(cohort.bfile + ".bed").read(dtype="float64")
+    cov = covar.loc[latents.index].to_numpy()
+    for v in (0, 50, 123, 299):
+        for k in range(latents.shape[1]):
+            beta, se, t = ols(latents.iloc[:, k].to_numpy(), geno[:, v], cov)
+            assert result.stats["beta"][v, k] == pytest.approx(beta, rel=tol, abs=tol)
+            assert result.stats["se"][v, k] == pytest.approx(se, rel=tol)
+            p = 2 * stats.t.sf(abs(t), len(geno) - cov.shape[1] - 2)
+            assert result.p[v, k] == pytest.approx(p, rel=max(tol * 10, 1e-9))
+
+
+def test_mean_imputation_matches_ols_on_imputed_dosage(cohort_missing, ols):
+    latents = read_latents(cohort_missing.latents)
+    covar = read_covariates(cohort_missing.phenotypes, cohort_missing.covar_names)
+    result = run_gwas(cohort_missing.bfile, latents, covar,
+                      GwasConfig(dtype="float64", progress=False))
+    from bed_reader import open_bed
+    geno = open_bed(cohort_missing.bfile + ".bed").read(dtype="float64")
+    assert np.isnan(geno).any()
+    miss = np.isnan(geno).sum(axis=0)
+    imputed = np.where(np.isnan(geno), np.nanmean(geno, axis=0), geno)
+    frame = result.manova_frame()
+    np.testing.assert_array_equal(frame["MISS_CT"], miss)
+    np.testing.assert_allclose(frame["A1_FREQ"], np.nanmean(geno, axis=0) / 2)
+    cov = covar.loc[latents.index].to_numpy()
+    for v in (3, 77):
+        beta, se, _ = ols(latents.iloc[:, 1].to_numpy(), imputed[:, v], cov)
+        assert result.stats["beta"][v, 1] == pytest.approx(beta, rel=1e-9)
+        assert result.stats["se"][v, 1] == pytest.approx(se, rel=1e-9)
+
+
+def test_sample_alignment_and_subsets(cohort, cohort_tables, ols):
+    latents, covar = cohort_tables
+    # shuffled latents with a third of the samples missing: same answer as a direct subset
+    sub = latents.sample(frac=1.0, random_state=0).iloc[: 2 * len(latents) // 3]
+    result = run_gwas(cohort.bfile, sub, covar, GwasConfig(dtype="float64", progress=False),
+                      variants=slice(10, 30))
+    assert result.n_samples == len(sub)
+    assert list(result.variants["ID"]) == [f"rs1_{10_000 + 5_000 * i}" for i in range(10, 30)]
+    from bed_reader import open_bed
+    bed = open_bed(cohort.bfile + ".bed")
+    fam = pd.Index(bed.iid.astype(str))
+    keep = fam[fam.isin(sub.index)]
+    geno = bed.read(index=np.s_[fam.get_indexer(keep), 10:30], dtype="float64")
+    beta, se, _ = ols(sub.loc[keep].iloc[:, 2].to_numpy(), geno[:, 5],
+                                covar.loc[keep].to_numpy())
+    assert result.stats["beta"][5, 2] == pytest.approx(beta, rel=1e-9)
+
+
+def test_long_table_layout(cohort, cohort_tables):
+    latents, covar = cohort_tables
+    result = run_gwas(cohort.bfile, latents, covar, GwasConfig(progress=False),
+                      variants=slice(0, 7))
+    frame = result.long_frame()
+    assert tuple(frame.columns) == LONG_COLUMNS
+    assert len(frame) == 7 * 4
+    assert list(frame["PHENO"].unique()) == list(latents.columns)
+    row = frame[(frame.PHENO == "latent_2")].iloc[3]
+    assert row["P"] == result.p[3, 2] and row["ID"] == result.variants["ID"][3]
+    assert (frame["OBS_CT"] == 500).all()
+
+
+def test_blocks_merge_to_the_whole(cohort, cohort_tables):
+    latents, covar = cohort_tables
+    config = GwasConfig(dtype="float64", progress=False, chunk_size=33)
+    whole = run_gwas(cohort.bfile, latents, covar, config)
+    parts = [run_gwas(cohort.bfile, latents, covar, config, variants=slice(a, a + 100))
+             for a in (0, 100, 200)]
+    merged = GwasResult.concat(parts)
+    pd.testing.assert_frame_equal(merged.long_frame(), whole.long_frame())
+    pd.testing.assert_frame_equal(merged.manova_frame(), whole.manova_frame())
+
+
+def test_planted_loci_recovered_and_permutation_is_null(cohort, cohort_tables):
+    latents, covar = cohort_tables
+    result = run_gwas(cohort.bfile, latents, covar, GwasConfig(progress=False))
+    truth = read_truth(cohort.truth)
+    for p in (result.min_p(), result.stats["p_manova"]):
+        loci = clump_distance(result.variants, p, threshold=1e-6, window=100_000)
+        score = match_loci(loci, truth, window=100_000)
+        assert score["recall"] == 1.0 and score["precision"] == 1.0
+    # permuting samples of the latents breaks every genotype association
+    rng = np.random.default_rng(0)
+    perm = pd.DataFrame(latents.to_numpy()[rng.permutation(len(latents))],
+                        index=latents.index, columns=latents.columns)
+    null = run_gwas(cohort.bfile, perm, covar, GwasConfig(progress=False))
+    lam = genomic_control(null.p)
+    assert 0.85 < lam < 1.15
+    assert len(clump_distance(null.variants, null.min_p(), threshold=0.05 / 300)) == 0
+
+
+def test_monomorphic_variant_gives_nan(cohort, cohort_tables):
+    latents, covar = cohort_tables
+    model = prepare_model(latents, covar, latents.index, dtype="float64")
+    codes = np.zeros((len(latents), 2), np.int8, order="F")
+    codes[::3, 1] = 1
+    out = scan_genotypes(model, codes)
+    assert np.isnan(out["p"][0]).all() and np.isnan(out["p_manova"][0])
+    assert np.isfinite(out["p"][1]).all()
+
+
+def test_bad_inputs_are_named(cohort, cohort_tables, tmp_path):
+    latents, covar = cohort_tables
+    with pytest.raises(ValueError, match="missing.bed"):
+        run_gwas(tmp_path / "missing", latents, covar)
+    model = prepare_model(latents, covar, latents.index)
+    with pytest.raises(ValueError, match="int8 genotype codes"):
+        scan_genotypes(model, np.zeros((3, 2), np.int8))
+    with pytest.raises(ValueError, match="at least"):
+        prepare_model(latents.iloc[:5], covar, latents.index)
+    with pytest.raises(ValueError, match="dtype"):
+        GwasConfig(dtype="float16")
+    bad = covar.assign(age2=covar["age"] * 2)
+    with pytest.raises(ValueError, match="rank-deficient"):
+        prepare_model(latents, bad, latents.index)
+
+
+def test_config_round_trip():
+    config = GwasConfig(chunk_size=100, dtype="float64", manova=False)
+    assert GwasConfig.from_dict(config.to_dict()) == config

@@ -1,0 +1,82 @@
+"""λ_GC, distance and LD clumping, recall/precision against truth."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from zoo.evaluate.loci import (clump_distance, clump_ld, genomic_control, match_loci,
+                               read_truth)
+
+
+def _variants(chrom, pos):
+    return pd.DataFrame({"#CHROM": chrom, "POS": pos, "ID": [f"v{i}" for i in range(len(pos))]})
+
+
+def test_lambda_gc_known_values():
+    rng = np.random.default_rng(0)
+    assert genomic_control(rng.uniform(size=200_000)) == pytest.approx(1.0, abs=0.02)
+    # χ² inflated by 1.2 -> λ = 1.2
+    chi2 = 1.2 * stats.chi2.rvs(1, size=200_000, random_state=1)
+    assert genomic_control(stats.chi2.sf(chi2, 1)) == pytest.approx(1.2, abs=0.03)
+    assert genomic_control([0.5, np.nan, 0.5]) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="finite"):
+        genomic_control([np.nan])
+
+
+def test_distance_clumping():
+    v = _variants(["1"] * 6 + ["2"] * 2, [100, 200, 900_000, 950_000, 5_000_000, 5_100_000, 100, 600_000])
+    p = np.array([1e-9, 1e-12, 1e-8 / 2, 0.5, 1e-10, 0.01, 1e-20, 1e-9])
+    loci = clump_distance(v, p, window=500_000)
+    # leads in p order: v6 (chr2:100), v1 (chr1:200, absorbs v0), v4 (chr1:5 Mb), v7 (chr2:600 kb,
+    # more than 500 kb from v6), v2 (chr1:900 kb, more than 500 kb from v1)
+    assert list(loci["ID"]) == ["v6", "v1", "v4", "v7", "v2"]
+    assert loci.set_index("ID").loc["v1", "N_VARIANTS"] == 2
+    assert len(clump_distance(v, p, window=1_000_000)) == 3
+    assert len(clump_distance(v, np.full(8, 0.1))) == 0
+    with pytest.raises(ValueError, match="one p-value per variant"):
+        clump_distance(v, p[:3])
+
+
+def test_ld_clumping_separates_independent_signals(tmp_path):
+    from bed_reader import to_bed
+
+    rng = np.random.default_rng(5)
+    n = 400
+    a = rng.integers(0, 3, n)
+    b = rng.integers(0, 3, n)
+    noisy = a.copy()
+    flip = rng.random(n) < 0.05
+    noisy[flip] = rng.integers(0, 3, flip.sum())
+    geno = np.column_stack([a, noisy, b]).astype(np.int8)
+    to_bed(tmp_path / "ld.bed", geno, properties={
+        "chromosome": ["1"] * 3, "bp_position": [1000, 2000, 3000], "sid": ["a", "a2", "b"]})
+    v = _variants(["1"] * 3, [1000, 2000, 3000])
+    p = np.array([1e-12, 1e-10, 1e-9])
+    by_distance = clump_distance(v, p, window=10_000)
+    by_ld = clump_ld(v, p, tmp_path / "ld", window=10_000, r2=0.5)
+    assert len(by_distance) == 1
+    assert list(by_ld["ID"]) == ["v0", "v2"]             # a2 is in LD with a; b is not
+    assert by_ld.iloc[0]["N_VARIANTS"] == 2
+
+
+def test_match_loci_and_truth(tmp_path):
+    truth_path = tmp_path / "truth.json"
+    truth_path.write_text(json.dumps({"causal_variants": [
+        {"id": "x", "chromosome": "1", "position": 1_000_000},
+        {"id": "y", "chromosome": "2", "position": 5_000_000}]}))
+    truth = read_truth(truth_path)
+    loci = pd.DataFrame({"#CHROM": ["1", "3"], "POS": [1_200_000, 10], "START": [1_100_000, 10],
+                         "END": [1_300_000, 10]})
+    score = match_loci(loci, truth, window=250_000)
+    assert score == {"n_true": 2, "n_loci": 2, "recovered": 1, "true_positive_loci": 1,
+                     "recall": 0.5, "precision": 0.5}
+    assert match_loci(loci, truth, window=50_000)["recovered"] == 0
+    assert np.isnan(match_loci(loci.iloc[:0], truth)["precision"])
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"effects": []}))
+    with pytest.raises(ValueError, match="causal_variants"):
+        read_truth(bad)

@@ -1,0 +1,52 @@
+"""zoo.evaluate: compare latent spaces by phenotype prediction, PheWAS counts and latent GWAS.
+
+Never imports Keras or TensorFlow. Sub-modules are imported on first attribute access so
+``import zoo.evaluate`` does no work.
+"""
+from __future__ import annotations
+
+import importlib
+
+# public name -> module that defines it
+_EXPORTS = {
+    "read_latents": "latents",
+    "write_latents": "latents",
+    "align_samples": "latents",
+    "GwasConfig": "gwas",
+    "LatentModel": "gwas",
+    "GwasResult": "gwas",
+    "prepare_model": "gwas",
+    "scan_genotypes": "gwas",
+    "run_gwas": "gwas",
+    "read_covariates": "gwas",
+    "pillai_trace": "manova",
+    "genomic_control": "loci",
+    "clump_distance": "loci",
+    "clump_ld": "loci",
+    "match_loci": "loci",
+    "CvConfig": "phenotypes",
+    "make_folds": "phenotypes",
+    "score_latents": "phenotypes",
+    "compare_pairs": "phenotypes",
+    "roc_auc": "phenotypes",
+    "phewas_counts": "phewas",
+    "build_comparison": "compare",
+    "write_plink_phenotypes": "export",
+    "write_regenie_phenotypes": "export",
+    "variant_blocks": "export",
+    "run_gwas_dask": "export",
+    "manhattan_plot": "plots",
+    "qq_plot": "plots",
+    "score_bar_chart": "plots",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        module = importlib.import_module(f"zoo.evaluate.{_EXPORTS[name]}")
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'zoo.evaluate' has no attribute {name!r}")

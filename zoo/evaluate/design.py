@@ -1,0 +1,152 @@
+"""The regression design shared by every variant: covariates residualised once.
+
+For each latent dimension y_k and variant g the model is ``y_k = a + C b + beta g + e``.
+By Frisch–Waugh–Lovell, beta and its residual sum of squares follow from the residuals
+of y_k and g on ``[1, C]``. With Q an orthonormal basis of ``[1, C]``:
+
+    y_r = y - Q Qᵀ y                 (once, for all K dimensions)
+    yᵀ_r g_r = yᵀ_r g                 (y_r is already orthogonal to Q)
+    gᵀ_r g_r = gᵀ g - ‖Qᵀ g‖²
+
+so one matrix product ``[y_r, Q]ᵀ G`` per chunk of variants gives every per-dimension
+statistic and the multivariate (Pillai) test. This module builds ``[y_r, Q]`` and the
+per-dimension constants; ``gwas.py`` streams the genotypes through it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from zoo.evaluate.latents import read_table
+
+__all__ = ["LatentModel", "prepare_model", "read_covariates", "parse_covar_names"]
+
+
+def parse_covar_names(text: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """``"age,sex,PC1-PC3"`` -> ('age', 'sex', 'PC1', 'PC2', 'PC3'); ranges like plink2."""
+    if text is None:
+        return ()
+    items = text.split(",") if isinstance(text, str) else list(text)
+    names: list[str] = []
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        if "-" in item:
+            lo, hi = item.split("-", 1)
+            stem_lo, stem_hi = lo.rstrip("0123456789"), hi.rstrip("0123456789")
+            if stem_lo and stem_lo == stem_hi and lo != stem_lo and hi != stem_hi:
+                first, last = int(lo[len(stem_lo):]), int(hi[len(stem_hi):])
+                if last < first:
+                    raise ValueError(f"Expected an increasing covariate range, got {item!r}")
+                names += [f"{stem_lo}{i}" for i in range(first, last + 1)]
+                continue
+        names.append(item)
+    return tuple(names)
+
+
+def read_covariates(path: str | Path, names: tuple[str, ...] | list[str] | str) -> pd.DataFrame:
+    """Covariate columns ``names`` of a phenotype table, float64, indexed by sample id.
+
+    Rows with a missing covariate are dropped (complete cases, as plink2 does).
+    """
+    path = Path(path)
+    names = parse_covar_names(names)
+    frame = read_table(path)
+    id_col = next((c for c in ("sample_id", "IID", "#IID") if c in frame.columns), None)
+    if id_col is None:
+        raise ValueError(f"{path}: expected a 'sample_id' or 'IID' column, got {list(frame.columns)[:8]}")
+    missing = [n for n in names if n not in frame.columns]
+    if missing:
+        raise ValueError(f"{path}: expected covariate columns {missing}, got {list(frame.columns)}")
+    out = frame.set_index(frame[id_col].astype(str))[list(names)]
+    out.index.name = "sample_id"
+    for name in names:
+        if not pd.api.types.is_numeric_dtype(out[name]):
+            raise ValueError(f"{path}: expected numeric covariate {name!r}, got {out[name].dtype}")
+    return out.astype(np.float64).dropna()
+
+
+@dataclass(frozen=True, eq=False)
+class LatentModel:
+    """Per-cohort state of a latent GWAS: aligned samples and residualised phenotypes.
+
+    ``stacked`` is ``[y_r, Q]`` (n × (K + p)) in the scan dtype, so one product with a chunk
+    of centred genotypes yields ``yᵀ_r g`` (first K rows) and ``Qᵀ g`` (last p rows).
+    """
+
+    sample_ids: np.ndarray          # (n,) str, in .fam order
+    sample_index: np.ndarray        # (n,) int64 rows of the .fam
+    pheno_names: tuple[str, ...]    # K latent column names
+    covar_names: tuple[str, ...]
+    stacked: np.ndarray             # (n, K + p) float32/float64, C order
+    yy: np.ndarray                  # (K,) float64 residual sum of squares of y_r
+    chol: np.ndarray                # (K, K) float64 lower Cholesky factor of y_rᵀ y_r
+    n_covariates: int               # p, intercept included
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.sample_ids.shape[0])
+
+    @property
+    def n_dims(self) -> int:
+        return len(self.pheno_names)
+
+    @property
+    def df_resid(self) -> int:
+        """Residual degrees of freedom of one variant's model: n − p − 1."""
+        return self.n_samples - self.n_covariates - 1
+
+
+def prepare_model(latents: pd.DataFrame, covariates: pd.DataFrame | None,
+                  fam_ids, *, dtype: str = "float32", source: str = "latents") -> LatentModel:
+    """Align latents, covariates and the .fam samples; residualise once.
+
+    ``fam_ids`` are the IIDs of the .fam in file order. Samples missing from any of the
+    three are left out; fewer than K + p + 2 remaining samples is an error.
+    """
+    if dtype not in ("float32", "float64"):
+        raise ValueError(f"Expected dtype 'float32' or 'float64', got {dtype!r}")
+    fam = pd.Index(np.asarray(fam_ids).astype(str))
+    if fam.has_duplicates:
+        raise ValueError(f"{source}: expected unique IIDs in the .fam file, got duplicates")
+    keep = fam[fam.isin(latents.index)]
+    if covariates is not None:
+        keep = keep[keep.isin(covariates.index)]
+    k = latents.shape[1]
+    p = 1 + (0 if covariates is None else covariates.shape[1])
+    if len(keep) < k + p + 2:
+        raise ValueError(f"{source}: expected at least {k + p + 2} samples shared by the .fam, "
+                         f"latents and covariates, got {len(keep)}")
+    y = latents.loc[keep].to_numpy(np.float64)
+    design = np.ones((len(keep), p))
+    if covariates is not None:
+        design[:, 1:] = covariates.loc[keep].to_numpy(np.float64)
+    # Scale columns first so rank detection does not depend on covariate units.
+    scale = np.linalg.norm(design, axis=0)
+    scale[scale == 0] = 1.0
+    q, r = np.linalg.qr(design / scale)
+    diag = np.abs(np.diag(r))
+    if diag.min() < 1e-8 * max(diag.max(), 1.0):
+        raise ValueError(f"{source}: expected linearly independent covariates (with the "
+                         f"intercept), got a rank-deficient design")
+    y_r = y - q @ (q.T @ y)
+    yy = np.einsum("ij,ij->j", y_r, y_r)
+    if (yy <= 1e-12 * max(float(np.abs(y).max()) ** 2, 1.0) * len(keep)).any():
+        dead = [latents.columns[j] for j in np.flatnonzero(yy <= 1e-12 * len(keep))]
+        raise ValueError(f"{source}: expected latent dimensions that vary after covariates, "
+                         f"got constant {dead[:5]}")
+    try:
+        chol = np.linalg.cholesky(y_r.T @ y_r)
+    except np.linalg.LinAlgError:
+        chol = np.full((k, k), np.nan)  # collinear latents: MANOVA undefined, reported as NaN
+    stacked = np.ascontiguousarray(np.hstack([y_r, q]), dtype=dtype)
+    return LatentModel(
+        sample_ids=keep.to_numpy(),
+        sample_index=fam.get_indexer(keep).astype(np.int64),
+        pheno_names=tuple(str(c) for c in latents.columns),
+        covar_names=() if covariates is None else tuple(str(c) for c in covariates.columns),
+        stacked=stacked, yy=yy, chol=chol, n_covariates=p,
+    )

@@ -1,0 +1,241 @@
+"""Latent GWAS: every latent dimension against every variant of a PLINK .bed, in chunks.
+
+Genotypes are read with bed-reader as int8 allele-1 counts (the .bim's 5th column, which
+plink2 calls ALT and tests as A1), turned into centred floats with **mean imputation** of
+missing calls by a numba kernel, and multiplied once per chunk by ``[y_r, Q]`` (see
+``design.py``). Mean imputation keeps every sample in every regression, so OBS_CT is the
+number of samples of the model; plink2 instead drops a sample with a missing call from
+that variant's regression, so the two agree exactly only on variants without missing calls.
+The scan runs in float32 by default (centred genotypes and an orthonormal covariate basis
+keep it well conditioned; genotype sums of squares are accumulated in float64) or float64.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from zoo.evaluate._kernels.genotypes import centre_impute
+from zoo.evaluate.design import LatentModel, prepare_model
+from zoo.evaluate.manova import pillai_from_products
+from zoo.evaluate.tsv import write_tsv
+
+__all__ = ["GwasConfig", "GwasResult", "scan_genotypes", "run_gwas", "open_bfile",
+           "LONG_COLUMNS"]
+
+LONG_COLUMNS = ("#CHROM", "POS", "ID", "REF", "ALT", "A1", "PHENO", "OBS_CT", "BETA", "SE",
+                "T_STAT", "P")
+
+
+@dataclass(frozen=True)
+class GwasConfig:
+    """How to scan: variants per chunk, float precision, threads, multivariate test."""
+
+    chunk_size: int = 4096
+    dtype: str = "float32"
+    num_threads: int | None = None
+    manova: bool = True
+    progress: bool = True
+
+    def __post_init__(self):
+        if self.chunk_size < 1:
+            raise ValueError(f"Expected chunk_size >= 1, got {self.chunk_size}")
+        if self.dtype not in ("float32", "float64"):
+            raise ValueError(f"Expected dtype 'float32' or 'float64', got {self.dtype!r}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "GwasConfig":
+        return cls(**data)
+
+
+def open_bfile(prefix: str | Path, num_threads: int | None = None):
+    """Open ``PREFIX.bed/.bim/.fam`` with bed-reader, counting allele 1 (.bim column 5)."""
+    from bed_reader import open_bed
+
+    prefix = Path(str(prefix).removesuffix(".bed"))
+    for ext in (".bed", ".bim", ".fam"):
+        if not prefix.with_name(prefix.name + ext).exists():
+            raise ValueError(f"{prefix}{ext}: expected a PLINK 1 binary fileset, file not found")
+    return open_bed(prefix.with_name(prefix.name + ".bed"), count_A1=True, num_threads=num_threads)
+
+
+def scan_genotypes(model: LatentModel, codes: np.ndarray, *, manova: bool = True,
+                   buffer: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Statistics for one chunk of allele counts ``codes`` (n, m) int8, missing = -127.
+
+    Returns per-dimension ``beta, se, t, p`` of shape (m, K), per-variant ``obs`` (called
+    samples), ``a1_freq``, and, with ``manova``, ``pillai, F, p_manova`` of shape (m,).
+    """
+    codes = np.asarray(codes)
+    if codes.dtype != np.int8 or codes.ndim != 2 or codes.shape[0] != model.n_samples:
+        raise ValueError(f"Expected int8 genotype codes of shape ({model.n_samples}, m), "
+                         f"got {codes.dtype} {codes.shape}")
+    n, m = codes.shape
+    dtype = model.stacked.dtype
+    if buffer is None or buffer.shape[1] < m or buffer.dtype != dtype:
+        buffer = np.empty((n, m), dtype=dtype, order="F")
+    g = buffer[:, :m]
+    obs = np.empty(m, np.int64)
+    mean = np.empty(m)
+    sumsq = np.empty(m)
+    centre_impute(np.asfortranarray(codes), g, obs, mean, sumsq)
+    k = model.n_dims
+    prod = (model.stacked.T @ g).astype(np.float64)          # (K + p, m): the one big product
+    yg, qg = prod[:k], prod[k:]
+    ss = sumsq - np.einsum("ij,ij->j", qg, qg)
+    # A variant that is constant (or explained by covariates) has no test.
+    ss[ss <= 1e-9 * np.maximum(sumsq, 1e-300)] = np.nan
+    df = model.df_resid
+    with np.errstate(divide="ignore", invalid="ignore"):
+        beta = yg / ss
+        rss = np.maximum(model.yy[:, None] - yg * beta, 0.0)
+        se = np.sqrt(rss / df / ss)
+        t = beta / se
+        p = 2.0 * special.stdtr(df, -np.abs(t))
+    out = {"beta": beta.T, "se": se.T, "t": t.T, "p": p.T, "obs": obs,
+           "a1_freq": mean / 2.0}
+    if manova:
+        out["pillai"], out["F"], out["p_manova"] = pillai_from_products(yg, ss, model.chol, df)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class GwasResult:
+    """Results of a latent GWAS: variant table plus (variants × K) statistic arrays."""
+
+    variants: pd.DataFrame          # #CHROM POS ID REF ALT A1
+    pheno_names: tuple[str, ...]
+    n_samples: int
+    stats: dict = field(repr=False)  # beta/se/t/p (m, K); obs, a1_freq, pillai, F, p_manova (m,)
+
+    @property
+    def p(self) -> np.ndarray:
+        return self.stats["p"]
+
+    def min_p(self) -> np.ndarray:
+        """Per variant: smallest per-dimension p, Bonferroni-corrected over K dimensions."""
+        with np.errstate(invalid="ignore"):
+            return np.minimum(np.nanmin(np.where(np.isnan(self.p), np.inf, self.p), axis=1)
+                              * len(self.pheno_names), 1.0)
+
+    def long_frame(self) -> pd.DataFrame:
+        """plink2-style long table: one row per (latent dimension, variant)."""
+        m, k = self.p.shape
+        rep = {c: np.tile(self.variants[c].to_numpy(), k) for c in self.variants.columns}
+        frame = pd.DataFrame(rep)
+        frame["PHENO"] = np.repeat(np.asarray(self.pheno_names, dtype=object), m)
+        frame["OBS_CT"] = self.n_samples
+        for col, key in (("BETA", "beta"), ("SE", "se"), ("T_STAT", "t"), ("P", "p")):
+            frame[col] = self.stats[key].T.reshape(-1)
+        return frame[list(LONG_COLUMNS)]
+
+    def manova_frame(self) -> pd.DataFrame:
+        """One row per variant: A1 frequency, missing calls and Pillai's test across K dims."""
+        frame = self.variants.copy()
+        frame["A1_FREQ"] = self.stats["a1_freq"]
+        frame["MISS_CT"] = self.n_samples - self.stats["obs"]
+        frame["OBS_CT"] = self.n_samples
+        frame["MIN_P_BONF"] = self.min_p()
+        if "pillai" in self.stats:
+            frame["PILLAI"] = self.stats["pillai"]
+            frame["F_STAT"] = self.stats["F"]
+            frame["NUM_DF"] = len(self.pheno_names)
+            frame["DEN_DF"] = self.n_samples - self._n_cov - len(self.pheno_names)
+            frame["P"] = self.stats["p_manova"]
+        return frame
+
+    @property
+    def _n_cov(self) -> int:
+        return int(self.stats.get("n_covariates", 1))
+
+    def write(self, out_dir: str | Path, stem: str = "latent_gwas") -> dict[str, Path]:
+        out_dir = Path(out_dir)
+        return {"long": write_tsv(self.long_frame(), out_dir / f"{stem}.glm.linear.tsv"),
+                "manova": write_tsv(self.manova_frame(), out_dir / f"{stem}.manova.tsv")}
+
+    @classmethod
+    def concat(cls, parts: list["GwasResult"]) -> "GwasResult":
+        """Merge results of consecutive variant blocks (e.g. from Dask jobs), in order."""
+        if not parts:
+            raise ValueError("Expected at least one GWAS block to merge, got none")
+        first = parts[0]
+        for part in parts[1:]:
+            if part.pheno_names != first.pheno_names or part.n_samples != first.n_samples:
+                raise ValueError("Expected GWAS blocks of one model (same latents and samples), "
+                                 "got blocks that differ")
+        stats = {key: np.concatenate([p.stats[key] for p in parts])
+                 for key, val in first.stats.items() if isinstance(val, np.ndarray)}
+        stats["n_covariates"] = first.stats.get("n_covariates", 1)
+        variants = pd.concat([p.variants for p in parts], ignore_index=True)
+        return cls(variants, first.pheno_names, first.n_samples, stats)
+
+
+def _variant_table(bed, start: int, stop: int) -> pd.DataFrame:
+    a1 = np.asarray(bed.allele_1[start:stop]).astype(str)
+    return pd.DataFrame({
+        "#CHROM": np.asarray(bed.chromosome[start:stop]).astype(str),
+        "POS": np.asarray(bed.bp_position[start:stop]).astype(np.int64),
+        "ID": np.asarray(bed.sid[start:stop]).astype(str),
+        "REF": np.asarray(bed.allele_2[start:stop]).astype(str),
+        "ALT": a1,
+        "A1": a1,
+    })
+
+
+def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame | None = None,
+             config: GwasConfig | None = None, *, variants: slice | None = None,
+             model: LatentModel | None = None) -> GwasResult:
+    """Scan the variants ``variants`` (default: all) of ``bfile`` against every latent column.
+
+    ``latents`` and ``covariates`` are indexed by sample id (see ``read_latents`` and
+    ``read_covariates``); a prepared ``model`` can be passed instead to reuse it across blocks.
+    """
+    config = config or GwasConfig()
+    bed = open_bfile(bfile, config.num_threads)
+    if model is None:
+        model = prepare_model(latents, covariates, bed.iid, dtype=config.dtype, source=str(bfile))
+    start, stop, step = (variants or slice(None)).indices(bed.sid_count)
+    if step != 1:
+        raise ValueError(f"Expected a contiguous variant range, got step {step}")
+    rows = model.sample_index
+    sample_sel = slice(None) if (len(rows) == bed.iid_count
+                                 and np.array_equal(rows, np.arange(bed.iid_count))) else rows
+    bounds = [(a, min(a + config.chunk_size, stop)) for a in range(start, stop, config.chunk_size)]
+    buffer = np.empty((model.n_samples, config.chunk_size), model.stacked.dtype, order="F")
+
+    def read(bound):
+        return bed.read(index=np.s_[sample_sel, bound[0]:bound[1]], dtype="int8", order="F",
+                        num_threads=config.num_threads)
+
+    parts: list[dict] = []
+    progress = _progress(len(bounds), config.progress, f"latent GWAS {Path(str(bfile)).name}")
+    # Read the next chunk in a thread while this one is multiplied: bed-reader and BLAS
+    # both release the GIL.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(read, bounds[0]) if bounds else None
+        for i in range(len(bounds)):
+            codes = pending.result()
+            if i + 1 < len(bounds):
+                pending = pool.submit(read, bounds[i + 1])
+            parts.append(scan_genotypes(model, codes, manova=config.manova, buffer=buffer))
+            progress.update(1)
+    progress.close()
+    keys = parts[0].keys() if parts else ("beta", "se", "t", "p", "obs", "a1_freq")
+    stats = {key: (np.concatenate([p[key] for p in parts]) if parts else
+                   np.empty((0, model.n_dims) if key in ("beta", "se", "t", "p") else (0,)))
+             for key in keys}
+    stats["n_covariates"] = model.n_covariates
+    return GwasResult(_variant_table(bed, start, stop), model.pheno_names, model.n_samples, stats)
+
+
+def _progress(total: int, enabled: bool, desc: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, disable=not enabled or total <= 1, desc=desc, unit="chunk")

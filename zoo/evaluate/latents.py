@@ -1,0 +1,115 @@
+"""Latent tables in the ml4h layout: ``hidden_{tensor}_{id}.tsv``.
+
+A latent table has one row per sample: either ``sample_id latent_0 … latent_{D-1}``
+(what ml4h's ``infer_hidden_layer`` writes) or PLINK style ``FID IID latent_…``. Parquet
+files with the same columns are read and written as well. In memory a latent table is a
+``pandas.DataFrame`` indexed by ``sample_id`` (as strings, so ids match PLINK's IID column)
+with one float64 column per latent dimension.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["read_latents", "write_latents", "align_samples", "read_table"]
+
+_PARQUET = (".parquet", ".pq")
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a TSV/CSV/Parquet table with every column as text-or-number, ids as strings."""
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"{path}: file not found")
+    if path.suffix.lower() in _PARQUET:
+        frame = pd.read_parquet(path)
+    else:
+        sep = "," if path.suffix.lower() == ".csv" else "\t"
+        frame = pd.read_csv(path, sep=sep, dtype={"sample_id": str, "IID": str, "FID": str})
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+def _id_column(frame: pd.DataFrame, path: Path) -> str:
+    for name in ("sample_id", "IID", "#IID"):
+        if name in frame.columns:
+            return name
+    raise ValueError(
+        f"{path}: expected a 'sample_id' column (ml4h) or 'FID IID' columns (PLINK), "
+        f"got columns {list(frame.columns)[:8]}"
+    )
+
+
+def read_latents(path: str | Path) -> pd.DataFrame:
+    """Read a latent table; returns float64 columns ``latent_*`` indexed by ``sample_id``.
+
+    Columns named ``latent_*`` are the latent dimensions; if there are none, every numeric
+    column besides the ids is taken. Duplicate ids and non-finite values are errors, since a
+    silent choice between two rows of one sample would change every downstream number.
+    """
+    path = Path(path)
+    frame = read_table(path)
+    id_col = _id_column(frame, path)
+    ids = frame[id_col].astype(str)
+    skip = {id_col, "FID", "#FID", "IID", "sample_id"}
+    cols = [c for c in frame.columns if c.startswith("latent_")]
+    if not cols:
+        cols = [c for c in frame.columns
+                if c not in skip and pd.api.types.is_numeric_dtype(frame[c])]
+    if not cols:
+        raise ValueError(f"{path}: expected latent columns 'latent_0' …, got {list(frame.columns)}")
+    values = frame[cols]
+    bad = [c for c in cols if not pd.api.types.is_numeric_dtype(values[c])]
+    if bad:
+        raise ValueError(f"{path}: expected numeric latent columns, got non-numeric {bad[:5]}")
+    if ids.duplicated().any():
+        dup = ids[ids.duplicated()].iloc[0]
+        raise ValueError(f"{path}: expected one row per sample, got duplicate sample_id {dup!r}")
+    out = pd.DataFrame(values.to_numpy(np.float64), index=pd.Index(ids, name="sample_id"),
+                       columns=cols)
+    if not np.isfinite(out.to_numpy()).all():
+        rows = out.index[~np.isfinite(out.to_numpy()).all(axis=1)]
+        raise ValueError(f"{path}: expected finite latent values, got NaN/inf for sample "
+                         f"{rows[0]!r} ({len(rows)} samples)")
+    return out
+
+
+def write_latents(latents: pd.DataFrame, path: str | Path, *, plink_ids: bool = False) -> Path:
+    """Write a latent table as TSV (ml4h header) or Parquet (by suffix).
+
+    ``plink_ids=True`` writes ``FID IID`` (both the sample id) instead of ``sample_id``.
+    """
+    path = Path(path)
+    frame = latents.copy()
+    frame.index = frame.index.astype(str)
+    ids = frame.index.to_numpy()
+    frame = frame.reset_index(drop=True)
+    if plink_ids:
+        frame.insert(0, "IID", ids)
+        frame.insert(0, "FID", ids)
+    else:
+        frame.insert(0, "sample_id", ids)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() in _PARQUET:
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_csv(path, sep="\t", index=False, float_format="%.9g")
+    return path
+
+
+def align_samples(*frames: pd.DataFrame, order: pd.Index | None = None) -> list[pd.DataFrame]:
+    """Restrict frames indexed by sample id to their common samples, in one shared order.
+
+    The order is ``order`` (e.g. the .fam file's) filtered to the common ids, otherwise the
+    first frame's order.
+    """
+    if not frames:
+        raise ValueError("Expected at least one table to align, got none")
+    common = frames[0].index
+    for frame in frames[1:]:
+        common = common.intersection(frame.index, sort=False)
+    base = frames[0].index if order is None else pd.Index(order.astype(str))
+    keep = base[base.isin(common)]
+    return [frame.loc[keep] for frame in frames]
