@@ -73,19 +73,21 @@ def ecg_median(rng: np.random.Generator, length: int = 600, seconds: float = 1.2
 def dxa_image(rng: np.random.Generator, shape: tuple[int, int] = (768, 768)) -> np.ndarray:
     """A whole-body DXA-like image (H, W) uint16 — no channel axis, as on disk."""
     h, w = shape
-    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
-    y /= h
-    x /= w
+    # Separable coordinates broadcast to (h, w): a quarter of the work of a full mgrid.
+    y = (np.arange(h, dtype=np.float32) / h)[:, None]
+    x = (np.arange(w, dtype=np.float32) / w)[None, :]
     cx = 0.5 + rng.uniform(-0.05, 0.05)
     width = rng.uniform(0.12, 0.2)
     body = ((x - cx) / width) ** 2 + ((y - 0.5) / 0.3) ** 2 < 1.0
     head = ((x - cx) / 0.07) ** 2 + ((y - 0.12) / 0.08) ** 2 < 1.0
-    legs = (np.abs(np.abs(x - cx) - width * 0.45) < 0.05) & (y > 0.6) & (y < 0.97)
-    tissue = (body | head | legs).astype(np.float32)
-    spine = (np.abs(x - cx) < 0.015) & (y > 0.2) & (y < 0.7)
-    femur = (np.abs(np.abs(x - cx) - width * 0.45) < 0.015) & (y > 0.62) & (y < 0.95)
-    img = 900 * tissue * rng.uniform(0.8, 1.2) + 1800 * (spine | femur)
-    img += rng.normal(0, 25, size=shape).astype(np.float32) * tissue
+    leg_x = np.abs(np.abs(x - cx) - width * 0.45)
+    legs = (leg_x < 0.05) & (y > 0.6) & (y < 0.97)
+    tissue = body | head | legs
+    bone = ((np.abs(x - cx) < 0.015) & (y > 0.2) & (y < 0.7)) | ((leg_x < 0.015) & (y > 0.62) & (y < 0.95))
+    img = np.where(tissue, np.float32(900 * rng.uniform(0.8, 1.2)), np.float32(0))
+    img += np.float32(1800) * bone
+    noise = rng.standard_normal(size=shape, dtype=np.float32) * np.float32(25)
+    img += np.where(tissue, noise, np.float32(0))
     return np.clip(np.round(img), 0, 65535).astype(np.uint16)
 
 
