@@ -1,0 +1,148 @@
+"""The Store class and the on-disk layout that other zarr clients must be able to read."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from fastio.spec import CODECS, TensorSpec
+from fastio.store import create_store, open_store
+
+
+def _spec(name="img", shape=(5, 4, 1), codec="blosc-lz4"):
+    return TensorSpec(name=name, group="test", path_prefix="p", dataset=name, shape=shape, codec=codec)
+
+
+@pytest.fixture()
+def filled(tmp_path):
+    """7 samples, shard size 3 (blocks 0-2, 3-5, 6), sample 4 absent."""
+    rng = np.random.default_rng(0)
+    ids = [f"s{i}" for i in range(7)]
+    st = create_store(tmp_path / "s.zarr", ids, shard_size=3)
+    st.create_tensor(_spec())
+    values = rng.normal(3.0, 2.0, size=(7, 5, 4, 1)).astype(np.float32)
+    present = np.ones(7, bool)
+    present[4] = False
+    for start in (0, 3, 6):
+        st.write_block("img", start, values[start:start + 3], present[start:start + 3])
+    return st, values, present
+
+
+def test_write_read_roundtrip_and_absent_rows_are_zero(filled):
+    st, values, present = filled
+    back = open_store(st.path)
+    expected = values.copy()
+    expected[~present] = 0
+    np.testing.assert_array_equal(back["img"][:], expected)
+    np.testing.assert_array_equal(back.present("img"), present)
+    assert back.sample_ids == [f"s{i}" for i in range(7)] and back.tensors == ["img"]
+    assert back.written("img").tolist() == [True, True, True]
+    assert back.spec("img") == _spec() and back.shard_size("img") == 3
+    assert (back.array_path("img") / "zarr.json").is_file()
+
+
+def test_stats_match_numpy_over_present_samples(filled):
+    st, values, present = filled
+    stats = st.finalize_tensor("img")
+    ref = values[present].astype(np.float64)
+    assert stats["count"] == 6
+    assert stats["mean"] == pytest.approx(ref.mean(), rel=1e-12)
+    assert stats["std"] == pytest.approx(ref.std(), rel=1e-12)
+    assert stats["min"] == ref.min() and stats["max"] == ref.max()
+    assert open_store(st.path).stats("img") == stats
+
+
+def test_written_tracks_blocks_for_resume(tmp_path):
+    st = create_store(tmp_path / "s.zarr", ["a", "b", "c", "d", "e"], shard_size=2)
+    st.create_tensor(_spec())
+    assert st.written("img").tolist() == [False, False, False]
+    st.write_block("img", 2, np.ones((2, 5, 4, 1)), [True, True])
+    assert st.written("img").tolist() == [False, True, False]
+    st.write_block("img", 4, np.ones((1, 5, 4, 1)), [True])
+    assert st.written("img").tolist() == [False, True, True]
+
+
+def test_bad_writes_name_the_store_and_tensor(filled):
+    st, _, _ = filled
+    with pytest.raises(ValueError, match="multiple of 3"):
+        st.write_block("img", 1, np.zeros((3, 5, 4, 1)), [True] * 3)
+    with pytest.raises(ValueError, match=r"img.*expects values \(3, 5, 4, 1\)"):
+        st.write_block("img", 0, np.zeros((3, 5, 4)), [True] * 3)
+    with pytest.raises(KeyError, match="no tensor 'nope'"):
+        st["nope"]
+    with pytest.raises(ValueError, match="exists"):
+        st.create_tensor(_spec())
+    with pytest.raises(ValueError, match="read-only"):
+        open_store(st.path).write_block("img", 0, np.zeros((3, 5, 4, 1)), [True] * 3)
+
+
+def test_open_rejects_non_stores(tmp_path):
+    with pytest.raises(ValueError, match="not a zarr v3 store"):
+        open_store(tmp_path)
+    import zarr
+
+    zarr.open_group(str(tmp_path / "plain.zarr"), mode="w")
+    with pytest.raises(ValueError, match="regzoo store"):
+        open_store(tmp_path / "plain.zarr")
+    with pytest.raises(ValueError, match="sorted"):
+        create_store(tmp_path / "x.zarr", ["b", "a"])
+    with pytest.raises(ValueError, match="unique"):
+        create_store(tmp_path / "y.zarr", ["a", "a"])
+
+
+def test_layout_is_the_contract(filled):
+    """Sharded one-sample chunks, index at the end, little-endian bytes + the codec,
+    dimension names, fill 0 — read straight from zarr.json."""
+    st, _, _ = filled
+    meta = json.loads((st.path / "img" / "zarr.json").read_text())
+    assert meta["shape"] == [7, 5, 4, 1] and meta["data_type"] == "float32" and meta["fill_value"] == 0.0
+    assert meta["chunk_grid"]["configuration"]["chunk_shape"] == [3, 5, 4, 1]
+    assert meta["dimension_names"] == ["sample", "img_0", "img_1", "img_2"]
+    (sharding,) = meta["codecs"]
+    assert sharding["name"] == "sharding_indexed"
+    conf = sharding["configuration"]
+    assert conf["chunk_shape"] == [1, 5, 4, 1] and conf["index_location"] == "end"
+    inner = conf["codecs"]
+    assert inner[0] == {"name": "bytes", "configuration": {"endian": "little"}}
+    assert inner[1]["name"] == "blosc" and inner[1]["configuration"]["cname"] == "lz4"
+    assert inner[1]["configuration"]["shuffle"] == "shuffle"
+    root = json.loads((st.path / "zarr.json").read_text())["attributes"]["regzoo"]
+    assert root["format"] == 1 and root["specs"]["img"] == _spec().to_dict()
+
+
+@pytest.mark.parametrize("codec", CODECS)
+def test_every_codec_roundtrips_exactly(tmp_path, codec):
+    x = np.random.default_rng(1).normal(size=(3, 50, 12)).astype(np.float32)
+    st = create_store(tmp_path / f"{codec}.zarr", ["a", "b", "c"], shard_size=2)
+    st.create_tensor(_spec("sig", (50, 12), codec))
+    st.write_block("sig", 0, x[:2], [True, True])
+    st.write_block("sig", 2, x[2:], [True])
+    np.testing.assert_array_equal(open_store(st.path)["sig"][:], x)
+
+
+def test_plain_zarr_and_xarray_open_it(filled):
+    st, values, present = filled
+    st.stage_failures(1, [dict(sample_id="s4", file="s4.hd5", tensor="img", reason="dataset missing: x")])
+    st.finalize_failures()
+    import xarray as xr
+    import zarr
+
+    g = zarr.open_group(str(st.path), mode="r")
+    assert list(g["sample_id"][:]) == st.sample_ids
+    np.testing.assert_array_equal(g["img"][0], values[0])
+    np.testing.assert_array_equal(g["present/img"][:], present)
+    ds = xr.open_zarr(str(st.path), consolidated=False)
+    assert ds["img"].dims == ("sample", "img_0", "img_1", "img_2")
+    np.testing.assert_array_equal(ds["img"].isel(sample=6).values, values[6])
+    fails = xr.open_zarr(str(st.path), group="failures", consolidated=False)
+    assert [str(v) for v in fails["reason"].values] == ["dataset missing: x"]
+    df = open_store(st.path).failures
+    assert list(df.columns) == ["sample_id", "file", "tensor", "reason"] and df.iloc[0]["sample_id"] == "s4"
+
+
+def test_empty_store(tmp_path):
+    st = create_store(tmp_path / "e.zarr", [], shard_size=4)
+    st.create_tensor(_spec())
+    assert st.sample_ids == [] and st.present("img").shape == (0,) and st.written("img").shape == (0,)
+    assert st.finalize_tensor("img")["count"] == 0 and st.finalize_failures() == 0
