@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="conversion workers (default: CPU count)")
     p.add_argument("--batches", type=int, default=20, help="batches to pull per loader (20)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-load", action="store_true", help="stop after conversion (no Keras import)")
     return p
 
 
@@ -45,7 +46,8 @@ def _load(store_path: Path, scale: str, n_batches: int, seed: int) -> int:
             x, y = loader[0]  # warm-up: numba compiles (or loads its cache) on first use
             t0, pulled, samples = time.perf_counter(), 0, 0
             while pulled < n_batches:
-                loader.on_epoch_end() if pulled and pulled % len(loader) == 0 else None
+                if pulled and pulled % len(loader) == 0:
+                    loader.on_epoch_end()  # a new epoch: a new shuffle, new augmentations
                 x, y = loader[pulled % len(loader)]
                 pulled += 1
                 samples += len(next(iter(x.values())))
@@ -91,4 +93,6 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(format_failures(open_store(store_path).failures, limit=12))
     print()
+    if args.no_load:
+        return 0
     return _load(store_path, args.scale, args.batches, args.seed)
