@@ -1,0 +1,120 @@
+"""Validating wrappers around the numba kernels.
+
+Every kernel writes into a caller-owned ``out`` (batch buffers are allocated once and
+reused: fresh allocations page-fault heavily on these VMs). The wrappers check dtype,
+shape and contiguity so a kernel never reads or writes out of bounds.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from fastio._kernels import kernels
+
+__all__ = [
+    "NORM_CODES",
+    "normalise_params",
+    "pointwise",
+    "shift1d",
+    "warp2d",
+    "check_table",
+]
+
+# Small integer codes so the per-sample hot path does no string work.
+NORM_CODES = {"none": 0, "standardize": 1, "dataset_zscore": 1, "zscore": 2}
+# ml4h adds a small epsilon to the SD of a per-image z-score so flat images stay finite.
+ZSCORE_EPS = 1e-6
+
+
+def _check_f32(name: str, arr: np.ndarray, ndim: int | None = None) -> None:
+    if not isinstance(arr, np.ndarray) or arr.dtype != np.float32:
+        raise ValueError(f"Expected {name} to be a float32 ndarray, got {getattr(arr, 'dtype', type(arr))}")
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"Expected {name} with {ndim} dimensions, got shape {arr.shape}")
+    if not arr.flags.c_contiguous:
+        raise ValueError(f"Expected {name} to be C-contiguous")
+
+
+def check_table(table: np.ndarray) -> None:
+    """A noise table is a float32 vector whose length is a power of two (index masking)."""
+    _check_f32("noise table", table, 1)
+    n = table.size
+    if n == 0 or n & (n - 1):
+        raise ValueError(f"Expected a noise table whose length is a power of two, got {n}")
+
+
+def normalise_params(src: np.ndarray, code: int, mean: float, std: float) -> tuple[float, float]:
+    """(mu, 1/sd) for one sample: fixed for ``standardize``/``dataset_zscore``, computed
+    from the sample for ``zscore``, identity for ``none``."""
+    if code == 0:
+        return 0.0, 1.0
+    if code == 1:
+        return float(mean), 1.0 / float(std)
+    if code == 2:
+        _check_f32("sample", src)
+        mu, sd = kernels.sample_stats(src.reshape(-1))
+        return float(mu), 1.0 / (float(sd) + ZSCORE_EPS)
+    raise ValueError(f"Expected a normalisation code in {sorted(set(NORM_CODES.values()))}, got {code!r}")
+
+
+def _same_shape(src: np.ndarray, out: np.ndarray) -> None:
+    if src.shape != out.shape:
+        raise ValueError(f"Expected out with shape {src.shape}, got {out.shape}")
+
+
+def pointwise(src, out, mu, inv_sd, scale=1.0, shift=0.0, sigma=0.0, table=None, offset=0):
+    """Normalise + intensity + noise, elementwise (``out`` may be ``src``)."""
+    _check_f32("src", src)
+    _check_f32("out", out)
+    _same_shape(src, out)
+    table = _default_table(table)
+    kernels.pointwise(src.reshape(-1), out.reshape(-1), float(mu), float(inv_sd), float(scale),
+                      float(shift), float(sigma), table, int(offset))
+    return out
+
+
+def shift1d(src, out, roll, chan_scale, mu, inv_sd, scale=1.0, shift=0.0, sigma=0.0,
+            table=None, offset=0):
+    """(T, C) signals: circular time shift + per-channel amplitude + pointwise chain."""
+    _check_f32("src", src, 2)
+    _check_f32("out", out, 2)
+    _same_shape(src, out)
+    if out is src or np.shares_memory(src, out):
+        raise ValueError("Expected out and src not to overlap (a time shift cannot run in place)")
+    chan_scale = np.ascontiguousarray(chan_scale, dtype=np.float64)
+    if chan_scale.shape != (src.shape[1],):
+        raise ValueError(f"Expected chan_scale of shape ({src.shape[1]},), got {chan_scale.shape}")
+    table = _default_table(table)
+    kernels.shift1d(src, out, int(roll), chan_scale, float(mu), float(inv_sd), float(scale),
+                    float(shift), float(sigma), table, int(offset))
+    return out
+
+
+def warp2d(src, out, matrix, mu, inv_sd, scale=1.0, shift=0.0, sigma=0.0, table=None, offset=0):
+    """(H, W, C) images: affine bilinear resampling + pointwise chain."""
+    _check_f32("src", src, 3)
+    _check_f32("out", out, 3)
+    _same_shape(src, out)
+    if out is src or np.shares_memory(src, out):
+        raise ValueError("Expected out and src not to overlap (a warp cannot run in place)")
+    matrix = np.ascontiguousarray(matrix, dtype=np.float64)
+    if matrix.shape != (2, 3):
+        raise ValueError(f"Expected a (2, 3) affine matrix, got shape {matrix.shape}")
+    table = _default_table(table)
+    kernels.warp2d(src, out, matrix, float(mu), float(inv_sd), float(scale), float(shift),
+                   float(sigma), table, int(offset))
+    return out
+
+
+_ZERO_TABLE = None
+
+
+def _default_table(table):
+    # Kernels need a table argument even when sigma == 0; a one-element zero table keeps
+    # the signature uniform without allocating per call.
+    global _ZERO_TABLE
+    if table is None:
+        if _ZERO_TABLE is None:
+            _ZERO_TABLE = np.zeros(1, dtype=np.float32)
+        return _ZERO_TABLE
+    check_table(table)
+    return table

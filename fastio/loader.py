@@ -1,0 +1,316 @@
+"""``fastio.Loader``: a Keras ``PyDataset`` of normalised, augmented float32 batches.
+
+Per batch, the loader's threads each take a contiguous share of the batch slots and, for
+every requested tensor, ``pread`` + decode the sample's chunk (:mod:`fastio.reader`) and
+run one fused numba kernel (normalise → warp/shift → intensity → noise) into a batch
+buffer. Kernels and decoders release the GIL, so threads scale; threads, not processes,
+because numba's parallel layer hangs in forked children.
+
+Batch buffers are reused, but only once nobody else holds them: a batch the caller (or
+a TF prefetch queue) still references is never overwritten.
+
+Keras is imported when ``Loader`` is first touched, not when this module is imported.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from fastio import augment as _aug
+from fastio._kernels import api as _k
+from fastio._storeview import open_view
+from fastio.reader import ChunkReader
+from fastio.spec import TensorSpec
+from fastio.split import SPLITS, read_id_csv, split_ids
+
+__all__ = ["Loader", "LoaderCore", "MISSING_MODES"]
+
+MISSING_MODES = ("exclude", "mask")
+
+
+class _Tensor:
+    """Everything the hot path needs about one requested tensor."""
+
+    def __init__(self, view, spec: TensorSpec, reader: ChunkReader, augment: _aug.Augment | None):
+        self.spec = spec
+        self.name = spec.name
+        self.shape = spec.shape
+        self.reader = reader
+        self.augment = augment if augment is not None and augment.active else None
+        norm = spec.normalization
+        self.code = _k.NORM_CODES[norm.kind]
+        self.mean, self.std = norm.mean, norm.std
+        if norm.kind == "dataset_zscore":
+            stats = view.stats(spec.name)
+            if not stats or "mean" not in stats or not stats.get("std", 0) > 0:
+                raise ValueError(f"{view.path}: tensor {spec.name} uses dataset_zscore but the store "
+                                 f"has no usable stats (got {stats})")
+            self.mean, self.std = float(stats["mean"]), float(stats["std"])
+        self.present = np.asarray(view.present(spec.name), dtype=bool)
+        self.native = reader.dtype != np.float32
+
+
+def _resolve(view, item) -> TensorSpec:
+    if isinstance(item, TensorSpec):
+        stored = view.spec(item.name)
+        if tuple(stored.shape) != tuple(item.shape):
+            raise ValueError(f"{view.path}: tensor {item.name} is stored with shape {stored.shape}, "
+                             f"the given spec expects {item.shape}")
+        return item
+    if not isinstance(item, str):
+        raise ValueError(f"Expected a tensor name or TensorSpec, got {item!r}")
+    return view.spec(item.rsplit(".", 1)[-1])
+
+
+def _per_tensor_augment(augment, names: Sequence[str], known: Sequence[str]) -> dict[str, _aug.Augment | None]:
+    """One Augment for all inputs, or a mapping tensor name → Augment/dict (names of
+    other store tensors are allowed so one mapping can serve several loaders)."""
+    if isinstance(augment, Mapping) and augment and all(
+            isinstance(v, (_aug.Augment, Mapping)) or v is None for v in augment.values()):
+        unknown = set(augment) - set(known)
+        if unknown:
+            raise ValueError(f"Expected augment keys to be tensor names of the store {sorted(known)}, "
+                             f"got {sorted(unknown)}")
+        return {n: _aug.parse_augment(augment.get(n)) for n in names}
+    aug = _aug.parse_augment(augment)
+    return {n: aug for n in names}
+
+
+class LoaderCore:
+    """The loader without Keras (``Loader`` adds the ``PyDataset`` base). See ``Loader``."""
+
+    def __init__(self, store, inputs: Sequence = (), outputs: Sequence = (), batch_size: int = 8,
+                 split: str = "train", shuffle: bool = True, seed: int = 0, augment=None,
+                 valid_ratio: float = 0.1, test_ratio: float = 0.1, sample_csv=None,
+                 missing: str = "exclude", drop_remainder: bool | None = None, workers: int = 2,
+                 split_csvs: Mapping[str, Any] | None = None):
+        view = open_view(store)
+        self.store_path = str(view.path)
+        if split not in (*SPLITS, "all"):
+            raise ValueError(f"Expected split in {(*SPLITS, 'all')}, got {split!r}")
+        if missing not in MISSING_MODES:
+            raise ValueError(f"Expected missing in {MISSING_MODES}, got {missing!r}")
+        if int(batch_size) < 1:
+            raise ValueError(f"Expected a positive batch_size, got {batch_size!r}")
+        if int(workers) < 1:
+            raise ValueError(f"Expected workers >= 1, got {workers!r}")
+        in_specs = [_resolve(view, t) for t in inputs]
+        out_specs = [_resolve(view, t) for t in outputs]
+        if not in_specs and not out_specs:
+            raise ValueError("Expected at least one input or output tensor")
+        self.input_specs, self.output_specs = in_specs, out_specs
+        self.batch_size, self.split, self.shuffle = int(batch_size), split, bool(shuffle)
+        self.seed, self.missing, self.workers = int(seed), missing, int(workers)
+        self.drop_remainder = (split == "train") if drop_remainder is None else bool(drop_remainder)
+        self.epoch = 0
+
+        # Inputs are augmented; an output-only tensor is only normalised (a target).
+        names = list(dict.fromkeys([s.name for s in in_specs] + [s.name for s in out_specs]))
+        specs = {s.name: s for s in out_specs} | {s.name: s for s in in_specs}
+        input_names = {s.name for s in in_specs}
+        augments = _per_tensor_augment(augment, [s.name for s in in_specs], list(view.tensors))
+        self._tensors = {}
+        for name in names:
+            reader = ChunkReader(view.array_path(name), workers=1)
+            if reader.sample_shape != tuple(specs[name].shape):
+                raise ValueError(f"{reader.path}: tensor {name} has samples of shape {reader.sample_shape}, "
+                                 f"its spec says {specs[name].shape}")
+            self._tensors[name] = _Tensor(view, specs[name], reader,
+                                          augments.get(name) if name in input_names else None)
+        sigmas = [t.augment.noise for t in self._tensors.values() if t.augment is not None]
+        self._table = _aug.noise_table(self.seed) if any(sigmas) else None
+
+        self._select_rows(view, sample_csv, valid_ratio, test_ratio, split_csvs)
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="fastio-load") if self.workers > 1 else None
+        self._local = threading.local()
+        self._buffers: list[dict[str, np.ndarray]] = []
+        self._lock = threading.Lock()
+        self._order = self._epoch_order(self.epoch)
+        if len(self) == 0:
+            raise ValueError(f"{self.store_path}: split {split!r} has {self.rows.size} usable samples, "
+                             f"fewer than one batch of {self.batch_size} (drop_remainder={self.drop_remainder})")
+
+    # -- cohort ------------------------------------------------------------------------
+    def _select_rows(self, view, sample_csv, valid_ratio, test_ratio, split_csvs) -> None:
+        ids = list(view.sample_ids)
+        self._ids = np.array(ids, dtype=object)
+        keep = np.ones(len(ids), dtype=bool)
+        if sample_csv is not None:
+            wanted = set(read_id_csv(sample_csv))
+            keep &= np.array([s in wanted for s in ids], dtype=bool)
+        masks = [t.present for t in self._tensors.values()]
+        for t in self._tensors.values():
+            if t.present.shape != (len(ids),):
+                raise ValueError(f"{view.path}: present/{t.name} has shape {t.present.shape}, expected ({len(ids)},)")
+        keep &= np.logical_and.reduce(masks) if self.missing == "exclude" else np.logical_or.reduce(masks)
+        if self.split != "all":
+            chosen = set(split_ids(ids, valid_ratio, test_ratio, self.seed, csvs=split_csvs)[self.split])
+            keep &= np.array([s in chosen for s in ids], dtype=bool)
+        self.rows = np.flatnonzero(keep)
+
+    def _epoch_order(self, epoch: int) -> np.ndarray:
+        if not self.shuffle:
+            return self.rows
+        return np.random.default_rng([self.seed, epoch, 0x10AD]).permutation(self.rows)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Jump to an epoch (order and augmentation are functions of seed and epoch)."""
+        self.epoch = int(epoch)
+        self._order = self._epoch_order(self.epoch)
+
+    def on_epoch_end(self) -> None:
+        self.set_epoch(self.epoch + 1)
+
+    # -- sizes and ids -----------------------------------------------------------------
+    def __len__(self) -> int:
+        n = self.rows.size
+        return n // self.batch_size if self.drop_remainder else -(-n // self.batch_size)
+
+    @property
+    def sample_ids(self) -> list[str]:
+        """Ids in yield order for the current epoch (only those that are yielded)."""
+        n = min(len(self) * self.batch_size, self.rows.size)
+        return [str(s) for s in self._ids[self._order[:n]]]
+
+    def batch_rows(self, index: int) -> np.ndarray:
+        if not 0 <= index < len(self):
+            raise IndexError(f"batch index {index} out of range for {len(self)} batches")
+        return self._order[index * self.batch_size:(index + 1) * self.batch_size]
+
+    def batch_sample_ids(self, index: int) -> list[str]:
+        return [str(s) for s in self._ids[self.batch_rows(index)]]
+
+    # -- batches -----------------------------------------------------------------------
+    def __getitem__(self, index: int):
+        if index < 0:
+            index += len(self)
+        rows = self.batch_rows(int(index))
+        with self._lock:
+            bufs = self._acquire()
+            n = rows.size
+            params = {name: _aug.draw_params(t.augment, t.shape, self.seed, self.epoch, name, rows)
+                      for name, t in self._tensors.items()}
+            groups = [g for g in np.array_split(np.arange(n), self.workers) if g.size]
+            if self._pool is None or len(groups) == 1:
+                for g in groups:
+                    self._fill(g, rows, bufs, params)
+            else:
+                for f in [self._pool.submit(self._fill, g, rows, bufs, params) for g in groups]:
+                    f.result()
+        views = {name: bufs[name][:n] for name in self._tensors}
+        x = {s.input_name: views[s.name] for s in self.input_specs}
+        y = {s.output_name: views[s.name] for s in self.output_specs}
+        if self.missing == "mask" and self.output_specs:
+            w = {s.output_name: bufs["__w__" + s.name][:n] for s in self.output_specs}
+            return x, y, w
+        return (x, y) if self.output_specs else (x,)
+
+    def _acquire(self) -> dict[str, np.ndarray]:
+        # A buffer set is free when only our list (and getrefcount's argument) refers to
+        # its arrays: slicing for the caller creates views that keep the base alive.
+        for bufs in self._buffers:
+            if all(sys.getrefcount(bufs[k]) <= 2 for k in bufs):
+                return bufs
+        bufs = {name: np.empty((self.batch_size, *t.shape), dtype=np.float32)
+                for name, t in self._tensors.items()}
+        bufs.update({"__w__" + name: np.empty(self.batch_size, dtype=np.float32) for name in self._tensors})
+        self._buffers.append(bufs)
+        return bufs
+
+    def _scratch(self, name: str, shape, dtype=np.float32) -> np.ndarray:
+        cache = getattr(self._local, "bufs", None)
+        if cache is None:
+            cache = self._local.bufs = {}
+        key = (name, np.dtype(dtype).str)
+        if key not in cache:
+            cache[key] = np.empty(shape, dtype=dtype)
+        return cache[key]
+
+    def _fill(self, slots: np.ndarray, rows: np.ndarray, bufs, params) -> None:
+        for name, t in self._tensors.items():
+            out, weight, p = bufs[name], bufs["__w__" + name], params[name]
+            rank = len(t.shape)
+            for j in slots:
+                row = int(rows[j])
+                dest = out[j]
+                if not t.present[row]:
+                    dest.fill(0.0)
+                    weight[j] = 0.0
+                    continue
+                weight[j] = 1.0
+                moves = t.augment is not None and (
+                    (rank == 3 and p.warp[j]) or (rank == 2 and t.augment.temporal))
+                src = self._scratch(name, t.shape) if moves else dest
+                if t.native:
+                    raw = self._scratch(name, t.shape, t.reader.dtype)
+                    t.reader.read_into(row, raw)
+                    src[...] = raw
+                else:
+                    t.reader.read_into(row, src)
+                mu, inv_sd = _k.normalise_params(src, t.code, t.mean, t.std)
+                scale, shift, offset = p.scale[j], p.shift[j], p.offset[j]
+                if moves and rank == 3:
+                    _k.warp2d(src, dest, p.matrix[j], mu, inv_sd, scale, shift, p.sigma, self._table, offset)
+                elif moves:
+                    _k.shift1d(src, dest, p.roll[j], p.chan_scale[j], mu, inv_sd, scale, shift,
+                               p.sigma, self._table, offset)
+                else:
+                    _k.pointwise(src, dest, mu, inv_sd, scale, shift, p.sigma, self._table, offset)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        for t in self._tensors.values():
+            t.reader.close()
+
+
+_LOADER_CLASS = None
+
+_LOADER_DOC = """A Keras ``PyDataset`` over a fastio store.
+
+    ``Loader(store, inputs=[...], outputs=[...], batch_size=8, split="train", shuffle=True,
+    seed=0, augment=None, valid_ratio=0.1, test_ratio=0.1, sample_csv=None,
+    missing="exclude", drop_remainder=None, workers=2, split_csvs=None, **pydataset_kwargs)``
+
+    ``loader[i]`` is ``(x, y)``: dicts of float32 arrays keyed by ``spec.input_name`` /
+    ``spec.output_name`` (``(x,)`` without outputs; ``(x, y, sample_weight)`` with
+    ``missing="mask"``, weight 0 where an output tensor is absent). Inputs are normalised
+    (spec) and augmented; output-only tensors are normalised; a tensor that is both gets
+    the same array in x and y. The order reshuffles each epoch from ``seed``; every
+    random draw is a function of (seed, epoch, tensor, sample), so batches do not depend
+    on ``workers``. ``drop_remainder`` defaults to True for ``split="train"``.
+    """
+
+
+def _build_loader_class():
+    import keras
+
+    class Loader(LoaderCore, keras.utils.PyDataset):
+        __doc__ = _LOADER_DOC
+
+        def __init__(self, store, inputs=(), outputs=(), batch_size=8, split="train", shuffle=True,
+                     seed=0, augment=None, valid_ratio=0.1, test_ratio=0.1, sample_csv=None,
+                     missing="exclude", drop_remainder=None, workers=2, split_csvs=None, **kwargs):
+            # Our threads do the parallel work; Keras' own workers would only contend.
+            keras.utils.PyDataset.__init__(self, **kwargs)
+            LoaderCore.__init__(self, store, inputs, outputs, batch_size, split, shuffle, seed,
+                                augment, valid_ratio, test_ratio, sample_csv, missing,
+                                drop_remainder, workers, split_csvs)
+
+    Loader.__module__ = __name__
+    Loader.__qualname__ = "Loader"
+    return Loader
+
+
+def __getattr__(name: str):
+    global _LOADER_CLASS
+    if name == "Loader":
+        if _LOADER_CLASS is None:
+            _LOADER_CLASS = _build_loader_class()
+        return _LOADER_CLASS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

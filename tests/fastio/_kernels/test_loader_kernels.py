@@ -1,0 +1,147 @@
+"""Each numba kernel against its numpy reference (fastio._kernels.numpy_ref)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fastio._kernels import api, kernels, numpy_ref
+
+RTOL, ATOL = 2e-6, 2e-5
+
+
+@pytest.fixture()
+def rng():
+    return np.random.default_rng(7)
+
+
+@pytest.fixture(scope="module")
+def table():
+    return np.random.default_rng(3).standard_normal(1 << 12).astype(np.float32)
+
+
+def test_sample_stats_matches_numpy(rng):
+    x = rng.normal(1000.0, 3.0, size=5000).astype(np.float32)
+    mu, sd = kernels.sample_stats(x)
+    ref_mu, ref_sd = numpy_ref.sample_stats(x)
+    assert mu == pytest.approx(ref_mu, rel=1e-12)
+    assert sd == pytest.approx(ref_sd, rel=1e-6)
+
+
+@pytest.mark.parametrize("code,mean,std", [(0, 0.0, 1.0), (1, 3.0, 7.0), (2, 0.0, 1.0)])
+def test_normalise_params(rng, code, mean, std):
+    x = rng.normal(4.0, 2.0, size=(30, 3)).astype(np.float32)
+    mu, inv_sd = api.normalise_params(x, code, mean, std)
+    if code == 0:
+        assert (mu, inv_sd) == (0.0, 1.0)
+    elif code == 1:
+        assert (mu, inv_sd) == (3.0, 1 / 7.0)
+    else:
+        assert mu == pytest.approx(x.astype(np.float64).mean())
+        assert inv_sd == pytest.approx(1.0 / (x.astype(np.float64).std() + api.ZSCORE_EPS))
+
+
+def test_constant_sample_zscore_is_finite():
+    x = np.full((10, 2), 5.0, dtype=np.float32)
+    mu, inv_sd = api.normalise_params(x, 2, 0.0, 1.0)
+    out = api.pointwise(x, np.empty_like(x), mu, inv_sd)
+    assert np.all(np.isfinite(out)) and np.allclose(out, 0.0)
+
+
+@pytest.mark.parametrize("sigma", [0.0, 0.3])
+def test_pointwise_matches_reference(rng, table, sigma):
+    src = rng.normal(10, 4, size=(7, 9, 2)).astype(np.float32)
+    out = np.empty_like(src)
+    api.pointwise(src, out, 10.5, 0.25, 1.2, -0.3, sigma, table, 4000)
+    ref = numpy_ref.pointwise(src, 10.5, 0.25, 1.2, -0.3, sigma, table, 4000)
+    np.testing.assert_allclose(out, ref, rtol=RTOL, atol=ATOL)
+    inplace = src.copy()
+    api.pointwise(inplace, inplace, 10.5, 0.25, 1.2, -0.3, sigma, table, 4000)
+    np.testing.assert_array_equal(inplace, out)
+
+
+@pytest.mark.parametrize("roll", [0, 5, -13, 57])
+def test_shift1d_matches_reference(rng, table, roll):
+    src = rng.normal(0, 100, size=(50, 4)).astype(np.float32)
+    scale = np.array([0.9, 1.0, 1.1, 1.05])
+    out = np.empty_like(src)
+    api.shift1d(src, out, roll, scale, 2.0, 0.01, 1.1, 0.2, 0.05, table, 17)
+    ref = numpy_ref.shift1d(src, roll, scale, 2.0, 0.01, 1.1, 0.2, 0.05, table, 17)
+    np.testing.assert_allclose(out, ref, rtol=RTOL, atol=ATOL)
+
+
+def test_shift1d_is_a_roll(rng):
+    src = rng.normal(size=(20, 3)).astype(np.float32)
+    out = api.shift1d(src, np.empty_like(src), 3, np.ones(3), 0.0, 1.0)
+    np.testing.assert_array_equal(out, np.roll(src, 3, axis=0))
+
+
+def _rotation(theta, n_h, n_w, ty=0.0, tx=0.0, zoom=1.0):
+    c, s = np.cos(theta), np.sin(theta)
+    a = np.array([[c, s], [-s, c]]) / zoom
+    centre = np.array([(n_h - 1) / 2, (n_w - 1) / 2])
+    m = np.zeros((2, 3))
+    m[:, :2] = a
+    m[:, 2] = centre - a @ (centre + [ty, tx])
+    return m
+
+
+@pytest.mark.parametrize("theta,ty,tx,zoom,sigma", [
+    (0.2, 0.0, 0.0, 1.0, 0.0), (-0.4, 2.5, -1.25, 1.1, 0.0), (0.05, -3.0, 4.0, 0.9, 0.2)])
+def test_warp2d_matches_reference(rng, table, theta, ty, tx, zoom, sigma):
+    src = rng.normal(3, 2, size=(21, 17, 3)).astype(np.float32)
+    m = _rotation(theta, 21, 17, ty, tx, zoom)
+    out = np.empty_like(src)
+    api.warp2d(src, out, m, 3.0, 0.5, 0.8, 0.1, sigma, table, 99)
+    ref = numpy_ref.warp2d(src, m, 3.0, 0.5, 0.8, 0.1, sigma, table, 99)
+    np.testing.assert_allclose(out, ref, rtol=RTOL, atol=ATOL)
+
+
+def test_warp2d_identity_flip_and_integer_shift(rng):
+    src = rng.normal(size=(9, 8, 1)).astype(np.float32)
+    out = np.empty_like(src)
+    api.warp2d(src, out, [[1, 0, 0], [0, 1, 0]], 0.0, 1.0)
+    np.testing.assert_array_equal(out, src)
+    api.warp2d(src, out, [[1, 0, 0], [0, -1, 7]], 0.0, 1.0)  # left-right flip
+    np.testing.assert_array_equal(out, src[:, ::-1])
+    api.warp2d(src, out, [[1, 0, -2], [0, 1, 0]], 0.0, 1.0)  # content moves down 2 rows
+    np.testing.assert_array_equal(out[2:], src[:-2])
+    np.testing.assert_array_equal(out[:2], 0.0)
+
+
+def test_wrappers_reject_bad_arguments(table):
+    good = np.zeros((4, 3), dtype=np.float32)
+    with pytest.raises(ValueError, match="float32"):
+        api.pointwise(good.astype(np.float64), good, 0, 1)
+    with pytest.raises(ValueError, match="shape"):
+        api.pointwise(good, np.zeros((3, 4), np.float32), 0, 1)
+    with pytest.raises(ValueError, match="contiguous"):
+        api.pointwise(np.zeros((3, 4), np.float32).T, good, 0, 1)
+    with pytest.raises(ValueError, match="overlap"):
+        api.shift1d(good, good, 1, np.ones(3), 0, 1)
+    with pytest.raises(ValueError, match="chan_scale"):
+        api.shift1d(good, good.copy(), 1, np.ones(2), 0, 1)
+    with pytest.raises(ValueError, match="power of two"):
+        api.pointwise(good, good, 0, 1, 1, 0, 0.1, np.zeros(10, np.float32))
+    with pytest.raises(ValueError, match="affine"):
+        api.warp2d(np.zeros((2, 2, 1), np.float32), np.zeros((2, 2, 1), np.float32), np.eye(3), 0, 1)
+    with pytest.raises(ValueError, match="normalisation code"):
+        api.normalise_params(good, 5, 0, 1)
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="already the no-jit run")
+def test_kernels_pass_without_jit():
+    """The same tests with NUMBA_DISABLE_JIT=1: the kernels are plain Python there, so
+    this also checks that they are valid Python, not only valid numba."""
+    here = Path(__file__).resolve()
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--benchmark-disable",
+         str(here), "-k", "not without_jit"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]

@@ -1,0 +1,228 @@
+"""fastio.Loader: values, splits, missing tensors, determinism, Keras training."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fastio._kernels import numpy_ref
+from fastio.augment import Augment, draw_params, noise_table
+from fastio.loader import LoaderCore
+from fastio.split import split_ids
+
+AUG = {"img": Augment(translate=0.1, flip_lr=True, rotate=10, zoom=0.1, intensity_scale=0.1,
+                      intensity_shift=0.1, noise=0.1),
+       "sig": Augment(time_shift=0.2, amplitude=0.1, noise=0.05)}
+
+
+def _zscore(v):
+    v = v.astype(np.float64)
+    return ((v - v.mean()) / (v.std() + 1e-6)).astype(np.float32)
+
+
+def test_values_without_augmentation(toy_store):
+    loader = LoaderCore(toy_store["path"], inputs=["img", "sig"], outputs=["std"], batch_size=4,
+                        split="all", shuffle=False, drop_remainder=False)
+    present = np.flatnonzero(toy_store["sig_present"])
+    assert loader.sample_ids == [toy_store["ids"][i] for i in present]  # missing excluded
+    assert len(loader) == 6 - 0 and loader.rows.size == 21
+    std_vals = toy_store["std"].astype(np.float64)
+    for b in range(len(loader)):
+        x, y = loader[b]
+        rows = loader.batch_rows(b)
+        assert set(x) == {"input_img_continuous", "input_sig_continuous"} and set(y) == {"output_std_continuous"}
+        assert all(v.dtype == np.float32 for v in [*x.values(), *y.values()])
+        expect_img = np.stack([_zscore(toy_store["img"][r]) for r in rows])
+        np.testing.assert_allclose(x["input_img_continuous"], expect_img, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(x["input_sig_continuous"], toy_store["sig"][rows] / 100.0, rtol=1e-6)
+        expect_std = (toy_store["std"][rows] - std_vals.mean()) / std_vals.std()
+        np.testing.assert_allclose(y["output_std_continuous"], expect_std, rtol=1e-5, atol=1e-5)
+    assert loader.batch_sample_ids(5) == loader.sample_ids[20:]
+
+
+def test_augmented_batch_matches_numpy_reference(toy_store):
+    loader = LoaderCore(toy_store["path"], inputs=["img", "sig"], outputs=["img"], batch_size=5,
+                        seed=11, augment=AUG, split="all")
+    loader.set_epoch(3)
+    x, y = loader[1]
+    rows = loader.batch_rows(1)
+    table = noise_table(11)
+    pi = draw_params(AUG["img"], (16, 12, 2), 11, 3, "img", rows)
+    ps = draw_params(AUG["sig"], (40, 3), 11, 3, "sig", rows)
+    for j, r in enumerate(rows):
+        src = toy_store["img"][r]
+        mu, sd = numpy_ref.sample_stats(src)
+        ref = numpy_ref.warp2d(src, pi.matrix[j], mu, 1 / (sd + 1e-6), pi.scale[j], pi.shift[j], 0.1, table, pi.offset[j])
+        np.testing.assert_allclose(x["input_img_continuous"][j], ref, rtol=1e-5, atol=1e-4)
+        ref = numpy_ref.shift1d(toy_store["sig"][r], ps.roll[j], ps.chan_scale[j], 0.0, 0.01,
+                                ps.scale[j], ps.shift[j], 0.05, table, ps.offset[j])
+        np.testing.assert_allclose(x["input_sig_continuous"][j], ref, rtol=1e-5, atol=1e-4)
+    assert y["output_img_continuous"] is x["input_img_continuous"]  # autoencoder target
+
+
+def _epoch(loader):
+    return [{k: v.copy() for k, v in loader[b][0].items()} for b in range(len(loader))]
+
+
+def test_deterministic_whatever_the_thread_count(toy_store):
+    runs = []
+    for workers in (1, 2, 3):
+        loader = LoaderCore(toy_store["path"], inputs=["img", "sig"], batch_size=4, seed=5,
+                            augment=AUG, workers=workers)
+        runs.append((loader.sample_ids, _epoch(loader)))
+        loader.close()
+    for ids, batches in runs[1:]:
+        assert ids == runs[0][0]
+        for a, b in zip(batches, runs[0][1]):
+            for k in a:
+                np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_epochs_reshuffle_deterministically(toy_store):
+    a = LoaderCore(toy_store["path"], inputs=["img"], batch_size=4, seed=2, augment=AUG, split="all")
+    b = LoaderCore(toy_store["path"], inputs=["img"], batch_size=4, seed=2, augment=AUG, split="all")
+    first = a.sample_ids
+    x0 = a[0][0]["input_img_continuous"].copy()
+    a.on_epoch_end()
+    assert a.epoch == 1 and sorted(a.sample_ids) == sorted(first) and a.sample_ids != first
+    b.set_epoch(1)
+    assert b.sample_ids == a.sample_ids
+    np.testing.assert_array_equal(a[0][0]["input_img_continuous"], b[0][0]["input_img_continuous"])
+    b.set_epoch(0)
+    np.testing.assert_array_equal(b[0][0]["input_img_continuous"], x0)
+    c = LoaderCore(toy_store["path"], inputs=["img"], batch_size=4, seed=3, split="all")
+    assert c.sample_ids != first
+
+
+def test_splits_follow_split_ids(toy_store):
+    ids = toy_store["ids"]
+    expect = split_ids(ids, 0.25, 0.25, seed=4)
+    seen = []
+    for split in ("train", "valid", "test"):
+        loader = LoaderCore(toy_store["path"], inputs=["img"], batch_size=1, split=split, seed=4,
+                            valid_ratio=0.25, test_ratio=0.25, shuffle=False)
+        assert loader.sample_ids == expect[split]
+        seen += loader.sample_ids
+    assert sorted(seen) == ids
+
+
+def test_drop_remainder_and_sample_csv(toy_store, tmp_path):
+    train = LoaderCore(toy_store["path"], inputs=["img"], batch_size=5, split="all", drop_remainder=True)
+    assert len(train) == 4 and len(train.sample_ids) == 20  # 24 // 5, remainder dropped
+    full = LoaderCore(toy_store["path"], inputs=["img"], batch_size=5, split="all", drop_remainder=False)
+    assert len(full) == 5 and full[4][0]["input_img_continuous"].shape[0] == 4
+    (tmp_path / "ids.csv").write_text("sample_id\ns001\ns005\ns020\nnot_in_store\n")
+    sub = LoaderCore(toy_store["path"], inputs=["img"], batch_size=2, split="all", shuffle=False,
+                     sample_csv=tmp_path / "ids.csv", drop_remainder=False)
+    assert sub.sample_ids == ["s001", "s005", "s020"]
+
+
+def test_missing_mask_gives_zero_weights(toy_store):
+    loader = LoaderCore(toy_store["path"], inputs=["img"], outputs=["sig"], batch_size=6, split="all",
+                        shuffle=False, missing="mask")
+    assert loader.rows.size == 24
+    x, y, w = loader[1]  # rows 6..11 hold the absent rows 7 and 11
+    np.testing.assert_array_equal(w["output_sig_continuous"], [1, 0, 1, 1, 1, 0])
+    assert not y["output_sig_continuous"][[1, 5]].any()
+    np.testing.assert_allclose(y["output_sig_continuous"][0], toy_store["sig"][6] / 100, rtol=1e-6)
+
+
+def test_returned_batches_are_never_overwritten(toy_store):
+    loader = LoaderCore(toy_store["path"], inputs=["img"], batch_size=4, split="all", augment=AUG)
+    held = loader[0]
+    snapshot = held[0]["input_img_continuous"].copy()
+    for b in range(1, len(loader)):
+        loader[b]
+    np.testing.assert_array_equal(held[0]["input_img_continuous"], snapshot)
+    n_sets = len(loader._buffers)
+    del held
+    for b in range(len(loader)):
+        loader[b]
+    assert len(loader._buffers) == n_sets  # released buffers are reused, not reallocated
+
+
+def test_store_object_and_spec_arguments(toy_store):
+    from fastio._storeview import StoreView
+
+    view = StoreView(toy_store["path"])
+    spec = view.spec("sig").replace(normalization={"kind": "none"})
+    loader = LoaderCore(view, inputs=[spec], batch_size=3, split="all", shuffle=False)
+    np.testing.assert_array_equal(loader[0][0]["input_sig_continuous"], toy_store["sig"][[0, 1, 3]])
+
+
+def test_bad_arguments_name_store_and_tensor(toy_store, tmp_path):
+    path = toy_store["path"]
+    with pytest.raises(ValueError, match="no tensor 'nope'"):
+        LoaderCore(path, inputs=["nope"])
+    with pytest.raises(ValueError, match="split"):
+        LoaderCore(path, inputs=["img"], split="holdout")
+    with pytest.raises(ValueError, match="missing"):
+        LoaderCore(path, inputs=["img"], missing="drop")
+    with pytest.raises(ValueError, match="fewer than one batch"):
+        LoaderCore(path, inputs=["img"], batch_size=100)
+    with pytest.raises(ValueError, match="shape"):
+        LoaderCore(path, inputs=[_spec_with_shape(path, (3, 3, 1))])
+    with pytest.raises(ValueError, match="zarr.json"):
+        LoaderCore(tmp_path / "nothing.zarr", inputs=["img"])
+    with pytest.raises(ValueError, match="Augment"):
+        LoaderCore(path, inputs=["img"], augment={"shear": 1})
+    with pytest.raises(ValueError, match="augment keys"):
+        LoaderCore(path, inputs=["img"], augment={"ecg": {"noise": 0.1}})
+    with pytest.raises(IndexError):
+        LoaderCore(path, inputs=["img"], batch_size=4)[99]
+
+
+def _spec_with_shape(path, shape):
+    from fastio._storeview import StoreView
+
+    return StoreView(path).spec("img").replace(shape=shape)
+
+
+def test_keras_model_fits_from_the_loader(toy_store):
+    import keras
+
+    import fastio
+
+    assert isinstance(fastio.Loader, type) and issubclass(fastio.Loader, keras.utils.PyDataset)
+    train = fastio.Loader(toy_store["path"], inputs=["img"], outputs=["img"], batch_size=4,
+                          augment={"flip_lr": True, "noise": 0.1}, seed=0)
+    inp = keras.Input((16, 12, 2), name="input_img_continuous")
+    hidden = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(inp)
+    out = keras.layers.Conv2D(2, 3, padding="same", name="output_img_continuous")(hidden)
+    # dict-structured like ml4h models, so the loader's dicts map by name
+    model = keras.Model({"input_img_continuous": inp}, {"output_img_continuous": out})
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
+    history = model.fit(train, epochs=3, verbose=0)
+    losses = history.history["loss"]
+    assert len(losses) == 3 and np.all(np.isfinite(losses)) and losses[-1] < losses[0]
+    assert train.epoch >= 3  # on_epoch_end reshuffled every epoch
+    infer = fastio.Loader(toy_store["path"], inputs=["img"], batch_size=5, split="all", shuffle=False)
+    pred = model.predict(infer, verbose=0)
+    assert pred["output_img_continuous"].shape == (24, 16, 12, 2) and len(infer.sample_ids) == 24
+
+
+def test_reads_a_store_written_by_the_store_api(tmp_path, store_writer):
+    """The loader against fastio.store's own writer (create_store / write_block)."""
+    from fastio.store import create_store, open_store
+
+    import fastio
+
+    _, small_spec = store_writer
+    rng = np.random.default_rng(9)
+    ids = [f"id{i:02d}" for i in range(10)]
+    spec = small_spec("ecg", (30, 4), "zscore", "blosc-lz4")
+    values = rng.normal(0, 50, size=(10, 30, 4)).astype(np.float32)
+    present = np.ones(10, dtype=bool)
+    present[4] = False
+    store = create_store(tmp_path / "api.zarr", ids, shard_size=4)
+    store.create_tensor(spec)
+    for start in range(0, 10, 4):
+        store.write_block("ecg", start, values[start:start + 4], present[start:start + 4])
+    store.finalize_tensor("ecg")
+    for source in (open_store(tmp_path / "api.zarr"), tmp_path / "api.zarr"):
+        loader = LoaderCore(source, inputs=["ecg.ecg"], batch_size=3, split="all", shuffle=False,
+                            drop_remainder=False)
+        assert loader.sample_ids == [i for k, i in enumerate(ids) if k != 4]
+        got = np.concatenate([loader[b][0]["input_ecg_continuous"] for b in range(len(loader))])
+        np.testing.assert_allclose(got, np.stack([_zscore(values[k]) for k in range(10) if k != 4]),
+                                   rtol=1e-5, atol=1e-5)
+    assert "Loader" in dir(fastio)

@@ -1,0 +1,106 @@
+"""The direct chunk reader is bit-exact with zarr-python for every codec and layout."""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+import zarr
+
+from fastio.store import codec_chain  # the store's own codec parameters
+from fastio.reader import ChunkReader, UnsupportedLayout, parse_layout
+
+CODECS = ["none", "blosc-lz4", "blosc-zstd", "zstd", "gzip"]
+
+
+def _array(path, data, codec, shard, chunk=1, unwritten=(3,)):
+    shape = data.shape[1:]
+    arr = zarr.create_array(
+        str(path), shape=data.shape, dtype=data.dtype, chunks=(chunk, *shape),
+        shards=(shard, *shape) if shard else None, compressors=codec_chain(codec) or None,
+        fill_value=0, overwrite=True,
+    )
+    values = data.copy()
+    values[list(unwritten)] = 0  # all-fill chunks are not written by zarr
+    arr[:] = values
+    return arr
+
+
+@pytest.mark.parametrize("shard", [None, 4, 23])
+@pytest.mark.parametrize("codec", CODECS)
+def test_bit_exact_with_zarr(tmp_path, codec, shard):
+    rng = np.random.default_rng(0)
+    data = rng.normal(size=(11, 7, 5)).astype(np.float32)
+    data[5] = np.round(data[5] * 100)  # compressible rows too
+    arr = _array(tmp_path / "a", data, codec, shard)
+    with ChunkReader(tmp_path / "a", workers=2) as reader:
+        assert reader.direct, reader.fallback_reason
+        got = reader.read(np.arange(11)[::-1])
+        np.testing.assert_array_equal(got, arr[:][::-1])
+        assert got.tobytes() == np.ascontiguousarray(arr[:][::-1]).tobytes()
+        dest = np.empty((7, 5), np.float32)
+        assert reader.read_into(3, dest) is False  # never written -> fill
+        np.testing.assert_array_equal(dest, 0)
+        assert reader.read_into(4, dest) is True
+
+
+def test_other_dtypes_and_v2_keys(tmp_path):
+    data = np.arange(6 * 4, dtype=np.int16).reshape(6, 4)
+    arr = zarr.create_array(str(tmp_path / "i"), shape=data.shape, dtype="int16", chunks=(1, 4),
+                            chunk_key_encoding={"name": "v2", "separator": "."}, fill_value=0)
+    arr[:] = data
+    reader = ChunkReader(tmp_path / "i")
+    assert reader.direct and reader.layout.key(2) == "2.0"
+    np.testing.assert_array_equal(reader.read(range(6)), data)
+
+
+def test_multi_sample_chunks_fall_back_to_zarr(tmp_path):
+    data = np.random.default_rng(1).normal(size=(9, 3, 2)).astype(np.float32)
+    arr = _array(tmp_path / "m", data, "zstd", None, chunk=2, unwritten=())
+    reader = ChunkReader(tmp_path / "m")
+    assert not reader.direct and "2 samples" in reader.fallback_reason
+    np.testing.assert_array_equal(reader.read([8, 0, 4]), arr[:][[8, 0, 4]])
+
+
+def test_parse_layout_reports_why():
+    meta = {"zarr_format": 3, "node_type": "array", "shape": [4, 3], "data_type": "float32",
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [1, 3]}},
+            "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+            "codecs": [{"name": "transpose", "configuration": {"order": [1, 0]}}, {"name": "bytes"}]}
+    with pytest.raises(UnsupportedLayout, match="bytes"):
+        parse_layout(meta)
+    meta["codecs"] = [{"name": "bytes"}, {"name": "zstd"}, {"name": "gzip"}]
+    with pytest.raises(UnsupportedLayout, match="codecs"):
+        parse_layout(meta)
+
+
+def test_bad_inputs_name_the_file(tmp_path):
+    with pytest.raises(ValueError, match="zarr.json"):
+        ChunkReader(tmp_path / "missing")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "zarr.json").write_text("{not json")
+    with pytest.raises(ValueError, match="bad"):
+        ChunkReader(tmp_path / "bad")
+    data = np.ones((4, 3), np.float32)
+    _array(tmp_path / "ok", data, "blosc-lz4", 4, unwritten=())
+    reader = ChunkReader(tmp_path / "ok")
+    with pytest.raises(ValueError, match="row"):
+        reader.read_into(4, np.empty(3, np.float32))
+    with pytest.raises(ValueError, match="shape"):
+        reader.read_into(0, np.empty(4, np.float32))
+
+
+def test_corrupt_shard_is_reported(tmp_path):
+    data = np.random.default_rng(2).normal(size=(4, 50)).astype(np.float32)
+    _array(tmp_path / "c", data, "blosc-lz4", 4, unwritten=())
+    shard = tmp_path / "c" / "c" / "0" / "0"
+    raw = bytearray(shard.read_bytes())
+    raw[:40] = b"\xff" * 40  # destroy the first chunk's blosc header
+    shard.write_bytes(bytes(raw))
+    reader = ChunkReader(tmp_path / "c")
+    with pytest.raises(ValueError, match="decode"):
+        reader.read_into(0, np.empty(50, np.float32))
+    shard.write_bytes(bytes(raw[:10]))
+    with pytest.raises(ValueError, match="index"):
+        ChunkReader(tmp_path / "c").read_into(0, np.empty(50, np.float32))
