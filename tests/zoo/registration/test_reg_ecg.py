@@ -1,43 +1,8 @@
 import numpy as np
 import pytest
 
+from regsynth import synthetic_strip
 from zoo.registration.ecg import R_POSITION, beat_window, detect_r_peaks, median_beat
-
-# (centre s relative to R, width s, amplitude) of P, Q, R, S, T.
-WAVES = [(-0.18, 0.025, 0.15), (-0.03, 0.008, -0.12), (0.0, 0.010, 1.0), (0.03, 0.010, -0.25), (0.30, 0.05, 0.3)]
-
-
-def synthetic_beat(fs, lead_gains):
-    length, r = beat_window(fs)
-    t = (np.arange(length) - r) / fs
-    base = sum(a * np.exp(-0.5 * ((t - c) / w) ** 2) for c, w, a in WAVES)
-    return base[:, None] * lead_gains[None, :]
-
-
-def synthetic_strip(fs=500.0, seconds=10.0, seed=0, ectopic=True):
-    rng = np.random.default_rng(seed)
-    gains = rng.uniform(0.4, 1.5, 12) * rng.choice([-1, 1], 12, p=[0.2, 0.8])
-    gains[1] = 1.2  # lead II strongly positive, as usual
-    n = int(seconds * fs)
-    beat = synthetic_beat(fs, gains)
-    length, r = beat_window(fs)
-    strip = np.zeros((n + 2 * length, 12))
-    t = rng.uniform(0.3, 0.9)
-    peaks = []
-    while t < seconds + 0.5:
-        peaks.append(int(round(t * fs)))
-        t += rng.uniform(1.0, 1.15)
-    bad = set(rng.choice(len(peaks), 1, replace=False)) if ectopic else set()
-    for i, p in enumerate(peaks):
-        start = p - r + length
-        shape = beat if i not in bad else -1.5 * np.roll(beat, int(0.04 * fs), axis=0)
-        strip[start : start + length] += shape
-    strip = strip[length : length + n]
-    time = np.arange(n) / fs
-    strip += 0.1 * np.sin(2 * np.pi * 0.3 * time)[:, None]  # baseline wander
-    strip += rng.normal(0, 0.01, strip.shape)
-    return strip, beat, np.array([p for p in peaks if p < n])
-
 
 @pytest.mark.parametrize("fs", [500.0, 100.0])
 def test_median_beat_matches_the_beat_it_was_built_from(fs):

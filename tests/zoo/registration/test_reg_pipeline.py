@@ -1,0 +1,122 @@
+import json
+
+import numpy as np
+import pytest
+
+from fastio.spec import TensorSpec
+from zoo.registration.align import warp_image
+from zoo.registration.cli import main
+from zoo.registration.pipeline import register_store, work_dir_for
+
+from regsynth import synthetic_strip
+
+
+def _pose(rng, center):
+    t = np.deg2rad(rng.uniform(-8, 8))
+    r = rng.uniform(0.95, 1.05) * np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    m = np.eye(3)
+    m[:2, :2] = r
+    m[:2, 2] = center - r @ center + rng.uniform(-3, 3, 2)
+    return m
+
+
+@pytest.fixture
+def image_store(tmp_path, blobs, make_store):
+    rng = np.random.default_rng(0)
+    base = blobs((40, 40), seed=30)
+    n = 10
+    poses = [_pose(rng, np.array([19.5, 19.5])) for _ in range(n)]
+    values = np.stack([warp_image(base, p)[..., None] * rng.uniform(0.8, 1.2) for p in poses])
+    present = np.ones(n, bool)
+    present[3] = False
+    spec = TensorSpec(name="img", group="test", path_prefix="p", dataset="img", shape=(40, 40, 1))
+    make_store(tmp_path / "s.zarr", {"img": (spec, values, present)})
+    return tmp_path / "s.zarr", base, values, present
+
+
+def _spread(x, present):
+    inner = x[present][:, 8:32, 8:32, 0]
+    inner = inner / inner.std(axis=(1, 2), keepdims=True)
+    return float(np.var(inner, axis=0).mean())
+
+
+def test_template_method_writes_registered_tensor_with_provenance(image_store):
+    from fastio import open_store
+
+    path, base, values, present = image_store
+    rc = main(["template", "--store", str(path), "--tensor", "img", "--quiet", "--iterations", "2"])
+    assert rc == 0
+    store = open_store(path)
+    assert "img_registered" in store.tensors and "img_registered_transform" in store.tensors
+    np.testing.assert_array_equal(store.present("img_registered"), present)
+    out = np.asarray(store["img_registered"][:])
+    assert _spread(out, present) < 0.3 * _spread(values, present)
+    assert np.all(out[~present] == 0)
+    attrs = store["img_registered"].attrs["registration"]
+    assert attrs["config"]["method"] == "template" and attrs["complete"] and attrs["failures"] == []
+    assert store.complete
+    assert (work_dir_for(path, "img_registered") / "img_registered_before_after.png").is_file()
+    mats = np.asarray(store["img_registered_transform"][:])
+    assert mats.shape == (10, 3, 3) and np.allclose(mats[present][:, 2], [0, 0, 1], atol=1e-3)
+
+
+def test_given_template_tensor_and_resume_gives_same_result(image_store, monkeypatch):
+    from fastio import open_store
+    from zoo.registration import steps
+
+    path, base, values, present = image_store
+    np.save(path.parent / "t.npy", base)
+    kwargs = dict(template=str(path.parent / "t.npy"), progress=False, plot=False)
+    register_store(path, "homography", "img", out_tensor="clean", **kwargs)
+    calls = {"n": 0}
+    original = steps.TemplateStep.apply
+
+    def flaky(self, v):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("killed")
+        return original(self, v)
+
+    monkeypatch.setattr(steps.TemplateStep, "apply", flaky)
+    with pytest.raises(RuntimeError):
+        register_store(path, "homography", "img", out_tensor="resumed", **kwargs)
+    store = open_store(path)
+    assert store.written("resumed").tolist() == [True, False, False]
+    monkeypatch.setattr(steps.TemplateStep, "apply", original)
+    register_store(path, "homography", "img", out_tensor="resumed", **kwargs)
+    store = open_store(path)
+    np.testing.assert_allclose(np.asarray(store["resumed"][:]), np.asarray(store["clean"][:]), atol=1e-6)
+    # A different configuration under the same name is refused.
+    with pytest.raises(ValueError, match="different registration"):
+        register_store(path, "template", "img", out_tensor="resumed", progress=False, plot=False)
+
+
+def test_median_beat_method_and_failures_recorded(tmp_path, make_store):
+    from fastio import open_store
+    from fastio.catalogue import ECG_LEADS
+
+    strips = np.stack([synthetic_strip(fs=100.0, seed=s, ectopic=False)[0] for s in range(5)]).astype(np.float32)
+    strips[2] = 0.0  # a flat line: no beats to find
+    spec = TensorSpec(name="ecg_rest", group="ecg", path_prefix="ukb_ecg_rest",
+                      dataset=tuple(f"strip_{l}" for l in ECG_LEADS), shape=(1000, 12))
+    path = make_store(tmp_path / "e.zarr", {"ecg_rest": (spec, strips, np.ones(5, bool))})
+    assert main(["median_beat", "--store", str(path), "--tensor", "ecg_rest", "--out-tensor", "ecg_median",
+                 "--quiet"]) == 0
+    store = open_store(path)
+    out = np.asarray(store["ecg_median"][:])
+    assert out.shape == (5, 120, 12)
+    assert store.present("ecg_median").tolist() == [True, True, False, True, True]
+    assert np.all(np.abs(np.argmax(out[[0, 1, 3, 4], :, 1], axis=1) - 40) <= 1)
+    assert store.spec("ecg_median").dataset[0] == "median_I"
+    failures = store["ecg_median"].attrs["registration"]["failures"]
+    assert [f["sample_id"] for f in failures] == ["s002"] and "median_beat" in failures[0]["reason"]
+    rate = np.asarray(store["ecg_median_heart_rate"][:])[:, 0]
+    assert np.all((rate[[0, 1, 3, 4]] > 50) & (rate[[0, 1, 3, 4]] < 62))
+
+
+def test_cli_errors_name_the_problem(image_store, capsys):
+    path = image_store[0]
+    assert main(["template", "--store", str(path), "--tensor", "nope", "--quiet"]) == 2
+    assert "nope" in capsys.readouterr().err
+    assert main(["median_beat", "--store", str(path), "--tensor", "img", "--quiet"]) == 2
+    assert "strip" in capsys.readouterr().err

@@ -1,0 +1,185 @@
+"""Store-to-store registration: ``register_store`` reads a tensor, registers every present
+sample and writes the result (plus transforms/flows/phases) back as new tensors.
+
+Resumable like conversion: blocks are whole shards, each written at most once, and the
+fitted state (template, trained weights) lives in a work folder beside the store
+(``STORE.registration/<out>/``) so a rerun after a kill applies exactly the same transform.
+Samples a method cannot register are stored absent and listed, with the reason, in the
+output tensor's ``attrs["registration"]["failures"]`` — nothing is skipped silently.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from zoo.registration.steps import make_step, save_json
+
+__all__ = ["METHODS", "register_store", "work_dir_for"]
+
+METHODS = ("template", "homography", "affine", "median_beat", "voxelmorph", "deepcycle")
+
+
+def work_dir_for(store_path, out_tensor: str) -> Path:
+    """Where the fitted state and pictures of one registered tensor live."""
+    store_path = Path(store_path)
+    return store_path.parent / f"{store_path.name}.registration" / out_tensor
+
+
+def _sampler(store, tensor: str, seed: int):
+    """``sample(k)``: up to ``k`` present rows, chosen at random but reproducibly."""
+
+    def sample(limit: int) -> np.ndarray:
+        present = np.flatnonzero(store.present(tensor))
+        rng = np.random.default_rng(seed)
+        if len(present) > limit:
+            present = np.sort(rng.choice(present, limit, replace=False))
+        arr = store[tensor]
+        rows = []
+        s = store.shard_size()
+        for block in np.unique(present // s):
+            a, b = store.block_range(int(block))
+            values = np.asarray(arr[a:b], dtype=np.float32)
+            rows.extend(values[i - a] for i in present[(present >= a) & (present < b)])
+        return np.stack(rows) if rows else np.zeros((0, *store.spec(tensor).shape), np.float32)
+
+    return sample
+
+
+def _config(method, tensor, out, options) -> dict:
+    return {"method": method, "source": tensor, "out": out,
+            **{k: v for k, v in sorted(options.items()) if k not in ("threads",)}}
+
+
+def _versions() -> dict:
+    import importlib.metadata as md
+
+    out = {}
+    for pkg in ("regzoo", "numpy", "opencv-python-headless", "keras", "tensorflow-cpu", "scipy"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            pass
+    return out
+
+
+def _prepare_outputs(store, step, spec, out, config, overwrite):
+    out_spec = step.out_spec(spec, out)
+    extras = step.extra_specs(spec, out)
+    names = [out_spec.name] + [e.name for e in extras]
+    if out in store and not overwrite:
+        previous = dict(store[out].attrs.get("registration", {})).get("config")
+        if previous != json.loads(json.dumps(config, default=str)):
+            raise ValueError(
+                f"{store.path}: tensor {out!r} exists from a different registration ({previous}); "
+                f"pass overwrite=True (--overwrite) or choose another --out-tensor"
+            )
+        missing = [n for n in names if n not in store]
+        if not missing:
+            return out_spec, extras, False
+    attrs = {"registration": {"config": config, "versions": _versions(), "complete": False}}
+    for s in [out_spec, *extras]:
+        store.create_tensor(s, attrs=attrs, overwrite=True)
+    return out_spec, extras, True
+
+
+def register_store(store_path, method: str, tensor: str, *, out_tensor: str | None = None,
+                   template=None, overwrite: bool = False, progress: bool = True, plot: bool = True,
+                   plot_subjects: int = 4, seed: int = 0, **options) -> dict:
+    """Register ``tensor`` of the store at ``store_path`` with ``method`` (one of
+    :data:`METHODS`); returns a summary dict (also stored in the output's attrs).
+
+    ``options`` go to the method: ``transform``, ``iterations``, ``threads``, ``max_fit``
+    (template/homography); ``fs``, ``out_len`` (median_beat); ``epochs``, ``steps``,
+    ``batch_size`` (learned methods).
+    """
+    from fastio import open_store
+
+    if method not in METHODS:
+        raise ValueError(f"Expected a registration method in {METHODS}, got {method!r}")
+    store = open_store(store_path, mode="r+")
+    if tensor not in store:
+        raise ValueError(f"{store.path}: no tensor {tensor!r} to register; tensors are {store.tensors}")
+    out = out_tensor or f"{tensor}_registered"
+    if out == tensor:
+        raise ValueError(f"{store.path}: expected an output tensor name other than the source {tensor!r}")
+    spec = store.spec(tensor)
+    options = {k: v for k, v in options.items() if v is not None}
+    config = _config(method, tensor, out, {**options, "template": template, "seed": seed})
+    was_complete = store.complete
+    step = make_step(method, {**options, "template": template, "seed": seed})
+    work = work_dir_for(store.path, out)
+    if overwrite and work.is_dir():
+        for f in work.iterdir():
+            if f.is_file():
+                f.unlink()
+    work.mkdir(parents=True, exist_ok=True)
+    out_spec, extras, created = _prepare_outputs(store, step, spec, out, config, overwrite)
+    step.fit(store, tensor, spec, work, _sampler(store, tensor, seed), progress)
+
+    present_all = store.present(tensor)
+    done = store.written(out)
+    blocks = [b for b in range(store.n_blocks()) if not done[b]]
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=store.n_blocks(), initial=store.n_blocks() - len(blocks), desc=f"register {method}",
+                   unit="block")
+    source = store[tensor]
+    for block in blocks:
+        a, b = store.block_range(block)
+        mask = present_all[a:b].copy()
+        values = np.asarray(source[a:b], dtype=np.float32)
+        out_values = np.zeros((b - a, *out_spec.shape), np.float32)
+        extra_values = {e.name: np.zeros((b - a, *e.shape), np.float32) for e in extras}
+        failures = []
+        rows = np.flatnonzero(mask)
+        if rows.size:
+            registered, extra, reasons = step.apply(values[rows])
+            for j, row in enumerate(rows):
+                if reasons[j] is not None:
+                    mask[row] = False
+                    failures.append({"sample_id": store.sample_ids[a + row], "reason": reasons[j]})
+            out_values[rows] = registered
+            for key, vals in extra.items():
+                extra_values[f"{out}_{key}"][rows] = vals
+        # Failures first, then extras, then the output: its written marker is what a rerun trusts.
+        save_json(work / f"failures_{block:06d}.json", failures)
+        for e in extras:
+            store.write_block(e.name, a, extra_values[e.name], mask)
+        store.write_block(out, a, out_values, mask)
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+
+    failures = []
+    for block in range(store.n_blocks()):
+        path = work / f"failures_{block:06d}.json"
+        if path.is_file():
+            failures.extend(json.loads(path.read_text(encoding="utf-8")))
+    stats = {name: store.finalize_tensor(name) for name in [out, *[e.name for e in extras]]}
+    summary = {
+        "config": config,
+        "versions": _versions(),
+        "complete": True,
+        "fit": step.describe(),
+        "n_registered": int(store.present(out).sum()),
+        "n_source_present": int(present_all.sum()),
+        "failures": failures,
+        "extras": [e.name for e in extras],
+        "work_dir": str(work),
+    }
+    if plot:
+        from zoo.registration.plots import before_after
+
+        picture = before_after(store, tensor, out, method, work / f"{out}_before_after.png",
+                               n_subjects=plot_subjects, template=getattr(step, "template", None))
+        summary["plot"] = str(picture) if picture else None
+    for name in [out, *[e.name for e in extras]]:
+        store[name].attrs["registration"] = {**summary, "stats": stats[name]}
+    if was_complete:
+        store.mark_complete(True)
+    return summary
