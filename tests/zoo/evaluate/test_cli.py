@@ -1,0 +1,89 @@
+"""``zoo gwas`` and ``zoo compare`` end to end on the simulated cohort."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from zoo.evaluate import cli_compare, cli_gwas
+from zoo.evaluate.latents import read_latents, write_latents
+
+
+def test_zoo_gwas(cohort, tmp_path, capsys):
+    out = tmp_path / "gwas"
+    rc = cli_gwas.main(["--bfile", cohort.bfile, "--latents", cohort.latents,
+                        "--covariates", cohort.phenotypes, "--covar-names", "age,sex,PC1-PC3",
+                        "--out", str(out), "--threshold", "1e-6", "--window", "100000",
+                        "--quiet"])
+    assert rc == 0
+    long = pd.read_csv(out / "latent_gwas.glm.linear.tsv", sep="\t")
+    assert list(long.columns) == ["#CHROM", "POS", "ID", "REF", "ALT", "A1", "PHENO", "OBS_CT",
+                                  "BETA", "SE", "T_STAT", "P"]
+    assert len(long) == 300 * 4
+    manova = pd.read_csv(out / "latent_gwas.manova.tsv", sep="\t")
+    assert len(manova) == 300 and {"PILLAI", "F_STAT", "P"} <= set(manova.columns)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["n_loci"] == {"min_p": 3, "manova": 3}
+    assert 0.8 < summary["lambda_gc"] < 1.3
+    loci = pd.read_csv(out / "loci_min_p.tsv", sep="\t")
+    assert set(loci["ID"]) == set(cohort.causal_ids)
+    for name in ("manhattan_min_p.png", "manhattan_manova.png", "qq.png"):
+        assert (out / name).stat().st_size > 5_000
+    assert "λ_GC" in capsys.readouterr().out
+
+
+def test_zoo_gwas_errors(cohort, tmp_path, capsys):
+    rc = cli_gwas.main(["--bfile", cohort.bfile, "--latents", cohort.latents,
+                        "--covariates", cohort.phenotypes, "--covar-names", "age,height",
+                        "--out", str(tmp_path), "--quiet"])
+    assert rc == 2 and "height" in capsys.readouterr().err
+    rc = cli_gwas.main(["--bfile", str(tmp_path / "nope"), "--latents", cohort.latents,
+                        "--out", str(tmp_path), "--quiet"])
+    assert rc == 2 and "nope.bed" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def blurred(cohort, tmp_path_factory):
+    """An 'unregistered' space: the true latents drowned in nuisance variation."""
+    latents = read_latents(cohort.latents)
+    rng = np.random.default_rng(0)
+    noisy = latents + rng.normal(0, 2.0, latents.shape)
+    return write_latents(noisy, tmp_path_factory.mktemp("blurred") / "hidden_blurred.tsv")
+
+
+def test_zoo_compare(cohort, blurred, tmp_path):
+    out = tmp_path / "compare"
+    rc = cli_compare.main([
+        "--latents", f"registered={cohort.latents}", "--latents", f"unregistered={blurred}",
+        "--pairs", "registered:unregistered", "--phenotypes", cohort.phenotypes,
+        "--bfile", cohort.bfile, "--truth", cohort.truth, "--out", str(out),
+        "--covar-names", "age,sex,PC1-PC3", "--targets", "bmi,hypertension,age",
+        "--splits", "3", "--threshold", "1e-6", "--window", "100000", "--quiet"])
+    assert rc == 0
+    report = json.loads((out / "comparison.json").read_text())
+    summary = pd.DataFrame(report["phenotype_summary"]).set_index(["space", "phenotype"])
+    assert summary.loc[("registered", "bmi"), "mean"] > summary.loc[("unregistered", "bmi"), "mean"]
+    pairs = pd.DataFrame(report["pair_scores"]).set_index("phenotype")
+    assert pairs.loc["bmi", "diff"] > 0 and pairs.loc["hypertension", "metric"] == "auroc"
+    gwas = pd.DataFrame(report["gwas"]).set_index("space")
+    assert gwas.loc["registered", "loci_min_p"] == 3
+    assert gwas.loc["registered", "recall_manova"] == 1.0
+    assert gwas.loc["registered", "loci_min_p"] > gwas.loc["unregistered", "loci_min_p"]
+    counts = pd.DataFrame(report["phewas_counts"]).set_index("space")
+    assert counts.loc["registered", "n_associated"] == 1          # hypertension
+    text = (out / "comparison.md").read_text()
+    for part in ("## Phenotype prediction", "## PheWAS", "## Latent GWAS", "registered:unregistered"):
+        assert part in text
+    for name in ("scores.png", "manhattan_registered.png", "qq_unregistered.png"):
+        assert (out / name).stat().st_size > 5_000
+
+
+def test_zoo_compare_errors(cohort, tmp_path, capsys):
+    rc = cli_compare.main(["--latents", f"a={cohort.latents}", "--pairs", "a:b",
+                           "--phenotypes", cohort.phenotypes, "--out", str(tmp_path), "--quiet"])
+    assert rc == 2 and "'b'" in capsys.readouterr().err
+    rc = cli_compare.main(["--latents", cohort.latents, "--phenotypes", cohort.phenotypes,
+                           "--out", str(tmp_path), "--quiet"])
+    assert rc == 2 and "NAME=PATH" in capsys.readouterr().err

@@ -1,0 +1,111 @@
+"""``zoo compare``: the registered-vs-unregistered comparison table.
+
+    zoo compare --latents ecg=hidden_ecg.tsv --latents ecg_median=hidden_median.tsv \\
+                --pairs ecg_median:ecg --phenotypes pheno.csv --bfile PREFIX \\
+                [--truth truth.json] --out DIR
+
+Writes ``DIR/comparison.md``, ``comparison.json``, ``scores.tsv`` and figures (bar chart of
+R²/AUROC, Manhattan and QQ plots per latent space).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["build_parser", "main", "parse_named", "parse_pair"]
+
+_DEFAULT_COVARIATES = ("age", "sex") + tuple(f"PC{i}" for i in range(1, 11))
+
+
+def parse_named(text: str) -> tuple[str, str]:
+    """``NAME=PATH`` -> (NAME, PATH)."""
+    name, sep, path = text.partition("=")
+    if not sep or not name or not path:
+        raise ValueError(f"--latents: expected NAME=PATH, got {text!r}")
+    return name, path
+
+
+def parse_pair(text: str) -> tuple[str, str]:
+    """``A:B`` -> (A, B): A is typically the registered space, B the unregistered one."""
+    a, sep, b = text.partition(":")
+    if not sep or not a or not b:
+        raise ValueError(f"--pairs: expected A:B, got {text!r}")
+    return a, b
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zoo compare", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--latents", action="append", required=True, metavar="NAME=PATH",
+                        help="a latent table; repeat for each latent space")
+    parser.add_argument("--pairs", nargs="*", default=[], metavar="A:B",
+                        help="pairs to compare (A − B), e.g. registered:unregistered")
+    parser.add_argument("--phenotypes", required=True, help="phenotypes.csv (sample_id, ...)")
+    parser.add_argument("--bfile", help="PLINK fileset prefix for the latent GWAS")
+    parser.add_argument("--truth", help="truth.json with causal variants (recall/precision)")
+    parser.add_argument("--out", required=True, help="output directory")
+    parser.add_argument("--covar-names", default=None,
+                        help="covariates (default: age, sex, PC1-PC10 where present)")
+    parser.add_argument("--targets", default=None,
+                        help="phenotypes to predict (default: every numeric column)")
+    parser.add_argument("--splits", type=int, default=4, help="repeated random splits")
+    parser.add_argument("--train-fraction", type=float, default=0.8)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threshold", type=float, default=5e-8, help="GWAS locus threshold")
+    parser.add_argument("--window", type=int, default=500_000, help="clumping window (bp)")
+    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    parser.add_argument("--no-split-halves", action="store_true",
+                        help="skip the split-half GWAS replicates")
+    parser.add_argument("--no-plots", action="store_true")
+    parser.add_argument("--quiet", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from zoo.evaluate.compare import CompareConfig, build_comparison
+    from zoo.evaluate.design import parse_covar_names
+    from zoo.evaluate.gwas import GwasConfig
+    from zoo.evaluate.latents import read_latents, read_table
+    from zoo.evaluate.loci import read_truth
+    from zoo.evaluate.phenotypes import CvConfig
+    from zoo.evaluate.report import write_comparison
+
+    args = build_parser().parse_args(argv)
+    try:
+        named = [parse_named(t) for t in args.latents]
+        names = [n for n, _ in named]
+        if len(set(names)) != len(names):
+            raise ValueError(f"--latents: expected distinct names, got {names}")
+        spaces = {name: read_latents(path) for name, path in named}
+        pairs = [parse_pair(t) for t in args.pairs]
+        table = read_table(args.phenotypes)
+        id_col = next((c for c in ("sample_id", "IID") if c in table.columns), None)
+        if id_col is None:
+            raise ValueError(f"{args.phenotypes}: expected a 'sample_id' column, got "
+                             f"{list(table.columns)[:8]}")
+        phenotypes = table.set_index(table[id_col].astype(str)).drop(
+            columns=[c for c in ("sample_id", "FID", "IID") if c in table.columns])
+        if args.covar_names is None:
+            covars = tuple(c for c in _DEFAULT_COVARIATES if c in phenotypes.columns)
+        else:
+            covars = parse_covar_names(args.covar_names)
+        targets = parse_covar_names(args.targets) if args.targets else None
+        config = CompareConfig(
+            covar_names=covars, targets=targets,
+            cv=CvConfig(n_splits=args.splits, train_fraction=args.train_fraction, seed=args.seed),
+            gwas=GwasConfig(dtype=args.dtype, progress=False), threshold=args.threshold,
+            window=args.window, split_halves=not args.no_split_halves, seed=args.seed)
+        truth = read_truth(args.truth) if args.truth else None
+        comp = build_comparison(spaces, phenotypes, pairs, bfile=args.bfile, truth=truth,
+                                config=config, progress=not args.quiet)
+    except ValueError as err:
+        print(f"zoo compare: error: {err}", file=sys.stderr)
+        return 2
+    files = write_comparison(comp, args.out, plots=not args.no_plots)
+    print(f"zoo compare: {len(spaces)} latent spaces, {comp.n_samples} samples; "
+          f"table in {files['markdown']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
