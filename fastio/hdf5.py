@@ -87,10 +87,13 @@ def _read_dataset(h5, path: Path, spec: TensorSpec, group_path: str) -> np.ndarr
     if node is None:
         raise SampleError(path, spec.name, f"dataset missing: expected {group_path}/<instance>")
     if isinstance(node, h5py.Group):
-        keys = [k for k in node.keys() if node.get(k, getclass=True) is h5py.Dataset]
+        keys = list(node.keys())
         if not keys:
             raise SampleError(path, spec.name, f"dataset missing: no instance dataset under {group_path}")
         dataset = node[pick_instance(keys, spec.instance)]
+        if not isinstance(dataset, h5py.Dataset):
+            raise SampleError(path, spec.name, f"expected instance datasets under {group_path}, "
+                              f"got a group at {dataset.name}")
     elif isinstance(node, h5py.Dataset):
         # Some exports drop the instance level; the dataset itself is then the tensor.
         dataset = node

@@ -70,16 +70,28 @@ class Store:
                 f"got {None if not isinstance(meta, Mapping) else meta.get('format')!r}"
             )
         self._sample_ids: list[str] | None = None
+        # Metadata is read once per open (a zarr metadata read costs ~ms); this process's
+        # own changes go through _set_meta, which keeps the copy current.
+        self._meta = dict(meta)
+        self._n = int(self._group["sample_id"].shape[0])
+        self._arrays: dict[str, Any] = {}
+
+    def _array(self, key: str):
+        """A member array, looked up once (each zarr lookup reads its metadata)."""
+        if key not in self._arrays:
+            self._arrays[key] = self._group[key]
+        return self._arrays[key]
 
     # ---- metadata -------------------------------------------------------------------
     @property
     def meta(self) -> dict[str, Any]:
-        return dict(self._group.attrs["regzoo"])
+        return dict(self._meta)
 
     def _set_meta(self, **changes: Any) -> None:
         meta = self.meta
         meta.update(changes)
         self._group.attrs["regzoo"] = meta
+        self._meta = meta
 
     @property
     def group(self):
@@ -88,7 +100,7 @@ class Store:
 
     @property
     def n(self) -> int:
-        return int(self._group["sample_id"].shape[0])
+        return self._n
 
     def __len__(self) -> int:
         return self.n
@@ -125,7 +137,7 @@ class Store:
 
     def __getitem__(self, name: str):
         self._check(name)
-        return self._group[name]
+        return self._array(name)
 
     def __contains__(self, name: str) -> bool:
         return name in self.meta.get("specs", {})
@@ -134,11 +146,11 @@ class Store:
         self._check(name)
         if not self.n:
             return np.zeros(0, dtype=np.bool_)
-        return np.asarray(self._group[f"present/{name}"][:], dtype=np.bool_)
+        return np.asarray(self._array(f"present/{name}")[:], dtype=np.bool_)
 
     def stats(self, name: str) -> dict[str, float]:
         self._check(name)
-        return dict(self._group[name].attrs.get("stats", {}))
+        return dict(self._array(name).attrs.get("stats", {}))
 
     def array_path(self, name: str) -> Path:
         """Directory of the tensor's array (zarr.json + c/ shard files) for direct reads."""
@@ -191,6 +203,8 @@ class Store:
         if spec.name in ("sample_id", "source_file", "present", "failures", "blocks"):
             raise ValueError(f"{self.path}: {spec.name!r} is a reserved name in the store")
         n, s = self.n, self.shard_size()
+        for key in (spec.name, f"present/{spec.name}", f"blocks/written/{spec.name}"):
+            self._arrays.pop(key, None)
         shape = tuple(spec.shape)
         # zarr refuses zero-length shards; an empty cohort still gets a well-formed array.
         arr = self._group.create_array(
@@ -233,16 +247,16 @@ class Store:
         values = np.array(values, dtype=spec.dtype, copy=True)
         values[~mask] = 0
         block = start // s
-        self._group[name][start:end] = values
-        self._group[f"present/{name}"][start:end] = mask
+        self._array(name)[start:end] = values
+        self._array(f"present/{name}")[start:end] = mask
         # The marker goes last: it is what a rerun trusts.
-        self._group[f"blocks/written/{name}"][block] = True
+        self._array(f"blocks/written/{name}")[block] = True
 
     def written(self, name: str) -> np.ndarray:
         self._check(name)
         if not self.n_blocks():
             return np.zeros(0, dtype=np.bool_)
-        return np.asarray(self._group[f"blocks/written/{name}"][:], dtype=np.bool_)
+        return np.asarray(self._array(f"blocks/written/{name}")[:], dtype=np.bool_)
 
     def finalize_tensor(self, name: str) -> dict[str, float]:
         """Compute stats over present samples, shard by shard (float64, fixed order, so
@@ -281,10 +295,10 @@ class Store:
         self._writable()
         self.block_range(block)
         clean = [{c: str(r[c]) for c in FAILURE_COLUMNS} for r in rows]
-        self._group["blocks/failures"][block] = json.dumps(clean, sort_keys=True)
+        self._array("blocks/failures")[block] = json.dumps(clean, sort_keys=True)
 
     def staged_failures(self, block: int) -> list[dict[str, str]]:
-        text = str(self._group["blocks/failures"][block])
+        text = str(self._array("blocks/failures")[block])
         return json.loads(text) if text else []
 
     def finalize_failures(self) -> int:
