@@ -84,7 +84,8 @@ def shift1d(src, out, roll, chan_scale, mu, inv_sd, scale=1.0, shift=0.0, sigma=
     if chan_scale.shape != (src.shape[1],):
         raise ValueError(f"Expected chan_scale of shape ({src.shape[1]},), got {chan_scale.shape}")
     table = _default_table(table)
-    kernels.shift1d(src, out, int(roll), chan_scale, float(mu), float(inv_sd), float(scale),
+    n_t, n_c = src.shape
+    kernels.shift1d(src.reshape(-1), out.reshape(-1), n_t, n_c, int(roll), chan_scale, float(mu), float(inv_sd), float(scale),
                     float(shift), float(sigma), table, int(offset))
     return out
 
@@ -100,7 +101,8 @@ def warp2d(src, out, matrix, mu, inv_sd, scale=1.0, shift=0.0, sigma=0.0, table=
     if matrix.shape != (2, 3):
         raise ValueError(f"Expected a (2, 3) affine matrix, got shape {matrix.shape}")
     table = _default_table(table)
-    kernels.warp2d(src, out, matrix, float(mu), float(inv_sd), float(scale), float(shift),
+    n_h, n_w, n_c = src.shape
+    kernels.warp2d(src.reshape(-1), out.reshape(-1), n_h, n_w, n_c, matrix, float(mu), float(inv_sd), float(scale), float(shift),
                    float(sigma), table, int(offset))
     return out
 
