@@ -1,0 +1,64 @@
+"""Where a recipe's tensors come from: a fastio store, or ml4h ``.hd5`` files that are
+converted once into ``{output_folder}/{id}/tensors.zarr`` (later runs reuse it)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+__all__ = ["is_store", "resolve_store", "short_name", "store_specs", "epoch_batches"]
+
+
+def short_name(name: str) -> str:
+    return str(name).rsplit(".", 1)[-1]
+
+
+def is_store(path: Path) -> bool:
+    return (Path(path) / "zarr.json").is_file()
+
+
+def resolve_store(tensors: str | os.PathLike, run_dir: Path, names: Sequence[str], scale: str,
+                  workers: int | None = None) -> Path:
+    """The store to read ``names`` from; converts a directory of ``.hd5`` files."""
+    from fastio import convert, open_store
+
+    src = Path(tensors)
+    if is_store(src):
+        return src
+    if not src.is_dir():
+        raise ValueError(f"--tensors {src}: expected a fastio zarr store or a directory of .hd5 files, "
+                         "found nothing there")
+    if not any(src.glob("*.hd5")) and not any(src.rglob("*.hd5")):
+        raise ValueError(f"--tensors {src}: expected a fastio zarr store (zarr.json) or .hd5 files, found neither")
+    target = Path(run_dir) / "tensors.zarr"
+    wanted = {short_name(n) for n in names}
+    if is_store(target):
+        store = open_store(target)
+        if store.complete and wanted <= set(store.tensors):
+            return target
+    convert(src, target, sorted(wanted), scale=scale, workers=workers or min(4, os.cpu_count() or 1),
+            progress=True)
+    return target
+
+
+def store_specs(store, names: Sequence[str]):
+    """TensorSpecs of ``names`` as the store recorded them (its shapes win over the
+    catalogue's); an error names the store and what it holds."""
+    specs = []
+    for name in names:
+        short = short_name(name)
+        if short not in store.tensors:
+            raise ValueError(f"{store.path}: expected tensor {name!r} in the store, which holds "
+                             f"{sorted(store.tensors)}")
+        specs.append(store.spec(short))
+    return specs
+
+
+def epoch_batches(loader, steps: int):
+    """A Keras ``PyDataset`` of exactly ``steps`` batches per epoch over ``loader``,
+    wrapping around (and reshuffling: the loader's epoch advances) when ``steps`` exceeds
+    its length, as ml4h's ``--training_steps`` does. Time spent inside the loader is
+    summed in ``.load_seconds``."""
+    from zoo.recipes._steps import StepDataset
+
+    return StepDataset(loader, steps)

@@ -1,0 +1,209 @@
+"""``--mode train``: fit an autoencoder or pair model and write ml4h's outputs.
+
+Under ``{output_folder}/{id}/``: ``{id}.keras`` (best validation loss),
+``encoder_{tensor}.keras`` / ``decoder_{tensor}.keras`` (the same best weights; ml4h
+saved last-epoch weights there), ``history_{id}.tsv`` and ``learning_curve_{id}.png``,
+``reconstructions_{tensor}_{id}.png`` for a few validation samples (with cross-decoded
+columns for pair models), ``arguments_{id}.json`` and ``train_summary_{id}.json``.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+from zoo.recipes.args import parse_args
+from zoo.recipes.data import resolve_store, store_specs
+
+__all__ = ["train", "run_dir_of", "write_arguments"]
+
+
+def run_dir_of(args) -> Path:
+    return Path(args.output_folder) / args.id
+
+
+def write_arguments(args, run_dir: Path) -> Path:
+    path = run_dir / f"arguments_{args.id}.json"
+    path.write_text(json.dumps(vars(args), indent=2, sort_keys=True, default=str) + "\n")
+    return path
+
+
+def _loaders(args, store_path, inputs, outputs):
+    from fastio import Loader
+
+    common = dict(
+        inputs=[s.name for s in inputs], outputs=[s.name for s in outputs],
+        batch_size=args.batch_size, seed=args.random_seed, valid_ratio=args.valid_ratio,
+        test_ratio=args.test_ratio, sample_csv=args.sample_csv, workers=args.workers,
+    )
+    train = Loader(store_path, split="train", shuffle=True, **common)
+    valid = Loader(store_path, split="valid", shuffle=False, drop_remainder=False, **common)
+    test = None
+    if args.test_steps and args.test_ratio > 0:
+        try:
+            test = Loader(store_path, split="test", shuffle=False, drop_remainder=False, **common)
+        except ValueError:
+            test = None  # an empty test split only skips the test evaluation
+    return train, valid, test
+
+
+def _build(args, inputs, outputs):
+    import keras
+
+    from zoo.models import Arch, build_model, load_model, parse_pairs
+    from zoo.recipes.blocks import load_blocks
+
+    if args.model_file:
+        model = load_model(args.model_file)
+        expected = {s.input_name for s in inputs}
+        got = {t.name.split(":")[0] for t in model.inputs}
+        if not expected <= got:
+            raise ValueError(f"--model_file {args.model_file}: expected inputs {sorted(expected)}, "
+                             f"the model has {sorted(got)}")
+    else:
+        pairs = parse_pairs(args.pairs, args.pair_loss, args.pair_loss_weight)
+        model = build_model(
+            inputs, outputs, arch=Arch.from_namespace(args), pairs=pairs,
+            pair_merge=args.pair_merge if len(inputs) > 1 else None,
+            encoders=load_blocks(args.encoder_blocks, "encoder", inputs),
+            decoders=load_blocks(args.decoder_blocks, "decoder", outputs),
+            seed=args.random_seed, name=args.id,
+        )
+    optimizer = keras.optimizers.get({"class_name": args.optimizer,
+                                      "config": {"learning_rate": args.learning_rate}})
+    model.compile(optimizer=optimizer, loss={s.output_name: "mse" for s in outputs})
+    return model
+
+
+def _callbacks(args, run_dir):
+    import keras
+
+    return [
+        keras.callbacks.TerminateOnNaN(),
+        # Keras restores the best epoch's weights at the end whether or not it stopped
+        # early, so every file written afterwards holds the best weights.
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=args.patience, restore_best_weights=True),
+        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5,
+                                          patience=max(1, args.patience // 2), min_lr=1e-7),
+        keras.callbacks.CSVLogger(str(run_dir / f"history_{args.id}.tsv"), separator="\t"),
+    ]
+
+
+def _save(model, run_dir: Path, run_id: str) -> dict[str, str]:
+    from zoo.models import decoders_of, encoders_of
+
+    files = {"model": run_dir / f"{run_id}.keras"}
+    model.save(files["model"])
+    for name, encoder in encoders_of(model).items():
+        files[f"encoder_{name}"] = run_dir / f"encoder_{name}.keras"
+        encoder.save(files[f"encoder_{name}"])
+    for name, decoder in decoders_of(model).items():
+        files[f"decoder_{name}"] = run_dir / f"decoder_{name}.keras"
+        decoder.save(files[f"decoder_{name}"])
+    return {k: str(v) for k, v in files.items()}
+
+
+def _reconstructions(args, model, valid, inputs, outputs, run_dir) -> list[str]:
+    from zoo.models import decoders_of, encoders_of
+    from zoo.recipes.plots import plot_reconstructions
+
+    n = min(args.reconstructions, valid.rows.size)
+    if n < 1:
+        return []
+    x, y = valid[0][:2]
+    x = {k: np.array(v[:n]) for k, v in x.items()}
+    ids = valid.batch_sample_ids(0)[:n]
+    # direct calls: a one-off batch is not worth tracing predict functions for
+    predicted = model(x, training=False)
+    encoders, decoders = encoders_of(model), decoders_of(model)
+    paths = []
+    for spec in outputs:
+        columns = {"target": np.asarray(y[spec.output_name][:n]),
+                   "reconstruction": np.asarray(predicted[spec.output_name])}
+        decoder = decoders.get(spec.name)
+        for src in inputs if len(inputs) > 1 else ():
+            encoder = encoders.get(src.name)
+            if decoder is None or encoder is None:
+                continue
+            if int(encoder.outputs[0].shape[-1]) != int(decoder.inputs[0].shape[-1]):
+                continue  # concat/kronecker decoders read merged latents only
+            latent = encoder(x[src.input_name], training=False)
+            columns[f"from {src.name}"] = np.asarray(decoder(latent, training=False))
+        path = run_dir / f"reconstructions_{spec.name}_{args.id}.png"
+        plot_reconstructions(columns, ids, path, f"{args.id}: {spec.name}")
+        paths.append(str(path))
+    return paths
+
+
+def train(argv_or_namespace=None) -> Path:
+    """Run ``--mode train``; returns the run directory ``{output_folder}/{id}``."""
+    args = parse_args(argv_or_namespace)
+    if args.mode != "train":
+        raise ValueError(f"zoo.recipes.train: expected --mode train, got {args.mode!r}")
+    run_dir = run_dir_of(args)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_arguments(args, run_dir)
+
+    import keras
+
+    from fastio import open_store
+    from zoo.recipes.distribute import training_scope
+    from zoo.recipes.plots import plot_learning_curve
+
+    keras.utils.set_random_seed(args.random_seed)
+    names = list(dict.fromkeys([*args.input_tensors, *args.output_tensors]))
+    store_path = resolve_store(args.tensors, run_dir, names, args.tensor_scale)
+    store = open_store(store_path)
+    inputs = store_specs(store, args.input_tensors)
+    outputs = store_specs(store, args.output_tensors)
+    train_loader, valid, test = _loaders(args, store_path, inputs, outputs)
+
+    with training_scope() as devices:
+        model = _build(args, inputs, outputs)
+    if args.inspect_model:
+        lines = []
+        model.summary(print_fn=lambda line, *a, **k: lines.append(line), expand_nested=True)
+        (run_dir / f"architecture_{args.id}.txt").write_text("\n".join(lines) + "\n")
+
+    from zoo.recipes._steps import StepDataset
+
+    data = StepDataset(train_loader, args.training_steps)
+    validation_steps = min(args.validation_steps, len(valid))
+    t0 = time.perf_counter()
+    history = model.fit(
+        data, epochs=args.epochs, validation_data=valid, validation_steps=validation_steps,
+        callbacks=_callbacks(args, run_dir), verbose=args.verbose,
+    ).history
+    fit_seconds = time.perf_counter() - t0
+    losses = history.get("val_loss", [])
+    if not losses or not all(math.isfinite(v) for v in history.get("loss", [])):
+        raise RuntimeError(f"{args.id}: training diverged or stopped without a validation loss "
+                           f"(history: {history})")
+
+    files = _save(model, run_dir, args.id)
+    test_loss = None
+    if test is not None:
+        test_loss = float(model.evaluate(test, steps=min(args.test_steps, len(test)), verbose=0,
+                                         return_dict=True)["loss"])
+    plot_learning_curve(history, run_dir / f"learning_curve_{args.id}.png", args.id)
+    figures = _reconstructions(args, model, valid, inputs, outputs, run_dir)
+    epochs_run = len(history["loss"])
+    best = int(np.nanargmin(losses))
+    summary = {
+        "id": args.id, "store": str(store_path), "devices": devices,
+        "inputs": [s.to_dict() for s in inputs], "outputs": [s.to_dict() for s in outputs],
+        "epochs_run": epochs_run, "best_epoch": best + 1, "best_val_loss": float(losses[best]),
+        "history": {k: [float(v) for v in vals] for k, vals in history.items()},
+        "test_loss": test_loss, "n_train": int(train_loader.rows.size), "n_valid": int(valid.rows.size),
+        "fit_seconds": fit_seconds,
+        "train_samples_per_second": epochs_run * args.training_steps * args.batch_size / fit_seconds,
+        "loader_seconds": data.load_seconds, "files": files, "reconstructions": figures,
+    }
+    (run_dir / f"train_summary_{args.id}.json").write_text(json.dumps(summary, indent=2) + "\n")
+    for loader in (train_loader, valid, test):
+        if loader is not None:
+            loader.close()
+    return run_dir
