@@ -1,0 +1,92 @@
+"""Which tensors a phantom subject holds, at which HDF5 paths and shapes (from the
+fastio catalogue), and the rendering of one block of subjects into those arrays."""
+from __future__ import annotations
+
+import numpy as np
+
+from fastio.catalogue import ECG_LEADS, get_spec
+from zoo.phantom import render_brain, render_cardiac, render_dxa, render_ecg
+from zoo.phantom.hd5 import Dataset
+
+__all__ = ["GROUPS", "Geometry", "draw_nuisance", "render_block", "subject_datasets"]
+
+# modality groups: a subject missing a modality misses every tensor of its group
+GROUPS = {
+    "dxa_2": ("dxa_2",),
+    "dxa_5": ("dxa_5",),
+    "dxa_11": ("dxa_11",),
+    "dxa_12": ("dxa_12",),
+    "ecg": ("ecg_rest", "ecg_rest_raw", "ecg_rest_median_raw_10"),
+    "lax_4ch": ("lax_4ch_heart_center",),
+    "brain": ("t1_slice_80", "t1_mni_slice_80"),
+}
+_IMAGES = ("dxa_2", "dxa_5", "dxa_11", "dxa_12", "t1_slice_80", "t1_mni_slice_80")
+
+
+class Geometry:
+    """Shapes and sampling rates of one scale, read from the catalogue."""
+
+    def __init__(self, scale: str):
+        self.scale = scale
+        self.specs = {name: get_spec(name, scale) for name in sum(GROUPS.values(), ())}
+        self.image_shapes = {name: self.specs[name].shape[:2] for name in _IMAGES}
+        self.cine_crop = self.specs["lax_4ch_heart_center"].shape
+        self.cine_shape = render_cardiac.padded_shape(self.cine_crop)
+        strip = self.specs["ecg_rest_raw"].shape[0]
+        self.fs = strip / render_ecg.STRIP_SECONDS
+        median = self.specs["ecg_rest_median_raw_10"].shape[0]
+        if abs(median - render_ecg.MEDIAN_SECONDS * self.fs) > 0.5:
+            raise ValueError(
+                f"Scale {scale}: expected a median beat of {render_ecg.MEDIAN_SECONDS} s "
+                f"({render_ecg.MEDIAN_SECONDS * self.fs:g} samples at {self.fs:g} Hz), got {median}"
+            )
+
+    def bytes_per_subject(self) -> int:
+        pixels = sum(int(np.prod(s)) for s in self.image_shapes.values()) + int(np.prod(self.cine_shape))
+        return 4 * (pixels + 12 * int(self.fs * 11.2))
+
+
+def draw_nuisance(n: int, rng: np.random.Generator) -> dict[str, dict[str, np.ndarray]]:
+    return {
+        "dxa": render_dxa.draw_nuisance(n, rng),
+        "ecg": render_ecg.draw_nuisance(n, rng),
+        "cardiac": render_cardiac.draw_nuisance(n, rng),
+        "brain": render_brain.draw_nuisance(n, rng),
+    }
+
+
+def _int16(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(x), -32768, 32767).astype(np.int16)
+
+
+def render_block(anat: dict, nuisance: dict, geo: Geometry, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """All tensors of a block of subjects: images int16, ECG float32 (µV)."""
+    out = {}
+    dxa = render_dxa.render_views(anat, nuisance["dxa"], geo.image_shapes, rng)
+    out.update({k: _int16(v)[..., None] for k, v in dxa.items()})
+    ecg = render_ecg.render_ecg(anat, nuisance["ecg"], geo.fs, rng)
+    out["strip"], out["median"] = ecg["strip"], ecg["median"]
+    out["r_samples"], out["beats_used"] = ecg["r_samples"], ecg["beats_used"]
+    out["lax_4ch_heart_center"] = _int16(render_cardiac.render_cine(anat, nuisance["cardiac"], geo.cine_crop, rng))
+    brain = render_brain.render_slices(anat, nuisance["brain"], geo.image_shapes, rng)
+    out.update({k: _int16(v)[..., None] for k, v in brain.items()})
+    return out
+
+
+def subject_datasets(block: dict, i: int, geo: Geometry, instance: str, date: str, missing=()) -> list[Dataset]:
+    """The datasets of subject ``i`` of a rendered block at one instance key."""
+    attrs = {"date": date}
+    sets = []
+    for group, tensors in GROUPS.items():
+        if group in missing:
+            continue
+        if group == "ecg":
+            for kind, key in (("strip", "ecg_rest_raw"), ("median", "ecg_rest_median_raw_10")):
+                prefix = geo.specs[key].path_prefix
+                for c, lead in enumerate(ECG_LEADS):
+                    sets.append(Dataset(f"/{prefix}/{kind}_{lead}/{instance}", block[kind][i, :, c], attrs))
+            continue
+        for name in tensors:
+            spec = geo.specs[name]
+            sets.append(Dataset(f"/{spec.path_prefix}/{spec.dataset}/{instance}", block[name][i], attrs))
+    return sets

@@ -1,0 +1,102 @@
+"""Cardiac MRI cine, 4-chamber long axis: chambers that fill and eject over one cycle.
+
+Canonical units are millimetres with the apex towards the top. The left ventricle is a
+prolate ellipse whose end-diastolic volume and ejection fraction come from the anatomy;
+its wall keeps the myocardial volume (mass) constant, so it thickens in systole. The
+cine covers one cardiac cycle starting at a random phase (the nuisance DeepCycle
+removes); a small in-plane rotation and shift of the slice is the nuisance VoxelMorph
+removes. The heart is centred, so a centred crop of the written cine holds it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from zoo.phantom.raster import Scene, pixel_grid, render, rotation
+
+__all__ = ["draw_nuisance", "contraction", "render_cine", "CROP_MM", "padded_shape"]
+
+CROP_MM = 170.0  # field of view of the catalogue's heart-centred crop
+PAD_FRACTION = 1.0 / 6.0  # extra border on each side: 96 -> 128 px (full), 48 -> 64 (quick)
+NOISE_SD = 25.0
+
+
+def padded_shape(crop_shape: tuple[int, int, int]) -> tuple[int, int, int]:
+    rows, cols, frames = crop_shape
+    return (rows + 2 * round(rows * PAD_FRACTION), cols + 2 * round(cols * PAD_FRACTION), frames)
+
+
+def draw_nuisance(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    return {
+        "start_phase": rng.random(n),
+        "rotation_deg": rng.uniform(-10.0, 10.0, n),
+        "shift_mm": rng.uniform(-4.0, 4.0, (n, 2)),
+        "gain": rng.normal(1.0, 0.05, n),
+    }
+
+
+def contraction(phase: np.ndarray) -> np.ndarray:
+    """Fraction of the stroke volume ejected at a cycle phase in [0, 1): systole to 0.35,
+    rapid filling to 0.6, diastasis, then the atrial kick refills the last 15 %."""
+    p = np.mod(phase, 1.0)
+    c = np.where(p < 0.35, 0.5 * (1 - np.cos(np.pi * p / 0.35)), 0.0)
+    c = np.where((p >= 0.35) & (p < 0.6), 0.15 + 0.85 * 0.5 * (1 + np.cos(np.pi * (p - 0.35) / 0.25)), c)
+    c = np.where((p >= 0.6) & (p < 0.8), 0.15, c)
+    c = np.where(p >= 0.8, 0.15 * 0.5 * (1 + np.cos(np.pi * (p - 0.8) / 0.2)), c)
+    return c
+
+
+def _surface(a, b):
+    p = 1.6  # Knud Thomsen's approximation of a prolate ellipsoid's surface
+    return 4 * np.pi * ((2 * (a * b) ** p + (b * b) ** p) / 3) ** (1 / p)
+
+
+def _scene(anat: dict, phases: np.ndarray) -> Scene:
+    """One scene per (subject, frame); ``phases`` (n, F)."""
+    n, f = phases.shape
+    rep = lambda v: np.repeat(np.asarray(v, dtype=float), f)  # noqa: E731
+    edv = rep(anat["lvedv_ml"]) * 1000.0
+    ef = rep(anat["lvef"])
+    myo = rep(anat["lv_mass_g"]) / 1.05 * 1000.0
+    c = contraction(phases.reshape(-1))
+    vol = edv * (1.0 - ef * c)
+    b_ed = (3 * edv / (4 * np.pi * 1.9)) ** (1 / 3)
+    s = (vol / edv) ** (1 / 3)
+    b, a = b_ed * s**1.2, 1.9 * b_ed * s**0.6
+    wall = myo / _surface(a, b)
+    tilt = np.radians(-12.0)
+    lv = (16.0, -10.0)
+    sc = Scene(n * f)
+    sc.ellipse(0, 20, 150, 115, 0, 330)  # chest
+    for side in (-1, 1):
+        sc.ellipse(side * 95, -20, 28, 60, 0, -260)  # lungs
+    # the base stays put while the apex moves: the centre follows the long axis
+    cy = lv[1] + (1.9 * b_ed - a)
+    sc.ellipse(lv[0], cy, b + wall, a + wall, tilt, -120)  # myocardium
+    sc.ellipse(lv[0], cy, b, a, tilt, 660)  # LV blood
+    rv_scale = (1.0 - 0.45 * c) ** 0.5
+    sc.ellipse(-24, -2, 13 * rv_scale + 2, 42, tilt, 520)  # RV blood
+    atrial = 1.0 + 0.35 * c
+    sc.ellipse(16, 52, 19 * atrial**0.5, 14 * atrial**0.5, 0, 560)  # LA
+    sc.ellipse(-24, 50, 17 * atrial**0.5, 15 * atrial**0.5, 0, 560)  # RA
+    sc.ellipse(-4, 72, 60, 6, 0, -120)  # atrioventricular fat / diaphragm line
+    return sc
+
+
+def render_cine(anat: dict, nuisance: dict, crop_shape: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
+    """(n, rows, cols, frames) float32 magnitude images, ``padded_shape(crop_shape)``."""
+    n = len(anat["lvedv_ml"])
+    rows, cols, frames = padded_shape(crop_shape)
+    px = CROP_MM / crop_shape[0]
+    phases = nuisance["start_phase"][:, None] + np.arange(frames)[None, :] / frames
+    grid = pixel_grid((rows, cols), (rows * px, cols * px))
+    # the slice plane's pose: canonical = pose^-1 (world)
+    pose = rotation(np.radians(nuisance["rotation_deg"]), 1.0, nuisance["shift_mm"])
+    transforms = np.linalg.inv(pose) @ grid
+    img = render(_scene(anat, phases), np.repeat(transforms, frames, axis=0), (rows, cols), 0.7 * px)
+    img = img.reshape(n, frames, rows, cols)
+    img *= nuisance["gain"].astype(np.float32)[:, None, None, None]
+    # magnitude of a complex image with Gaussian noise: Rician background
+    re = img + rng.standard_normal(img.shape, dtype=np.float32) * np.float32(NOISE_SD)
+    im = rng.standard_normal(img.shape, dtype=np.float32) * np.float32(NOISE_SD)
+    mag = np.sqrt(re * re + im * im)
+    return np.ascontiguousarray(mag.transpose(0, 2, 3, 1))

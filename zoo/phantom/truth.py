@@ -1,0 +1,112 @@
+"""``truth.json``: everything the phantom knows and a latent space should rediscover.
+
+Per-subject series are stored column-wise (lists aligned with ``sample_ids``) to keep
+the file small; values are rounded to 6 significant digits.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["MODALITIES", "REGISTRATION_METHODS", "load_truth", "write_truth", "series", "TRUTH_FORMAT"]
+
+TRUTH_FORMAT = "regzoo-phantom-truth/1"
+REGISTRATION_METHODS = ("none", "template", "homography", "median_beat", "dropfuse", "voxelmorph", "deepcycle")
+
+# tensor -> what it shows and what its nuisance is. "registration" lists the methods
+# that remove (part of) the nuisance; "counterpart" is the registered tensor, if any.
+MODALITIES: dict[str, dict[str, Any]] = {
+    "dxa_2": {
+        "factors": ["body_size", "adiposity"], "covariates": ["sex", "age"],
+        "nuisance": ["view gain", "view noise"], "registration": ["dropfuse"], "counterpart": "dxa_5",
+    },
+    "dxa_5": {
+        "factors": ["body_size", "bone_density"], "covariates": ["sex", "age"],
+        "nuisance": ["view gain", "view noise"], "registration": ["dropfuse"], "counterpart": "dxa_2",
+    },
+    "dxa_11": {
+        "factors": ["bone_density", "body_size", "adiposity"], "covariates": ["sex", "age"],
+        "nuisance": ["view gain", "view noise"], "registration": ["dropfuse"], "counterpart": "dxa_12",
+    },
+    "dxa_12": {
+        "factors": ["bone_density", "adiposity", "body_size"], "covariates": ["sex", "age"],
+        "nuisance": ["homography (corner offsets up to 8% of the size)", "view gain", "view noise"],
+        "registration": ["homography", "voxelmorph", "dropfuse"], "counterpart": "dxa_11",
+    },
+    "ecg_rest": {
+        "factors": ["heart_rate", "conduction", "cardiac_size"], "covariates": ["sex", "age"],
+        "nuisance": ["start phase", "heart-rate variability", "baseline wander", "noise"],
+        "registration": ["median_beat"], "counterpart": "ecg_rest_median_raw_10",
+    },
+    "ecg_rest_raw": {
+        "factors": ["heart_rate", "conduction", "cardiac_size"], "covariates": ["sex", "age"],
+        "nuisance": ["start phase", "heart-rate variability", "baseline wander", "noise"],
+        "registration": ["median_beat"], "counterpart": "ecg_rest_median_raw_10",
+    },
+    "ecg_rest_median_raw_10": {
+        "factors": ["heart_rate", "conduction", "cardiac_size"], "covariates": ["sex", "age"],
+        "nuisance": ["residual noise"], "registration": ["dropfuse"], "counterpart": "lax_4ch_heart_center",
+    },
+    "lax_4ch_heart_center": {
+        "factors": ["cardiac_size", "cardiac_function", "body_size"], "covariates": ["sex", "age"],
+        "nuisance": ["start phase of the cycle", "in-plane rotation and shift", "gain", "Rician noise"],
+        "registration": ["deepcycle", "voxelmorph", "dropfuse"], "counterpart": "ecg_rest_median_raw_10",
+    },
+    "t1_slice_80": {
+        "factors": ["brain_volume", "brain_atrophy"], "covariates": ["sex", "age"],
+        "nuisance": ["rotation ±20°", "shift ±15% of the field of view", "scale 0.85-1.15", "gain", "noise"],
+        "registration": ["template"], "counterpart": "t1_mni_slice_80",
+    },
+    "t1_mni_slice_80": {
+        "factors": ["brain_volume", "brain_atrophy"], "covariates": ["sex", "age"],
+        "nuisance": ["gain", "noise"], "registration": ["none"], "counterpart": None,
+    },
+}
+
+
+def series(values, digits: int = 6) -> list:
+    """A numpy array as nested lists of floats rounded to ``digits`` significant digits
+    (integers stay integers)."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iub":
+        return arr.tolist()
+    if arr.dtype.kind in "US":
+        return [str(v) for v in arr.tolist()]
+    out = np.asarray(arr, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mag = np.where(out == 0, 0, np.floor(np.log10(np.abs(out))))
+    scale = 10.0 ** (digits - 1 - np.nan_to_num(mag))
+    return (np.round(out * scale) / scale).tolist()
+
+
+def write_truth(path: str | Path, truth: dict) -> Path:
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(truth, separators=(",", ":")), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+_REQUIRED = ("format", "sample_ids", "factors", "causal_variants", "modalities", "nuisance", "missing")
+
+
+def load_truth(path: str | Path) -> dict:
+    """Read a phantom cohort's ``truth.json`` (or the cohort directory holding it)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "truth.json"
+    if not path.is_file():
+        raise ValueError(f"{path}: expected a phantom truth.json file, found none")
+    try:
+        truth = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: expected JSON, got a parse error: {exc}") from exc
+    missing = [k for k in _REQUIRED if k not in truth]
+    if missing:
+        raise ValueError(f"{path}: expected truth keys {list(_REQUIRED)}, missing {missing}")
+    if truth["format"] != TRUTH_FORMAT:
+        raise ValueError(f"{path}: expected format {TRUTH_FORMAT!r}, got {truth['format']!r}")
+    return truth
