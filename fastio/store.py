@@ -121,7 +121,8 @@ class Store:
 
     @property
     def complete(self) -> bool:
-        return bool(self.meta.get("complete", False))
+        # Stores written by other tools carry no flag: nothing says they are unfinished.
+        return bool(self.meta.get("complete", True))
 
     @property
     def provenance(self) -> dict[str, Any]:
@@ -224,7 +225,8 @@ class Store:
         )
         specs = dict(self.meta.get("specs", {}))
         specs[spec.name] = spec.to_dict()
-        self._set_meta(specs=specs, complete=False)
+        # "complete" describes the conversion; a derived tensor's progress is written().
+        self._set_meta(specs=specs)
         return arr
 
     def write_block(self, name: str, start: int, values: np.ndarray, present: Iterable[bool]) -> None:

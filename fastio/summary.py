@@ -59,8 +59,13 @@ class ConvertSummary:
             spec, count = store.spec(name), int(store.present(name).sum())
             nbytes = count * int(np.prod(spec.shape)) * np.dtype(spec.dtype).itemsize
             raw += nbytes
+            try:
+                written = store.written(name)
+            except KeyError:  # a store written by another tool: no block bookkeeping
+                written = np.ones(0, dtype=bool)
             tensors[name] = {"shape": list(spec.shape), "codec": spec.codec, "present": count,
-                             "raw_bytes": nbytes, "bytes_on_disk": store.nbytes_on_disk(name)}
+                             "raw_bytes": nbytes, "bytes_on_disk": store.nbytes_on_disk(name),
+                             "blocks_written": int(written.sum()), "blocks": int(written.size)}
         failures = store.failures
         kinds = Counter(reason_kind(r) for r in failures["reason"])
         return cls(store=str(store.path), n_samples=store.n, tensors=tensors,
@@ -84,7 +89,9 @@ class ConvertSummary:
         for name, t in self.tensors.items():
             ratio = t["raw_bytes"] / t["bytes_on_disk"] if t["bytes_on_disk"] else float("nan")
             lines.append(f"{name:<26}{'x'.join(map(str, t['shape'])):<16}{t['present']:>9}"
-                         f"{t['codec']:>12}{format_bytes(t['bytes_on_disk']):>12}{ratio:>6.1f}x")
+                         f"{t['codec']:>12}{format_bytes(t['bytes_on_disk']):>12}{ratio:>6.1f}x"
+                         + ("" if t["blocks_written"] == t["blocks"]
+                            else f"  ({t['blocks_written']}/{t['blocks']} blocks written)"))
         lines.append(f"size      {format_bytes(self.bytes_on_disk)} on disk, "
                      f"{format_bytes(self.raw_bytes)} raw float32 "
                      f"(compression ratio {self.compression_ratio:.2f}x)")
