@@ -95,6 +95,18 @@ def merge_parts(parts: Iterable[str | os.PathLike], out: str | os.PathLike, *,
                                      blocks_total=dest.n_blocks(), seconds=time.perf_counter() - t0)
 
 
+def _run_part(src_dir: str, path: str, specs: list, part: tuple[int, int], kwargs: dict):
+    """One part on a Dask worker. Dask workers are daemonic processes, which may not start
+    children: a process executor there falls back to threads."""
+    import multiprocessing
+
+    from fastio.convert import convert
+
+    if multiprocessing.current_process().daemon and kwargs.get("workers", 1) > 1:
+        kwargs = dict(kwargs, executor="thread")
+    return convert(src_dir, path, specs, part=part, **kwargs).to_dict()
+
+
 def convert_dask(src_dir: str | os.PathLike, store: str | os.PathLike, tensors: Sequence[Any], *,
                  client=None, n_parts: int | None = None, parts_dir: str | os.PathLike | None = None,
                  keep_parts: bool = False, progress: bool = True, **convert_kwargs):
@@ -106,7 +118,6 @@ def convert_dask(src_dir: str | os.PathLike, store: str | os.PathLike, tensors: 
     from distributed import get_client
 
     from fastio.catalogue import resolve_specs
-    from fastio.convert import convert
 
     client = client or get_client()
     if n_parts is None:
@@ -118,8 +129,11 @@ def convert_dask(src_dir: str | os.PathLike, store: str | os.PathLike, tensors: 
     root.mkdir(parents=True, exist_ok=True)
     paths = [root / f"part-{i}-of-{n_parts}.zarr" for i in range(n_parts)]
     convert_kwargs.setdefault("workers", 1)
-    futures = [client.submit(convert, str(src_dir), str(p), specs, part=(i, n_parts), progress=False,
-                             pure=False, **convert_kwargs) for i, p in enumerate(paths)]
+    # Arguments travel as one dict: Client.submit would take ``workers=`` as its own
+    # (which Dask workers may run the task), not as convert's.
+    kwargs = dict(convert_kwargs, progress=False)
+    futures = [client.submit(_run_part, str(src_dir), str(p), specs, (i, n_parts), kwargs, pure=False)
+               for i, p in enumerate(paths)]
     client.gather(futures)
     summary = merge_parts(paths, store, progress=progress, overwrite=convert_kwargs.get("overwrite", False))
     if not keep_parts:
