@@ -1,0 +1,327 @@
+"""Loader throughput (DESIGN.md §9): fastio.Loader vs an ml4h-style baseline, zarr-python's
+own indexing and the physical bound; each augmentation kernel vs its numpy reference.
+
+Size from ``REGZOO_LOADER_BENCH`` = ``ecg_samples,dxa_samples`` (default ``64,8``: CI's
+single untimed run stays small). The table in ``benchmarks/results/loader.md`` was
+measured with ``REGZOO_LOADER_BENCH=1024,96`` and timing enabled (command in that file).
+Every round is one epoch in a fresh random order; samples/s = samples / median round.
+
+- loader: ``fastio.loader.LoaderCore`` (``fastio.Loader`` is the same class plus the Keras
+  ``PyDataset`` base; leaving Keras out keeps TensorFlow out of the timing), 2 threads.
+- baseline: what ml4h's generator does per sample: open ``{id}.hd5`` with h5py, read the
+  gzip datasets (ECG: one per lead), normalise and augment with numpy/scipy
+  (``scipy.ndimage.affine_transform`` order 1 for the image warp, ``Generator.normal`` for
+  noise), stack the batch; 2 worker processes, batches pickled back as ml4h's queues do.
+- zarr: ``zarr.Array.oindex[sorted batch rows]`` on the same store, raw values only.
+- bound: ``np.take`` of the batch rows from a page-cached ``np.memmap`` of raw float32
+  into a reused buffer: the cost of touching the bytes once, nothing else.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fastio.augment import Augment, noise_table
+from fastio.catalogue import ECG_LEADS, get_spec
+from fastio.loader import LoaderCore
+
+ECG_AUG = Augment(time_shift=0.1, amplitude=0.1, intensity_scale=0.1, noise=0.05)
+DXA_AUG = Augment(translate=0.05, flip_lr=True, rotate=10, zoom=0.1, intensity_scale=0.1,
+                  intensity_shift=0.1, noise=0.05)
+CASES = {  # name -> (catalogue tensor, batch size, augmentation)
+    "ecg": ("ecg_rest", 64, ECG_AUG),
+    "dxa": ("dxa_2", 8, DXA_AUG),
+}
+
+
+def _sizes() -> dict[str, int]:
+    text = os.environ.get("REGZOO_LOADER_BENCH", "64,8")
+    try:
+        ecg, dxa = (int(v) for v in text.split(","))
+    except ValueError as err:
+        raise ValueError(f"REGZOO_LOADER_BENCH: expected 'ecg_samples,dxa_samples', got {text!r}") from err
+    return {"ecg": ecg, "dxa": dxa}
+
+
+def _rounds() -> int:
+    return int(os.environ.get("REGZOO_LOADER_BENCH_ROUNDS", "3"))
+
+
+# --- synthetic data (integer-valued like real ECG µV and DXA grey levels) -----------------
+
+def _ecg_values(rng, n):
+    t = np.arange(5000) / 500.0
+    rate = rng.uniform(0.8, 1.6, size=(n, 1, 1))
+    phase = rng.uniform(0, 1, size=(n, 1, 1))
+    beat = ((t[None, :, None] * rate + phase) % 1.0)
+    qrs = np.exp(-((beat - 0.3) / 0.015) ** 2) * rng.uniform(500, 1500, size=(n, 1, 12))
+    twave = np.exp(-((beat - 0.6) / 0.06) ** 2) * rng.uniform(100, 300, size=(n, 1, 12))
+    wander = 50 * np.sin(2 * np.pi * 0.2 * t)[None, :, None]
+    return np.round(qrs + twave + wander + rng.normal(0, 10, size=(n, 5000, 12))).astype(np.float32)
+
+
+def _dxa_values(rng, n):
+    yy, xx = np.mgrid[:768, :768] / 768.0
+    out = np.empty((n, 768, 768, 1), np.float32)
+    for i in range(n):
+        cx, w = rng.uniform(0.4, 0.6), rng.uniform(0.15, 0.25)
+        body = np.exp(-(((xx - cx) / w) ** 2)) * (yy > rng.uniform(0.05, 0.15))
+        img = 200 * body + 40 * np.sin(yy * 30) * body + rng.normal(0, 4, size=body.shape)
+        out[i, :, :, 0] = np.clip(np.round(img), 0, 255)
+    return out
+
+
+def _write_hdf5(path: Path, case: str, values: np.ndarray) -> None:
+    import h5py
+
+    with h5py.File(path, "w") as f:
+        if case == "ecg":
+            for c, lead in enumerate(ECG_LEADS):
+                f.create_dataset(f"ukb_ecg_rest/strip_{lead}/instance_0", data=values[:, c], compression="gzip")
+        else:
+            f.create_dataset("ukb_dxa/dxa_1_2/instance_0", data=values[:, :, 0], compression="gzip")
+
+
+@pytest.fixture(scope="session")
+def loader_data(tmp_path_factory):
+    from fastio.store import create_store
+
+    root = tmp_path_factory.mktemp("loader_bench")
+    sizes = _sizes()
+    rng = np.random.default_rng(0)
+    data = {}
+    for case, (tensor, _, _) in CASES.items():
+        n = sizes[case]
+        ids = [f"{1000000 + i}" for i in range(n)]
+        spec = get_spec(tensor)
+        specs = [spec, spec.replace(name=f"{spec.name}_uncompressed", codec="none")]
+        store = create_store(root / f"{case}.zarr", ids, shard_size=64)
+        for s in specs:
+            store.create_tensor(s)
+        h5dir = root / f"{case}_hd5"
+        h5dir.mkdir()
+        raw = np.lib.format.open_memmap(root / f"{case}.npy", mode="w+", dtype=np.float32,
+                                        shape=(n, *spec.shape))
+        for start in range(0, n, 64):  # one shard at a time keeps memory small at full size
+            block = _ecg_values(rng, min(64, n - start)) if case == "ecg" else _dxa_values(rng, min(64, n - start))
+            for s in specs:
+                store.write_block(s.name, start, block, np.ones(len(block), bool))
+            for sid, v in zip(ids[start:start + 64], block):
+                _write_hdf5(h5dir / f"{sid}.hd5", case, v)
+            raw[start:start + len(block)] = block
+        for s in specs:
+            store.finalize_tensor(s.name)
+        raw.flush()
+        del raw
+        data[case] = {"store": root / f"{case}.zarr", "hd5": [str(h5dir / f"{s}.hd5") for s in ids],
+                      "npy": root / f"{case}.npy", "n": n, "tensor": tensor}
+    return data
+
+
+def _epoch_batches(n: int, batch: int, epoch: int) -> list[np.ndarray]:
+    order = np.random.default_rng([99, epoch]).permutation(n)
+    return [order[i:i + batch] for i in range(0, n - batch + 1, batch)]
+
+
+def _run(benchmark, fn, n_samples: int, **info):
+    state = {"epoch": 0}
+
+    def one_epoch():
+        state["epoch"] += 1
+        fn(state["epoch"])
+
+    benchmark.extra_info.update({"samples_per_round": n_samples, **info})
+    benchmark.pedantic(one_epoch, rounds=_rounds(), iterations=1, warmup_rounds=1)
+
+
+# --- the loader ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("codec", ["blosc-lz4", "none"])
+@pytest.mark.parametrize("augmented", [True, False], ids=["augment", "normalise"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_fastio_loader(benchmark, loader_data, case, augmented, codec):
+    d = loader_data[case]
+    tensor, batch, aug = CASES[case]
+    name = tensor if codec != "none" else f"{tensor}_uncompressed"
+    loader = LoaderCore(d["store"], inputs=[name], batch_size=batch, split="all",
+                        augment=aug if augmented else None, workers=2)
+    benchmark.group = f"loader-{case}"
+
+    def epoch(e):
+        loader.set_epoch(e)
+        for b in range(len(loader)):
+            loader[b]
+
+    _run(benchmark, epoch, len(loader) * batch, method="fastio", augmented=augmented, codec=codec)
+    loader.close()
+
+
+# --- ml4h-style baseline ------------------------------------------------------------------
+
+def _baseline_sample(path: str, case: str, aug: Augment, rng) -> np.ndarray:
+    import h5py
+    from scipy import ndimage
+
+    with h5py.File(path, "r") as f:
+        if case == "ecg":
+            x = np.stack([f[f"ukb_ecg_rest/strip_{lead}/instance_0"][()] for lead in ECG_LEADS], axis=-1)
+        else:
+            x = f["ukb_dxa/dxa_1_2/instance_0"][()][..., None]
+    x = x.astype(np.float32)
+    x = (x - x.mean()) / (x.std() + 1e-6)
+    if case == "ecg":
+        x = np.roll(x, int(rng.integers(-500, 501)), axis=0)
+        x = x * rng.uniform(1 - aug.amplitude, 1 + aug.amplitude, size=12).astype(np.float32)
+    else:
+        theta = np.deg2rad(rng.uniform(-aug.rotate, aug.rotate))
+        zoom = rng.uniform(1 - aug.zoom, 1 + aug.zoom)
+        flip = -1.0 if rng.random() < 0.5 else 1.0
+        a = np.array([[np.cos(theta), np.sin(theta)], [-flip * np.sin(theta), flip * np.cos(theta)]]) / zoom
+        centre = np.array([383.5, 383.5])
+        shift = rng.uniform(-aug.translate, aug.translate, size=2) * 768
+        offset = centre - a @ (centre + shift)
+        x[..., 0] = ndimage.affine_transform(x[..., 0], a, offset=offset, order=1, mode="constant", cval=0.0)
+    x = x * rng.uniform(1 - aug.intensity_scale, 1 + aug.intensity_scale) + rng.uniform(-aug.intensity_shift, aug.intensity_shift + 1e-12)
+    x += aug.noise * rng.standard_normal(x.shape, dtype=np.float32)
+    return x.astype(np.float32)
+
+
+def _baseline_batch(args) -> np.ndarray:
+    paths, case, aug, seed = args
+    rng = np.random.default_rng(seed)
+    return np.stack([_baseline_sample(p, case, aug, rng) for p in paths])
+
+
+@pytest.fixture(scope="module")
+def baseline_pool():
+    # spawn: the parent may hold TF/numba threads that a fork would copy half-locked.
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        yield pool
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_ml4h_style_baseline(benchmark, loader_data, baseline_pool, case):
+    d = loader_data[case]
+    _, batch, aug = CASES[case]
+    paths = np.array(d["hd5"])
+    benchmark.group = f"loader-{case}"
+
+    def epoch(e):
+        jobs = [(list(paths[rows]), case, aug, e * 100003 + k) for k, rows in enumerate(_epoch_batches(d["n"], batch, e))]
+        for out in baseline_pool.imap(_baseline_batch, jobs):
+            assert out.shape[0] == batch
+
+    _run(benchmark, epoch, len(_epoch_batches(d["n"], batch, 0)) * batch, method="ml4h-style", augmented=True)
+
+
+# --- zarr-python and the physical bound -----------------------------------------------------
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_zarr_python_indexing(benchmark, loader_data, case):
+    import zarr
+
+    d = loader_data[case]
+    tensor, batch, _ = CASES[case]
+    arr = zarr.open_array(str(d["store"] / tensor), mode="r")
+    benchmark.group = f"loader-{case}"
+
+    def epoch(e):
+        for rows in _epoch_batches(d["n"], batch, e):
+            arr.oindex[np.sort(rows)]
+
+    _run(benchmark, epoch, len(_epoch_batches(d["n"], batch, 0)) * batch, method="zarr-python", augmented=False)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_memmap_bound(benchmark, loader_data, case):
+    d = loader_data[case]
+    _, batch, _ = CASES[case]
+    mm = np.load(d["npy"], mmap_mode="r")
+    buf = np.empty((batch, *mm.shape[1:]), np.float32)
+    benchmark.group = f"loader-{case}"
+
+    def epoch(e):
+        for rows in _epoch_batches(d["n"], batch, e):
+            np.take(mm, rows, axis=0, out=buf)
+
+    _run(benchmark, epoch, len(_epoch_batches(d["n"], batch, 0)) * batch, method="memmap-bound", augmented=False)
+
+
+# --- kernels vs numpy ------------------------------------------------------------------------
+
+def _kernel_cases():
+    from fastio._kernels import api, numpy_ref
+
+    rng = np.random.default_rng(1)
+    ecg = _ecg_values(rng, 1)[0]
+    dxa = _dxa_values(rng, 1)[0]
+    table = noise_table(0)
+    out_e, out_d = np.empty_like(ecg), np.empty_like(dxa)
+    amp = rng.uniform(0.9, 1.1, 12)
+    mat = np.array([[0.98, 0.17, -40.0], [-0.17, 0.98, 60.0]])
+    mu, sd = numpy_ref.sample_stats(ecg)
+    dmu, dsd = numpy_ref.sample_stats(dxa)
+    return {
+        "zscore_stats": (lambda: api.normalise_params(ecg, 2, 0, 1), lambda: numpy_ref.sample_stats(ecg)),
+        "pointwise_noise": (lambda: api.pointwise(ecg, out_e, mu, 1 / sd, 1.05, 0.1, 0.05, table, 123),
+                            lambda: numpy_ref.pointwise(ecg, mu, 1 / sd, 1.05, 0.1, 0.05, table, 123)),
+        "ecg_shift_amplitude_noise": (
+            lambda: api.shift1d(ecg, out_e, 250, amp, mu, 1 / sd, 1.05, 0.1, 0.05, table, 123),
+            lambda: numpy_ref.shift1d(ecg, 250, amp, mu, 1 / sd, 1.05, 0.1, 0.05, table, 123)),
+        "dxa_warp_noise": (lambda: api.warp2d(dxa, out_d, mat, dmu, 1 / dsd, 1.05, 0.1, 0.05, table, 123),
+                           lambda: numpy_ref.warp2d(dxa, mat, dmu, 1 / dsd, 1.05, 0.1, 0.05, table, 123)),
+    }
+
+
+@pytest.mark.parametrize("impl", ["numba", "numpy"])
+@pytest.mark.parametrize("kernel", ["zscore_stats", "pointwise_noise", "ecg_shift_amplitude_noise", "dxa_warp_noise"])
+def test_augment_kernel(benchmark, kernel, impl):
+    fast, ref = _kernel_cases()[kernel]
+    fn = fast if impl == "numba" else ref
+    fn()  # compile / warm
+    benchmark.group = f"kernel-{kernel}"
+    benchmark.extra_info.update({"method": impl})
+    benchmark.pedantic(fn, rounds=max(3, _rounds() * 5), iterations=1)
+
+
+# --- the results table: python benchmarks/test_loader.py BENCH.json ----------------------------
+
+def _table(path: str) -> str:
+    import json
+
+    benches = json.loads(Path(path).read_text())["benchmarks"]
+    lines = []
+    for case in CASES:
+        rows = [b for b in benches if b["group"] == f"loader-{case}"]
+        rate = {}
+        for b in rows:
+            info = b["extra_info"]
+            label = info["method"] + (f" ({info['codec']})" if "codec" in info else "")
+            label += ", augment" if info["augmented"] else ", read/normalise only"
+            rate[label] = info["samples_per_round"] / b["stats"]["median"]
+        base = next(v for k, v in rate.items() if k.startswith("ml4h-style"))
+        bound = next(v for k, v in rate.items() if k.startswith("memmap-bound"))
+        tensor, batch, _ = CASES[case]
+        lines += [f"\n### {tensor} (batch {batch})\n", "| method | samples/s | × baseline | × bound |",
+                  "|---|---:|---:|---:|"]
+        for label, r in sorted(rate.items(), key=lambda kv: -kv[1]):
+            lines.append(f"| {label} | {r:,.0f} | {r / base:.1f} | {r / bound:.2f} |")
+    lines += ["\n### augmentation kernels (one sample; median)\n", "| kernel | numba µs | numpy µs | speed-up |",
+              "|---|---:|---:|---:|"]
+    kernels = {}
+    for b in benches:
+        if b["group"].startswith("kernel-"):
+            kernels.setdefault(b["group"][7:], {})[b["extra_info"]["method"]] = b["stats"]["median"] * 1e6
+    for name, t in kernels.items():
+        lines.append(f"| {name} | {t['numba']:,.0f} | {t['numpy']:,.0f} | {t['numpy'] / t['numba']:.1f}× |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(_table(sys.argv[1]))
