@@ -1,0 +1,142 @@
+"""The ml4h command lines end to end on a small store: the dxa_2 autoencoder and the
+dxa_2 ↔ dxa_5 DropFuse pair; best weights in every saved file; latent tables; fine-tuning."""
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="module")
+def ae_run(store, tiny, tmp_path_factory):
+    from zoo.cli import main
+
+    out = tmp_path_factory.mktemp("ae")
+    argv = ["train", "--tensors", str(store), "--output_folder", str(out), "--id", "dxa_2_ae",
+            "--input_tensors", "dxa.dxa_2", "--output_tensors", "dxa.dxa_2",
+            "--encoder_blocks", "conv_encode", "--decoder_blocks", "conv_decode",
+            "--tensormap_prefix", "ml4h.tensormap.ukb", *tiny["arch"], *tiny["fit"]]
+    assert main(argv) == 0  # the `zoo train` alias
+    return out / "dxa_2_ae"
+
+
+@pytest.fixture(scope="module")
+def pair_run(store, tiny, tmp_path_factory):
+    from zoo.recipes import train
+
+    out = tmp_path_factory.mktemp("pair")
+    run = train(["--mode", "train", "--tensors", str(store), "--output_folder", str(out), "--id", "dropfuse",
+                 "--input_tensors", "dxa.dxa_2", "dxa.dxa_5", "--output_tensors", "dxa.dxa_2", "dxa.dxa_5",
+                 "--encoder_blocks", "conv_encode", "--decoder_blocks", "conv_decode", "--merge_blocks", "pair",
+                 "--pairs", "dxa.dxa_2", "dxa.dxa_5", "--pair_loss", "contrastive", "--pair_loss_weight", "0.1",
+                 "--pair_merge", "dropout", *tiny["arch"], *tiny["fit"]])
+    return run
+
+
+def _summary(run):
+    return json.loads((run / f"train_summary_{run.name}.json").read_text())
+
+
+def _read_tsv(path):
+    with open(path) as f:
+        rows = list(csv.reader(f, delimiter="\t"))
+    return rows[0], rows[1:]
+
+
+def test_autoencoder_outputs_and_loss_falls(ae_run):
+    rid = ae_run.name
+    for name in (f"{rid}.keras", "encoder_dxa_2.keras", "decoder_dxa_2.keras", f"learning_curve_{rid}.png",
+                 f"reconstructions_dxa_2_{rid}.png", f"arguments_{rid}.json", f"history_{rid}.tsv"):
+        assert (ae_run / name).is_file(), name
+    summary = _summary(ae_run)
+    history = summary["history"]
+    assert history["loss"][-1] < history["loss"][0]
+    assert summary["best_val_loss"] < history["val_loss"][0]
+    assert json.loads((ae_run / f"arguments_{rid}.json").read_text())["input_tensors"] == ["dxa.dxa_2"]
+
+
+def test_saved_files_hold_the_best_weights(ae_run, store):
+    from fastio import Loader
+    from zoo.models import encoders_of, load_model
+
+    summary = _summary(ae_run)
+    model = load_model(ae_run / f"{ae_run.name}.keras")
+    encoder = load_model(ae_run / "encoder_dxa_2.keras")
+    for a, b in zip(encoders_of(model)["dxa_2"].get_weights(), encoder.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    # the saved model reproduces the best epoch's validation loss
+    valid = Loader(store, inputs=["dxa_2"], outputs=["dxa_2"], batch_size=4, split="valid", shuffle=False,
+                   drop_remainder=False, seed=3, valid_ratio=0.2, test_ratio=0.1)
+    losses = []
+    for i in range(min(2, len(valid))):
+        x, y = valid[i]
+        pred = np.asarray(model(x, training=False)["output_dxa_2_continuous"])
+        losses.append(np.mean((pred - y["output_dxa_2_continuous"]) ** 2))
+    np.testing.assert_allclose(np.mean(losses), summary["best_val_loss"], rtol=1e-4)
+
+
+def test_infer_writes_one_row_per_sample(ae_run, store):
+    from fastio import open_store
+    from zoo.cli import main
+    from zoo.models import load_model
+
+    argv = ["infer", "--tensors", str(store), "--output_folder", str(ae_run.parent), "--id", ae_run.name,
+            "--input_tensors", "dxa.dxa_2", "--batch_size", "16"]
+    assert main(argv) == 0  # the `zoo infer` alias
+    header, rows = _read_tsv(ae_run / f"hidden_dxa_1_2_{ae_run.name}.tsv")
+    assert header == ["sample_id"] + [f"latent_{j}" for j in range(16)]
+    assert [r[0] for r in rows] == list(open_store(store).sample_ids)
+    # values are the encoder's output on the normalised tensor (per-image z-score)
+    raw = np.asarray(open_store(store)["dxa_2"][:2], dtype=np.float64)
+    x = ((raw - raw.mean(axis=(1, 2, 3), keepdims=True)) / raw.std(axis=(1, 2, 3), keepdims=True)).astype("float32")
+    expected = np.asarray(load_model(ae_run / "encoder_dxa_2.keras")(x))
+    np.testing.assert_allclose(np.array(rows[:2], dtype=float)[:, 1:], expected, rtol=1e-3, atol=1e-4)
+
+
+def test_dropfuse_run_and_deterministic_latents(pair_run, store):
+    from zoo.recipes import infer
+
+    summary = _summary(pair_run)
+    assert summary["history"]["loss"][-1] < summary["history"]["loss"][0]
+    for name in ("encoder_dxa_2.keras", "encoder_dxa_5.keras", "decoder_dxa_2.keras", "decoder_dxa_5.keras",
+                 "reconstructions_dxa_2_dropfuse.png", "reconstructions_dxa_5_dropfuse.png"):
+        assert (pair_run / name).is_file(), name
+    argv = ["--mode", "infer_encoders", "--tensors", str(store), "--output_folder", str(pair_run.parent),
+            "--id", "dropfuse", "--input_tensors", "dxa.dxa_2", "dxa.dxa_5", "--tsv_style", "genetics"]
+    first = [p.read_text() for p in infer(argv)]
+    second = [p.read_text() for p in infer(argv)]
+    assert first == second
+    paths = sorted(p.name for p in pair_run.glob("hidden_*.tsv"))
+    assert paths == ["hidden_dxa_1_2_dropfuse.tsv", "hidden_dxa_1_5_dropfuse.tsv"]
+    header, rows = _read_tsv(pair_run / paths[0])
+    assert header[:3] == ["FID", "IID", "latent_0"] and len(rows) == 40
+    assert all(r[0] == r[1] for r in rows)
+
+
+def test_fine_tuning_from_saved_blocks(ae_run, store, tiny, tmp_path):
+    from zoo.recipes import train
+
+    argv = ["--tensors", str(store), "--output_folder", str(tmp_path), "--id", "tuned",
+            "--input_tensors", "dxa.dxa_2", "--output_tensors", "dxa.dxa_2",
+            "--encoder_blocks", str(ae_run / "encoder_dxa_2.keras"),
+            "--decoder_blocks", str(ae_run / "decoder_dxa_2.keras"), *tiny["fit"], "--epochs", "1"]
+    run = train(argv)
+    tuned, original = _summary(run), _summary(ae_run)
+    # starting from trained blocks, the first epoch is already better than the
+    # original run's first epoch
+    assert tuned["history"]["loss"][0] < original["history"]["loss"][0]
+    assert (run / "encoder_dxa_2.keras").is_file()
+
+
+def test_failed_run_exits_nonzero_with_reason(store, tmp_path, capsys):
+    from zoo.recipes.run import main
+
+    code = main(["--mode", "train", "--tensors", str(store), "--output_folder", str(tmp_path), "--id", "bad",
+                 "--input_tensors", "dxa.dxa_11", "--output_tensors", "dxa.dxa_11"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "dxa_11" in err and "store.zarr" in err
+    assert main(["--tensors", str(tmp_path / "nowhere"), "--output_folder", str(tmp_path),
+                 "--input_tensors", "dxa.dxa_2", "--output_tensors", "dxa.dxa_2"]) == 1
