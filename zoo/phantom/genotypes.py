@@ -50,7 +50,9 @@ class GenotypeModel:
         w = np.asarray(self.population_weights, dtype=float)
         if w.ndim != 1 or len(w) < 1 or np.any(w < 0) or not w.sum() > 0:
             raise ValueError(f"Expected non-negative population weights, got {self.population_weights}")
-        object.__setattr__(self, "population_weights", tuple(float(x) for x in w / w.sum()))
+        if not np.isclose(w.sum(), 1.0, rtol=0, atol=1e-12):  # normalise once: a round trip is exact
+            w = w / w.sum()
+        object.__setattr__(self, "population_weights", tuple(float(x) for x in w))
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
