@@ -73,8 +73,9 @@ def read_covariates(path: str | Path, names: tuple[str, ...] | list[str] | str) 
 class LatentModel:
     """Per-cohort state of a latent GWAS: aligned samples and residualised phenotypes.
 
-    ``stacked`` is ``[y_r, Q]`` (n × (K + p)) in the scan dtype, so one product with a chunk
-    of centred genotypes yields ``yᵀ_r g`` (first K rows) and ``Qᵀ g`` (last p rows).
+    ``stacked`` is ``[y_r, Q₁]`` (n × (K + p − 1)) in the scan dtype, Q₁ being Q without its
+    intercept column, so one product with a chunk of centred genotypes yields ``yᵀ_r g``
+    (first K columns) and ``Qᵀ g`` (the rest; the intercept's share of a centred g is 0).
     """
 
     sample_ids: np.ndarray          # (n,) str, in .fam order
@@ -142,7 +143,10 @@ def prepare_model(latents: pd.DataFrame, covariates: pd.DataFrame | None,
         chol = np.linalg.cholesky(y_r.T @ y_r)
     except np.linalg.LinAlgError:
         chol = np.full((k, k), np.nan)  # collinear latents: MANOVA undefined, reported as NaN
-    stacked = np.ascontiguousarray(np.hstack([y_r, q]), dtype=dtype)
+    # Q's first column is the intercept direction (QR keeps the span of the leading column);
+    # genotypes are centred exactly over these samples, so its product with them is zero
+    # and the column is left out of the per-chunk product.
+    stacked = np.ascontiguousarray(np.hstack([y_r, q[:, 1:]]), dtype=dtype)
     return LatentModel(
         sample_ids=keep.to_numpy(),
         sample_index=fam.get_indexer(keep).astype(np.int64),

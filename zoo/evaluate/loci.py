@@ -81,7 +81,7 @@ def clump_ld(variants: pd.DataFrame, p: np.ndarray, bfile: str | Path, *,
     Genotypes come from ``bfile`` (row ``variant_offset + i`` of the .bim for ``variants``
     row i; missing calls mean-imputed); ``sample_index`` restricts the samples.
     """
-    from zoo.evaluate.gwas import open_bfile
+    from zoo.evaluate.bedfile import open_bfile
 
     if not 0 <= r2 <= 1:
         raise ValueError(f"Expected 0 <= r2 <= 1, got {r2}")

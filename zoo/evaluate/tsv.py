@@ -1,34 +1,83 @@
 """Fast tab-separated output: a GWAS table has K × variants rows, and pandas' ``to_csv``
-spends seconds formatting them, longer than the scan. pyarrow's writer is used when
-installed (``regzoo[parquet]``), pandas otherwise."""
+spends seconds formatting them, longer than the scan. pyarrow's C++ writer is used when
+installed (``regzoo[parquet]``), pandas otherwise; missing values are written as ``NA``
+and the header is unquoted, as plink2 writes them."""
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["write_tsv"]
+__all__ = ["write_tsv", "write_long_table"]
 
 
-def write_tsv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` (no index) as TSV; missing values are written as ``NA`` like plink2."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _arrow_column(values):
+    import pyarrow as pa
+
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values
+    values = np.asarray(values)
+    if values.dtype.kind == "f":
+        return pa.array(values, from_pandas=True)          # NaN -> null -> "NA"
+    if values.dtype.kind in "OUS":
+        return pa.array(values.astype(str))
+    return pa.array(values)
+
+
+def _write_arrow(columns: dict, path: Path) -> bool:
     try:
         import pyarrow as pa
         from pyarrow import csv
-    except ImportError:
-        frame.to_csv(path, sep="\t", index=False, na_rep="NA")
-        return path
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    options = csv.WriteOptions(delimiter="\t", quoting_style="none")
-    # pyarrow writes nulls as empty fields; NaN floats as "nan" — make both plink2's NA.
-    frame_na = frame.copy()
-    float_cols = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
-    if any(frame_na[c].isna().any() for c in float_cols):
-        frame_na[float_cols] = frame_na[float_cols].astype(object).where(
-            frame_na[float_cols].notna(), "NA")
-        frame_na[float_cols] = frame_na[float_cols].astype(str)
-        table = pa.Table.from_pandas(frame_na, preserve_index=False)
+        options = csv.WriteOptions(delimiter="\t", quoting_style="none", quoting_header="none",
+                                   null_string="NA", batch_size=65536)
+    except (ImportError, TypeError):      # no pyarrow, or one too old for these options
+        return False
+    table = pa.table({name: _arrow_column(col) for name, col in columns.items()})
     csv.write_csv(table, path, write_options=options)
+    return True
+
+
+def write_tsv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` (no index) as TSV with ``NA`` for missing values."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not _write_arrow({c: frame[c].to_numpy() for c in frame.columns}, path):
+        frame.to_csv(path, sep="\t", index=False, na_rep="NA")
+    return path
+
+
+def write_long_table(variants: pd.DataFrame, labels: list[str], fixed: dict,
+                     values: dict[str, np.ndarray], path: str | Path) -> Path:
+    """Long table: the ``variants`` columns repeated for each label (rows label-major),
+    a ``PHENO`` column, constant ``fixed`` columns and (m, K) ``values`` flattened per label.
+
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    m, k = len(variants), len(labels)
+    flat = {name: np.asarray(v).T.reshape(-1) for name, v in values.items()}
+    try:
+        import pyarrow as pa
+    except ImportError:
+        pa = None
+    if pa is not None:
+        import pyarrow.compute as pc
+
+        # gather the m variant rows K times inside Arrow (faster to write than dictionaries)
+        rows = pa.array(np.tile(np.arange(m, dtype=np.int32), k))
+        cols = {c: pc.take(_arrow_column(variants[c].to_numpy()), rows) for c in variants.columns}
+        cols["PHENO"] = pc.take(pa.array(list(labels)),
+                                pa.array(np.repeat(np.arange(k, dtype=np.int32), m)))
+        cols.update({c: np.full(m * k, v) for c, v in fixed.items()})
+        cols.update(flat)
+        if _write_arrow(cols, path):
+            return path
+    frame = pd.DataFrame({c: np.tile(variants[c].to_numpy(), k) for c in variants.columns})
+    frame["PHENO"] = np.repeat(np.asarray(labels, dtype=object), m)
+    for c, v in fixed.items():
+        frame[c] = v
+    for c, v in flat.items():
+        frame[c] = v
+    frame.to_csv(path, sep="\t", index=False, na_rep="NA")
     return path

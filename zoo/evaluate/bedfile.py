@@ -1,0 +1,92 @@
+"""PLINK 1 binary filesets: metadata through bed-reader, genotype chunks decoded by numba.
+
+``open_bfile`` validates ``PREFIX.bed/.bim/.fam``; ``BedChunks`` turns a range of variants
+into centred, mean-imputed float columns (allele-1 counts, .bim column 5) either with the
+fused numba decoder over a memory map of the .bed (``reader="numba"``, default) or through
+bed-reader's int8 read plus the numba centring kernel (``reader="bed-reader"``). Both give
+identical numbers; the first skips an int8 copy and is several times faster.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from zoo.evaluate._kernels.bed import BYTE_TABLE, decode_centre, decode_centre_all
+from zoo.evaluate._kernels.genotypes import centre_impute
+
+__all__ = ["open_bfile", "BedChunks", "READERS"]
+
+READERS = ("numba", "bed-reader")
+_MAGIC = bytes([0x6C, 0x1B, 0x01])
+
+
+def _prefix(prefix: str | Path) -> Path:
+    return Path(str(prefix).removesuffix(".bed"))
+
+
+def open_bfile(prefix: str | Path, num_threads: int | None = None):
+    """Open ``PREFIX.bed/.bim/.fam`` with bed-reader, counting allele 1 (.bim column 5)."""
+    from bed_reader import open_bed
+
+    prefix = _prefix(prefix)
+    for ext in (".bed", ".bim", ".fam"):
+        if not prefix.with_name(prefix.name + ext).exists():
+            raise ValueError(f"{prefix}{ext}: expected a PLINK 1 binary fileset, file not found")
+    return open_bed(prefix.with_name(prefix.name + ".bed"), count_A1=True, num_threads=num_threads)
+
+
+class BedChunks:
+    """Centred genotype chunks of one fileset for a fixed set of samples (.fam rows)."""
+
+    def __init__(self, prefix: str | Path, rows: np.ndarray, *, reader: str = "numba",
+                 num_threads: int | None = None):
+        if reader not in READERS:
+            raise ValueError(f"Expected reader in {READERS}, got {reader!r}")
+        self.bed = open_bfile(prefix, num_threads)
+        self.path = _prefix(prefix).with_name(_prefix(prefix).name + ".bed")
+        self.reader = reader
+        self.num_threads = num_threads
+        self.n_fam, self.n_variants = self.bed.iid_count, self.bed.sid_count
+        self.rows = np.ascontiguousarray(rows, dtype=np.int64)
+        if self.rows.size and (self.rows.min() < 0 or self.rows.max() >= self.n_fam):
+            raise ValueError(f"{self.path}: expected sample rows in [0, {self.n_fam}), got "
+                             f"{self.rows.min()}..{self.rows.max()}")
+        self.all_rows = np.array_equal(self.rows, np.arange(self.n_fam))
+        self.bytes_per_variant = (self.n_fam + 3) // 4
+        if reader == "numba":
+            self._packed = self._memmap()
+
+    def _memmap(self) -> np.ndarray:
+        size = self.path.stat().st_size
+        expected = 3 + self.n_variants * self.bytes_per_variant
+        with open(self.path, "rb") as fh:
+            magic = fh.read(3)
+        if magic != _MAGIC:
+            raise ValueError(f"{self.path}: expected the SNP-major .bed magic bytes 6c 1b 01, "
+                             f"got {magic.hex(' ')}")
+        if size != expected:
+            raise ValueError(f"{self.path}: expected {expected} bytes for {self.n_fam} samples × "
+                             f"{self.n_variants} variants, got {size}")
+        if self.n_variants == 0:
+            return np.zeros((0, self.bytes_per_variant), np.uint8)
+        return np.memmap(self.path, dtype=np.uint8, mode="r", offset=3,
+                         shape=(self.n_variants, self.bytes_per_variant))
+
+    def read(self, start: int, stop: int, out: np.ndarray) -> dict[str, np.ndarray]:
+        """Fill ``out[:, :stop-start]`` (F order); return per-variant obs, mean, sumsq."""
+        m = stop - start
+        g = out[:, :m]
+        obs, mean, sumsq = np.empty(m, np.int64), np.empty(m), np.empty(m)
+        if self.reader == "numba":
+            packed = np.asarray(self._packed[start:stop])
+            if self.all_rows:
+                decode_centre_all(packed, self.n_fam, BYTE_TABLE, g, obs, mean, sumsq)
+            else:
+                decode_centre(packed, self.rows, g, obs, mean, sumsq)
+        else:
+            sel = slice(None) if self.all_rows else self.rows
+            codes = self.bed.read(index=np.s_[sel, start:stop], dtype="int8", order="F",
+                                  num_threads=self.num_threads)
+            centre_impute(codes, g, obs, mean, sumsq)
+        return {"g": g, "obs": obs, "mean": mean, "sumsq": sumsq}
