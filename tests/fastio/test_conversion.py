@@ -210,3 +210,56 @@ def test_command_lines(quick_cohort, tmp_path, capsys):
     assert main(["convert", quick_cohort.root, str(out), "--tensors", "ecg_rest", "--scale", "quick",
                  "--no-progress"]) == 2
     assert "different conversion" in capsys.readouterr().err
+
+
+class _Crash(Exception):
+    pass
+
+
+@pytest.mark.parametrize("crash_after", [0, 4, 8])
+def test_crash_between_any_two_writes_then_rerun(converted, quick_cohort, tmp_path, monkeypatch, crash_after):
+    """Stop the writer after k shard writes (the on-disk state a kill leaves between two
+    writes), rerun, and get the uninterrupted store."""
+    from fastio.store import Store
+
+    real = Store.write_block
+    calls = {"n": 0}
+
+    def flaky(self, *args, **kwargs):
+        if calls["n"] == crash_after:
+            raise _Crash()
+        calls["n"] += 1
+        return real(self, *args, **kwargs)
+
+    out = tmp_path / "crashed.zarr"
+    monkeypatch.setattr(Store, "write_block", flaky)
+    with pytest.raises(_Crash):
+        convert(quick_cohort.root, out, QUICK_TENSORS, scale="quick", shard_size=4, workers=1, progress=False)
+    monkeypatch.setattr(Store, "write_block", real)
+    assert not open_store(out).complete
+    summary = convert(quick_cohort.root, out, QUICK_TENSORS, scale="quick", shard_size=4, workers=1, progress=False)
+    assert summary.complete and summary.blocks_converted == summary.blocks_total - crash_after // 3
+    assert_same_store(converted[0], out)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kill_at, workers", [(1, 1), (4, 1), (3, 2), (6, 2)])
+def test_sigkill_at_several_points(tmp_path, kill_at, workers):
+    cohort = make_cohort(tmp_path / "src", n=16, scale="full", seed=9, bad=("truncated",))
+    ref = tmp_path / "ref.zarr"
+    convert(cohort.root, ref, ["dxa_2", "ecg_rest"], shard_size=2, workers=1, progress=False)
+    store = tmp_path / "killed.zarr"
+    code = ("import sys; from fastio.convert import convert; "
+            f"convert(sys.argv[1], sys.argv[2], ['dxa_2', 'ecg_rest'], shard_size=2, workers={workers}, "
+            "progress=False)")
+    for attempt in range(3):  # kill, resume and kill again, then finish
+        child = subprocess.Popen([sys.executable, "-c", code, cohort.root, str(store)], start_new_session=True)
+        target = _blocks_written(store, "ecg_rest") + kill_at
+        while _blocks_written(store, "ecg_rest") < target and child.poll() is None:
+            time.sleep(0.002)
+        if child.poll() is None:  # it may have finished all blocks first
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+    convert(cohort.root, store, ["dxa_2", "ecg_rest"], shard_size=2, workers=1, progress=False)
+    assert_same_store(ref, store)
+    assert _shard_bytes(ref) == _shard_bytes(store)
