@@ -97,12 +97,13 @@ def simulate_cohort(out_dir: str | Path, *, n: int = 500, m: int = 300, k: int =
         c = j % n_chrom + 1
         idx = np.flatnonzero(chrom == c)
         causal.append(int(idx[int(len(idx) * (j // n_chrom + 1) / (n_causal // n_chrom + 2))]))
-    dosage = np.where(geno == -127, np.nan, geno).astype(np.float64)
+    # mean-imputed dosages of the causal columns only (the full matrix can be gigabytes)
+    dosage = np.where(geno[:, causal] == -127, np.nan, geno[:, causal]).astype(np.float64)
     dosage = np.where(np.isnan(dosage), np.nanmean(dosage, axis=0), dosage)
     latent = rng.normal(size=(n, k))
     latent += 0.02 * (covar["age"].to_numpy() - 55)[:, None] + 0.3 * covar[["sex"]].to_numpy()
     for j, v in enumerate(causal):
-        g = (dosage[:, v] - dosage[:, v].mean()) / dosage[:, v].std()
+        g = (dosage[:, j] - dosage[:, j].mean()) / dosage[:, j].std()
         latent[:, j % k] += effect * g
         latent[:, (j + 1) % k] += 0.5 * effect * g
     latents = pd.DataFrame(latent, index=pd.Index(ids, name="sample_id"),
@@ -112,9 +113,9 @@ def simulate_cohort(out_dir: str | Path, *, n: int = 500, m: int = 300, k: int =
     pheno["hypertension"] = (latent[:, 1] + rng.normal(0, 1, n) > 0.8).astype(int)
     pheno.to_csv(out_dir / "phenotypes.csv", index=False)
     lat_path = write_latents(latents, out_dir / f"hidden_{name}.tsv")
-    truth = {"causal_variants": [{"id": sid[v], "chromosome": str(chrom[v]),
+    truth = {"causal_variants": [{"id": str(sid[v]), "chromosome": str(chrom[v]),
                                   "position": int(pos[v])} for v in causal]}
     (out_dir / "truth.json").write_text(json.dumps(truth, indent=1))
     return SimulatedCohort(str(prefix), str(out_dir / "phenotypes.csv"), str(lat_path),
                            str(out_dir / "truth.json"), covar_names,
-                           tuple(sid[v] for v in causal))
+                           tuple(str(sid[v]) for v in causal))

@@ -1,0 +1,109 @@
+"""The .bed decoders: numba memmap path == bed-reader path == plain numpy, bad files named."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from zoo.evaluate._kernels.bed import BYTE_TABLE, decode_centre, decode_centre_all
+from zoo.evaluate._kernels.genotypes import centre_impute
+from zoo.evaluate.bedfile import BedChunks
+from zoo.evaluate.gwas import GwasConfig, run_gwas
+
+
+def _reference(prefix, rows, start, stop):
+    from bed_reader import open_bed
+
+    x = open_bed(str(prefix) + ".bed").read(index=np.s_[rows, start:stop], dtype="float64")
+    called = ~np.isnan(x)
+    mean = np.nanmean(x, axis=0)
+    g = np.where(called, x - mean, 0.0)
+    return g, called.sum(axis=0), mean, (g * g).sum(axis=0)
+
+
+@pytest.mark.parametrize("subset", [False, True])
+@pytest.mark.parametrize("reader", ["numba", "bed-reader"])
+def test_readers_match_numpy(cohort_missing, reader, subset):
+    n_fam = 300
+    rows = np.arange(n_fam) if not subset else np.random.default_rng(0).permutation(n_fam)[:211]
+    chunks = BedChunks(cohort_missing.bfile, rows, reader=reader)
+    out = np.empty((len(rows), 50), np.float64, order="F")
+    got = chunks.read(17, 60, out)
+    g, obs, mean, ss = _reference(cohort_missing.bfile, rows, 17, 60)
+    np.testing.assert_allclose(got["g"], g, atol=1e-12)
+    np.testing.assert_array_equal(got["obs"], obs)
+    np.testing.assert_allclose(got["mean"], mean, rtol=1e-12)
+    np.testing.assert_allclose(got["sumsq"], ss, rtol=1e-10)
+
+
+@pytest.mark.filterwarnings("ignore:Mean of empty slice")
+@pytest.mark.parametrize("n", [1, 5, 6, 7, 8])
+def test_padding_and_python_kernels(tmp_path, n):
+    """Sample counts that leave 1–3 padding codes in the last byte; the kernels' pure-Python
+    versions (what NUMBA_DISABLE_JIT=1 runs) give the same numbers as the compiled ones."""
+    from bed_reader import to_bed
+
+    rng = np.random.default_rng(n)
+    geno = rng.integers(0, 3, size=(n, 9)).astype(np.int8)
+    geno[rng.random(geno.shape) < 0.15] = -127
+    to_bed(tmp_path / "p.bed", geno)
+    packed = np.fromfile(tmp_path / "p.bed", np.uint8)[3:].reshape(9, -1)
+    expect = _reference(tmp_path / "p", slice(None), 0, 9)
+    for kernel, args in ((decode_centre_all, (packed, n, BYTE_TABLE)),
+                         (decode_centre, (packed, np.arange(n, dtype=np.int64)))):
+        for fn in (kernel, kernel.py_func):
+            out = np.empty((n, 9), np.float64, order="F")
+            obs, mean, ss = np.empty(9, np.int64), np.empty(9), np.empty(9)
+            fn(*args, out, obs, mean, ss)
+            np.testing.assert_allclose(out, expect[0], atol=1e-12)
+            np.testing.assert_array_equal(obs, expect[1])
+            np.testing.assert_allclose(ss, expect[3], atol=1e-12)
+    out = np.empty((n, 9), np.float64, order="F")
+    obs, mean, ss = np.empty(9, np.int64), np.empty(9), np.empty(9)
+    centre_impute.py_func(np.where(geno == -127, -127, geno).astype(np.int8), out, obs, mean, ss)
+    np.testing.assert_allclose(out, expect[0], atol=1e-12)
+
+
+def test_readers_give_identical_gwas(cohort_missing):
+    from zoo.evaluate.design import read_covariates
+    from zoo.evaluate.latents import read_latents
+
+    latents = read_latents(cohort_missing.latents)
+    covar = read_covariates(cohort_missing.phenotypes, cohort_missing.covar_names)
+    a = run_gwas(cohort_missing.bfile, latents, covar, GwasConfig(progress=False, dtype="float64"))
+    b = run_gwas(cohort_missing.bfile, latents, covar,
+                 GwasConfig(progress=False, dtype="float64", reader="bed-reader"))
+    np.testing.assert_allclose(a.p, b.p, rtol=1e-10)
+
+
+def test_bad_bed_files_are_named(cohort, tmp_path):
+    import shutil
+
+    for ext in (".bim", ".fam"):
+        shutil.copy(cohort.bfile + ext, tmp_path / f"bad{ext}")
+    raw = open(cohort.bfile + ".bed", "rb").read()
+    (tmp_path / "bad.bed").write_bytes(b"\x6c\x1b\x00" + raw[3:])
+    with pytest.raises(ValueError, match=r"bad\.bed.*magic"):
+        BedChunks(tmp_path / "bad", np.arange(500))
+    (tmp_path / "bad.bed").write_bytes(raw[:-10])
+    with pytest.raises(ValueError, match=r"bad\.bed.*bytes"):
+        BedChunks(tmp_path / "bad", np.arange(500))
+    with pytest.raises(ValueError, match="reader"):
+        BedChunks(cohort.bfile, np.arange(500), reader="pgen")
+    with pytest.raises(ValueError, match="sample rows"):
+        BedChunks(cohort.bfile, np.array([0, 500]))
+
+
+def test_tsv_written_at_scan_precision(cohort, cohort_tables, tmp_path):
+    latents, covar = cohort_tables
+    result = run_gwas(cohort.bfile, latents, covar, GwasConfig(progress=False),
+                      variants=slice(0, 20))
+    files = result.write(tmp_path)
+    back = pd.read_csv(files["long"], sep="\t")
+    assert open(files["long"]).readline().startswith("#CHROM\tPOS\tID\tREF\tALT\tA1\tPHENO")
+    expect = result.long_frame()
+    np.testing.assert_allclose(back["BETA"], expect["BETA"], rtol=1e-6)
+    np.testing.assert_array_equal(back["P"], expect["P"])            # P in full double
+    pd.testing.assert_series_equal(back["ID"], expect["ID"].astype(object), check_dtype=False)
+    exact = pd.read_csv(result.write(tmp_path / "f64", precision="float64")["long"], sep="\t")
+    np.testing.assert_array_equal(exact["BETA"], expect["BETA"])
