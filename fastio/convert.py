@@ -225,3 +225,16 @@ def convert(src_dir: str | os.PathLike, store: str | os.PathLike, tensors: Itera
     return ConvertSummary.from_store(open_store(st.path), n_files=inventory.n_files,
                                      blocks_converted=len(todo), blocks_total=len(mine),
                                      seconds=time.perf_counter() - t0)
+
+
+class _CallableModule(type(sys)):
+    """``fastio.convert`` names both this module and its main function. Once any code has
+    imported the submodule, the import system binds ``fastio.convert`` to the module,
+    which would break ``fastio.convert(src, store, tensors)``; a callable module keeps
+    both spellings working whatever the import order."""
+
+    def __call__(self, *args, **kwargs):
+        return convert(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

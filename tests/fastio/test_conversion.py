@@ -263,3 +263,15 @@ def test_sigkill_at_several_points(tmp_path, kill_at, workers):
     convert(cohort.root, store, ["dxa_2", "ecg_rest"], shard_size=2, workers=1, progress=False)
     assert_same_store(ref, store)
     assert _shard_bytes(ref) == _shard_bytes(store)
+
+
+def test_fastio_convert_is_callable_whatever_the_import_order(converted, quick_cohort, tmp_path):
+    import fastio
+    import fastio.convert as module  # binds fastio.convert to the submodule
+
+    assert fastio.convert is module
+    summary = fastio.convert(quick_cohort.root, tmp_path / "api.zarr", QUICK_TENSORS, scale="quick",
+                             shard_size=4, workers=1, progress=False)
+    assert summary.complete
+    assert_same_store(converted[0], tmp_path / "api.zarr")
+    assert fastio.merge_parts is merge_parts and fastio.open_store is open_store
