@@ -35,14 +35,18 @@ def _entry(spec: TensorSpec, quick_shape: tuple[int, ...]) -> dict[str, TensorSp
 
 
 def _dxa(view: int, shape, quick) -> dict[str, TensorSpec]:
-    return _entry(
+    full = _entry(
         TensorSpec(
             name=f"dxa_{view}", group="dxa", path_prefix="ukb_dxa", dataset=f"dxa_1_{view}",
-            shape=shape, normalization=_ZSCORE, codec="blosc-lz4",
-            description=f"DXA view {view}, per-image z-score",
+            shape=shape, normalization=_ZSCORE, codec="blosc-lz4", background=252.0,
+            description=f"DXA view {view}, per-image z-score, scanner background (252) erased",
         ),
         quick,
     )
+    # ml4h's 20,000-pixel threshold is for full-resolution images: scale it by area.
+    area = (quick[0] * quick[1]) / (shape[0] * shape[1])
+    full["quick"] = full["quick"].replace(background_min_pixels=round(20_000 * area))
+    return full
 
 
 def _ecg(name, kind, shape, quick, normalization, description) -> dict[str, TensorSpec]:

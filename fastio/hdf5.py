@@ -12,6 +12,7 @@ from typing import Iterable
 
 import numpy as np
 
+from fastio.background import erase_background
 from fastio.spec import TensorSpec, pick_instance
 
 __all__ = ["SampleError", "read_tensor", "read_sample", "fit_shape", "sample_id_of"]
@@ -132,6 +133,9 @@ def _from_file(h5, path: Path, spec: TensorSpec) -> np.ndarray:
                 path, spec.name,
                 f"wrong rank: expected shape {shape} (or {shape[:-1]} without the channel axis), got {x.shape}",
             )
+    if spec.background is not None:
+        # On the image as stored, before pad/crop: the border is the scanner's border.
+        x = erase_background(x, spec.background, spec.background_min_pixels)
     try:
         x = fit_shape(x, shape, spec.resize)
     except ValueError as exc:

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+import numpy as np
+
 __all__ = [
     "Normalization",
     "TensorSpec",
@@ -127,6 +129,10 @@ class TensorSpec:
     normalization: Normalization = field(default_factory=Normalization)
     codec: str = "blosc-lz4"
     description: str = ""
+    # ml4h DXA rule (fastio.background): border-touching regions of this value are zeroed
+    # when it covers more than background_min_pixels pixels. None: no erasing.
+    background: float | None = None
+    background_min_pixels: int = 20_000
 
     def __post_init__(self) -> None:
         if not self.name or not re.fullmatch(r"[A-Za-z0-9_]+", self.name):
@@ -151,6 +157,18 @@ class TensorSpec:
         if self.codec not in CODECS:
             raise ValueError(f"Tensor {self.name}: expected codec in {CODECS}, got {self.codec!r}")
         object.__setattr__(self, "normalization", parse_normalization(self.normalization))
+        if self.background is not None:
+            if isinstance(self.background, bool) or not np.isfinite(float(self.background)):
+                raise ValueError(f"Tensor {self.name}: expected a finite background value or None, "
+                                 f"got {self.background!r}")
+            if len(self.shape) != 3:
+                raise ValueError(f"Tensor {self.name}: background erasing needs an image shape "
+                                 f"(H, W, C), got {self.shape}")
+            object.__setattr__(self, "background", float(self.background))
+        if int(self.background_min_pixels) < 0:
+            raise ValueError(f"Tensor {self.name}: expected background_min_pixels >= 0, "
+                             f"got {self.background_min_pixels!r}")
+        object.__setattr__(self, "background_min_pixels", int(self.background_min_pixels))
 
     @property
     def full_name(self) -> str:

@@ -16,8 +16,9 @@ import numpy as np
 
 from fastio.catalogue import ECG_LEADS, get_spec
 
-__all__ = ["ecg_strip", "ecg_median", "dxa_image", "write_sample", "make_cohort", "Cohort", "BAD_KINDS"]
+__all__ = ["BACKGROUND", "ecg_strip", "ecg_median", "dxa_image", "write_sample", "make_cohort", "Cohort", "BAD_KINDS"]
 
+BACKGROUND = 252  # UK Biobank DXA scanner background value
 # The kinds of broken file make_cohort can add (each one a row in failures).
 BAD_KINDS = ("not_hdf5", "truncated", "missing_ecg", "nan_dxa", "wrong_rank_dxa", "duplicate")
 
@@ -84,7 +85,8 @@ def dxa_image(rng: np.random.Generator, shape: tuple[int, int] = (768, 768)) -> 
     legs = (leg_x < 0.05) & (y > 0.6) & (y < 0.97)
     tissue = body | head | legs
     bone = ((np.abs(x - cx) < 0.015) & (y > 0.2) & (y < 0.7)) | ((leg_x < 0.015) & (y > 0.62) & (y < 0.95))
-    img = np.where(tissue, np.float32(900 * rng.uniform(0.8, 1.2)), np.float32(0))
+    # Outside the body the exports hold the scanner's background value 252 (ml4h erases it).
+    img = np.where(tissue, np.float32(900 * rng.uniform(0.8, 1.2)), np.float32(BACKGROUND))
     img += np.float32(1800) * bone
     noise = rng.standard_normal(size=shape, dtype=np.float32) * np.float32(25)
     img += np.where(tissue, noise, np.float32(0))

@@ -50,8 +50,13 @@ def test_instance_rule_applies_in_conversion(converted, quick_cohort):
     with h5py.File(Path(quick_cohort.root) / f"{sid}.hd5") as h5:
         keys = sorted(h5["ukb_dxa/dxa_1_2"].keys())
         first = h5["ukb_dxa/dxa_1_2/instance_0"][()]
+        others = [h5[f"ukb_dxa/dxa_1_2/{k}"][()] for k in ("instance_2", "instance_10")]
     assert keys == ["instance_0", "instance_10", "instance_2"]
-    np.testing.assert_array_equal(st["dxa_2"][st.sample_ids.index(sid)][..., 0], first.astype(np.float32))
+    stored = st["dxa_2"][st.sample_ids.index(sid)][..., 0]
+    body = first != 252  # the scanner background is erased, the body kept as stored
+    np.testing.assert_array_equal(stored[body], first[body].astype(np.float32))
+    assert (stored[~body] == 0).all()
+    assert all(not np.array_equal(first, other) for other in others)
 
 
 def test_every_bad_input_is_recorded(converted, quick_cohort):

@@ -167,3 +167,35 @@ def test_read_sample_reports_each_tensor(tmp_path):
 def test_sample_id_of():
     assert sample_id_of("/a/b/1234567.hd5") == "1234567"
     assert sample_id_of("x.y.hd5") == "x.y"
+
+
+def test_dxa_background_rule(tmp_path):
+    """Border-touching regions of the background value are zeroed when it covers more
+    than the threshold; an enclosed region of the same value is anatomy and stays."""
+    img = np.full((20, 16), 252, np.uint16)
+    img[4:16, 3:13] = 900
+    img[8:11, 6:9] = 252  # enclosed by tissue: not background
+    spec = _img_spec(shape=(20, 16, 1), background=252, background_min_pixels=50)
+    x = read_tensor(write_h5(tmp_path / "b.hd5", {"p/img/instance_0": img}), spec)[..., 0]
+    expected = img.astype(np.float32)
+    outside = np.ones(img.shape, bool)
+    outside[4:16, 3:13] = False
+    expected[outside] = 0
+    np.testing.assert_array_equal(x, expected)
+    # Below the threshold nothing is erased.
+    few = spec.replace(background_min_pixels=500)
+    np.testing.assert_array_equal(read_tensor(tmp_path / "b.hd5", few)[..., 0], img.astype(np.float32))
+    assert get_spec("dxa_2").background == 252 and get_spec("ecg_rest").background is None
+    with pytest.raises(ValueError, match="image shape"):
+        get_spec("ecg_rest").replace(background=1.0)
+
+
+def test_synthetic_dxa_background_is_erased_in_conversion(tmp_path):
+    from fastio.synthetic import BACKGROUND, dxa_image
+
+    raw = dxa_image(np.random.default_rng(0), (128, 128))
+    assert (raw == BACKGROUND).sum() > 0 and raw[0, 0] == BACKGROUND
+    path = write_h5(tmp_path / "d.hd5", {"ukb_dxa/dxa_1_2/instance_0": raw})
+    x = read_tensor(path, get_spec("dxa_2", "quick"))[..., 0]
+    assert x[0, 0] == 0 and not (x == BACKGROUND).any()
+    np.testing.assert_array_equal(x[raw != BACKGROUND], raw[raw != BACKGROUND].astype(np.float32))
