@@ -1,0 +1,89 @@
+"""Phantom cohort speed. In CI these run once on tiny inputs (--benchmark-disable);
+the measured table in benchmarks/results/phantom.md comes from
+
+    PHANTOM_BENCH_N=2000 .venv/bin/python -m pytest benchmarks/test_phantom.py -q
+
+(2,000 subjects at quick scale, the issue's target: ≤ 3 minutes on 2 cores).
+"""
+from __future__ import annotations
+
+import os
+import time
+
+import h5py
+import numpy as np
+import pytest
+
+from zoo.phantom import generate
+from zoo.phantom.biology import anatomy, simulate_biology
+from zoo.phantom.genotypes import simulate_genotypes
+from zoo.phantom.hd5 import write_subject
+from zoo.phantom.layout import Geometry, draw_nuisance, render_block, subject_datasets
+
+N = int(os.environ.get("PHANTOM_BENCH_N", "20"))
+BLOCK = int(os.environ.get("PHANTOM_BENCH_BLOCK", "16"))
+
+
+@pytest.fixture(scope="module")
+def block():
+    rng = np.random.default_rng(0)
+    geno = simulate_genotypes(BLOCK, 1000, rng)
+    anat = anatomy(simulate_biology(geno, rng))
+    geo = Geometry("quick")
+    nuis = draw_nuisance(BLOCK, rng)
+    return anat, nuis, geo
+
+
+def test_generate_quick(benchmark, tmp_path_factory):
+    """End to end: genetics, rendering, HDF5 files, phenotypes, truth, preview."""
+
+    cpu = {}
+
+    def run():
+        start = time.process_time()
+        cohort = generate(tmp_path_factory.mktemp("bench"), n=N, seed=0, scale="quick", progress=False)
+        cpu["s"] = time.process_time() - start
+        return cohort
+
+    cohort = benchmark.pedantic(run, rounds=1, iterations=1)
+    benchmark.extra_info["subjects"] = N
+    # CPU seconds of all threads: the wall time also shows how busy the machine was
+    benchmark.extra_info["cpu_s"] = round(cpu["s"], 1)
+    assert len(cohort.sample_ids) == N
+
+
+def test_render_block_quick(benchmark, block):
+    """All nine tensors of one block of subjects, one thread."""
+    anat, nuis, geo = block
+    out = benchmark(lambda: render_block(anat, nuis, geo, np.random.default_rng(1)))
+    benchmark.extra_info["subjects"] = BLOCK
+    assert out["lax_4ch_heart_center"].shape[0] == BLOCK
+
+
+def _h5py_high_level(path, sets):
+    """The straightforward writer: h5py create_dataset with gzip + shuffle."""
+    with h5py.File(path, "w") as f:
+        for d in sets:
+            ds = f.create_dataset(d.path, data=d.array, chunks=d.array.shape, compression="gzip",
+                                  compression_opts=1, shuffle=True)
+            for k, v in d.attrs.items():
+                ds.attrs[k] = v
+
+
+@pytest.mark.parametrize("writer", ["phantom", "h5py_create_dataset"])
+def test_write_subject_files(benchmark, block, tmp_path, writer):
+    """Writing one block's subject files: our low-level writer vs h5py's high-level API
+    (same bytes on disk, both compressing in the calling thread)."""
+    anat, nuis, geo = block
+    rendered = render_block(anat, nuis, geo, np.random.default_rng(1))
+    sets = [subject_datasets(rendered, k, geo, "instance_2", "2020-01-01") for k in range(BLOCK)]
+    write = write_subject if writer == "phantom" else _h5py_high_level
+
+    def run():
+        for k, s in enumerate(sets):
+            write(tmp_path / f"{k}.hd5", s)
+
+    benchmark(run)
+    benchmark.extra_info["subjects"] = BLOCK
+    with h5py.File(tmp_path / "0.hd5", "r") as f:
+        np.testing.assert_array_equal(f["ukb_dxa/dxa_1_2/instance_2"][()], rendered["dxa_2"][0])
