@@ -20,9 +20,10 @@ from typing import Any, Mapping
 
 import numpy as np
 
-__all__ = ["Augment", "BatchParams", "draw_params", "noise_table", "parse_augment", "hash_uniform"]
+__all__ = ["Augment", "BatchParams", "draw_params", "noise_table", "parse_augment", "hash_uniform",
+           "table_size_for"]
 
-NOISE_TABLE_BITS = 20  # 2**20 float32 standard normals = 4 MiB, streamed sequentially
+NOISE_TABLE_SIZE = 1 << 20  # float32 standard normals (4 MiB), read sequentially
 
 
 @dataclass(frozen=True)
@@ -136,10 +137,16 @@ def tensor_stream(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
-def noise_table(seed: int, bits: int = NOISE_TABLE_BITS) -> np.ndarray:
-    """Standard normals the kernels read sequentially from a random per-sample offset."""
+def noise_table(seed: int, size: int = NOISE_TABLE_SIZE) -> np.ndarray:
+    """Standard normals the kernels read sequentially from a random per-sample offset.
+    A sample of m values needs ``size >= m``; samples overlap in the table, shifted."""
     rng = np.random.default_rng([int(seed), 0x5EED])
-    return rng.standard_normal(1 << bits, dtype=np.float32)
+    return rng.standard_normal(int(size), dtype=np.float32)
+
+
+def table_size_for(sample_size: int) -> int:
+    """A table at least twice the largest sample, so offsets have room to vary."""
+    return max(NOISE_TABLE_SIZE, 2 * int(sample_size))
 
 
 @dataclass(frozen=True)
@@ -160,8 +167,9 @@ _N_FIELDS = 10  # fields of hash_uniform used per sample (channels come from a s
 
 
 def draw_params(aug: Augment | None, shape: tuple[int, ...], seed: int, epoch: int,
-                name: str, rows: np.ndarray) -> BatchParams:
-    """Draw every sample's augmentation for tensor ``name`` of the given sample shape."""
+                name: str, rows: np.ndarray, table_size: int = NOISE_TABLE_SIZE) -> BatchParams:
+    """Draw every sample's augmentation for tensor ``name`` of the given sample shape
+    (noise offsets leave room for the whole sample in a table of ``table_size``)."""
     rows = np.asarray(rows, dtype=np.int64)
     b = rows.size
     aug = aug or Augment()
@@ -205,5 +213,6 @@ def draw_params(aug: Augment | None, shape: tuple[int, ...], seed: int, epoch: i
             chan_scale = 1.0 + aug.amplitude * (2.0 * v - 1.0)
     scale = 1.0 + aug.intensity_scale * sym[:, 7]
     shift = aug.intensity_shift * sym[:, 8]
-    offset = (u[:, 9] * (1 << NOISE_TABLE_BITS)).astype(np.int64)
+    room = max(int(table_size) - int(np.prod(shape)) + 1, 1)
+    offset = (u[:, 9] * room).astype(np.int64)
     return BatchParams(matrix, warp, roll, chan_scale, scale, shift, offset, aug.noise)

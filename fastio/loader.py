@@ -122,7 +122,9 @@ class LoaderCore:
             self._tensors[name] = _Tensor(view, specs[name], reader,
                                           augments.get(name) if name in input_names else None)
         sigmas = [t.augment.noise for t in self._tensors.values() if t.augment is not None]
-        self._table = _aug.noise_table(self.seed) if any(sigmas) else None
+        largest = max(int(np.prod(t.shape)) for t in self._tensors.values())
+        self._table_size = _aug.table_size_for(largest)
+        self._table = _aug.noise_table(self.seed, self._table_size) if any(sigmas) else None
 
         self._select_rows(view, sample_csv, valid_ratio, test_ratio, split_csvs)
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="fastio-load") if self.workers > 1 else None
@@ -192,7 +194,8 @@ class LoaderCore:
         with self._lock:
             bufs = self._acquire()
             n = rows.size
-            params = {name: _aug.draw_params(t.augment, t.shape, self.seed, self.epoch, name, rows)
+            params = {name: _aug.draw_params(t.augment, t.shape, self.seed, self.epoch, name, rows,
+                                             self._table_size)
                       for name, t in self._tensors.items()}
             groups = [g for g in np.array_split(np.arange(n), self.workers) if g.size]
             if self._pool is None or len(groups) == 1:

@@ -34,12 +34,12 @@ def _check_f32(name: str, arr: np.ndarray, ndim: int | None = None) -> None:
         raise ValueError(f"Expected {name} to be C-contiguous")
 
 
-def check_table(table: np.ndarray) -> None:
-    """A noise table is a float32 vector whose length is a power of two (index masking)."""
+def check_table(table: np.ndarray, offset: int, size: int) -> None:
+    """A noise table is a float32 vector; a sample reads ``table[offset:offset + size]``."""
     _check_f32("noise table", table, 1)
-    n = table.size
-    if n == 0 or n & (n - 1):
-        raise ValueError(f"Expected a noise table whose length is a power of two, got {n}")
+    if not 0 <= offset <= table.size - size:
+        raise ValueError(f"Expected a noise offset in [0, {table.size - size}] for a sample of {size} "
+                         f"values and a table of {table.size}, got {offset}")
 
 
 def normalise_params(src: np.ndarray, code: int, mean: float, std: float) -> tuple[float, float]:
@@ -66,7 +66,7 @@ def pointwise(src, out, mu, inv_sd, scale=1.0, shift=0.0, sigma=0.0, table=None,
     _check_f32("src", src)
     _check_f32("out", out)
     _same_shape(src, out)
-    table = _default_table(table)
+    table = _noise_table(table, sigma, offset, src.size)
     kernels.pointwise(src.reshape(-1), out.reshape(-1), float(mu), float(inv_sd), float(scale),
                       float(shift), float(sigma), table, int(offset))
     return out
@@ -83,7 +83,7 @@ def shift1d(src, out, roll, chan_scale, mu, inv_sd, scale=1.0, shift=0.0, sigma=
     chan_scale = np.ascontiguousarray(chan_scale, dtype=np.float64)
     if chan_scale.shape != (src.shape[1],):
         raise ValueError(f"Expected chan_scale of shape ({src.shape[1]},), got {chan_scale.shape}")
-    table = _default_table(table)
+    table = _noise_table(table, sigma, offset, src.size)
     n_t, n_c = src.shape
     kernels.shift1d(src.reshape(-1), out.reshape(-1), n_t, n_c, int(roll), chan_scale, float(mu), float(inv_sd), float(scale),
                     float(shift), float(sigma), table, int(offset))
@@ -100,7 +100,7 @@ def warp2d(src, out, matrix, mu, inv_sd, scale=1.0, shift=0.0, sigma=0.0, table=
     matrix = np.ascontiguousarray(matrix, dtype=np.float64)
     if matrix.shape != (2, 3):
         raise ValueError(f"Expected a (2, 3) affine matrix, got shape {matrix.shape}")
-    table = _default_table(table)
+    table = _noise_table(table, sigma, offset, src.size)
     n_h, n_w, n_c = src.shape
     kernels.warp2d(src.reshape(-1), out.reshape(-1), n_h, n_w, n_c, matrix, float(mu), float(inv_sd), float(scale), float(shift),
                    float(sigma), table, int(offset))
@@ -110,13 +110,15 @@ def warp2d(src, out, matrix, mu, inv_sd, scale=1.0, shift=0.0, sigma=0.0, table=
 _ZERO_TABLE = None
 
 
-def _default_table(table):
-    # Kernels need a table argument even when sigma == 0; a one-element zero table keeps
-    # the signature uniform without allocating per call.
+def _noise_table(table, sigma, offset, size):
+    # Kernels take a table argument even when sigma == 0 (they never read it then); a
+    # one-element zero table keeps the signature uniform without allocating per call.
     global _ZERO_TABLE
-    if table is None:
+    if not sigma:
         if _ZERO_TABLE is None:
             _ZERO_TABLE = np.zeros(1, dtype=np.float32)
         return _ZERO_TABLE
-    check_table(table)
+    if table is None:
+        raise ValueError("Expected a noise table when sigma != 0")
+    check_table(table, int(offset), size)
     return table

@@ -16,8 +16,7 @@ def sample_stats(x: np.ndarray) -> tuple[float, float]:
 def table_noise(table, offset: int, n: int) -> np.ndarray:
     if table is None:
         return np.zeros(n)
-    idx = (offset + np.arange(n, dtype=np.int64)) & (table.size - 1)
-    return table[idx].astype(np.float64)
+    return table[offset:offset + n].astype(np.float64)
 
 
 def pointwise(src, mu, inv_sd, scale=1.0, shift=0.0, sigma=0.0, table=None, offset=0):

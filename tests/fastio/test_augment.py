@@ -38,10 +38,10 @@ def test_hash_uniform_is_a_function_of_its_keys():
 
 
 def test_noise_table():
-    t = noise_table(5, bits=14)
+    t = noise_table(5, size=1 << 14)
     assert t.dtype == np.float32 and t.size == 1 << 14
     assert abs(t.mean()) < 0.05 and abs(t.std() - 1) < 0.05
-    np.testing.assert_array_equal(t, noise_table(5, bits=14))
+    np.testing.assert_array_equal(t, noise_table(5, size=1 << 14))
 
 
 def test_no_augment_is_identity():
