@@ -91,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--test_ratio", type=float, default=0.1)
     fit.add_argument("--random_seed", type=int, default=12878)
     fit.add_argument("--workers", type=int, default=2, help="regzoo: Loader threads")
+    fit.add_argument("--run_eagerly", action="store_true",
+                     help="regzoo: skip graph tracing (tiny models, debugging)")
     fit.add_argument("--verbose", type=int, default=2, choices=(0, 1, 2), help="Keras fit verbosity")
     for flag in IGNORED_ML4H_FLAGS:
         p.add_argument(flag, nargs="*", default=None, help=argparse.SUPPRESS)

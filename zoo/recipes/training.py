@@ -74,7 +74,8 @@ def _build(args, inputs, outputs):
         )
     optimizer = keras.optimizers.get({"class_name": args.optimizer,
                                       "config": {"learning_rate": args.learning_rate}})
-    model.compile(optimizer=optimizer, loss={s.output_name: "mse" for s in outputs})
+    model.compile(optimizer=optimizer, loss={s.output_name: "mse" for s in outputs},
+                  run_eagerly=args.run_eagerly)
     return model
 
 

@@ -12,7 +12,7 @@ SIZE = 32
 # the ml4h command lines' architecture flags, shrunk so a run takes seconds on CPU
 TINY_ARCH = ["--activation", "mish", "--conv_layers", "4", "--dense_blocks", "4", "4",
              "--dense_layers", "16", "--block_size", "2"]
-TINY_FIT = ["--batch_size", "4", "--epochs", "3", "--training_steps", "6", "--validation_steps", "2",
+TINY_FIT = ["--batch_size", "4", "--epochs", "3", "--training_steps", "4", "--validation_steps", "2",
             "--learning_rate", "2e-3", "--valid_ratio", "0.2", "--test_ratio", "0.1", "--random_seed", "3",
             "--verbose", "0"]
 
