@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--phenotypes", required=True, help="phenotypes.csv (sample_id, ...)")
     parser.add_argument("--bfile", help="PLINK fileset prefix for the latent GWAS")
     parser.add_argument("--truth", help="truth.json with causal variants (recall/precision)")
+    parser.add_argument("--truth-factors", default=None,
+                        help="only causal variants of these truth factors (comma-separated)")
     parser.add_argument("--out", required=True, help="output directory")
     parser.add_argument("--covar-names", default=None,
                         help="covariates (default: age, sex, PC1-PC10 where present)")
@@ -95,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             cv=CvConfig(n_splits=args.splits, train_fraction=args.train_fraction, seed=args.seed),
             gwas=GwasConfig(dtype=args.dtype, progress=False), threshold=args.threshold,
             window=args.window, split_halves=not args.no_split_halves, seed=args.seed)
-        truth = read_truth(args.truth) if args.truth else None
+        factors = parse_covar_names(args.truth_factors) if args.truth_factors else None
+        truth = read_truth(args.truth, factors) if args.truth else None
         comp = build_comparison(spaces, phenotypes, pairs, bfile=args.bfile, truth=truth,
                                 config=config, progress=not args.quiet)
     except ValueError as err:

@@ -66,6 +66,7 @@ class Comparison:
     scores: pd.DataFrame            # per split
     summary: pd.DataFrame           # per space × phenotype: mean, sd, lo, hi
     pair_scores: pd.DataFrame       # per pair × phenotype differences
+    pair_means: pd.DataFrame        # per pair × metric: mean R²/AUROC of A and B
     phewas: pd.DataFrame | None     # per space × binary phenotype
     phewas_counts: pd.DataFrame | None
     gwas: pd.DataFrame | None       # per space: λ_GC, loci, recall, precision
@@ -111,8 +112,8 @@ def build_comparison(spaces: dict[str, pd.DataFrame], phenotypes: pd.DataFrame,
     """Compare latent spaces (name -> table indexed by sample id) on ``phenotypes``."""
     from tqdm.auto import tqdm
 
-    from zoo.evaluate.phenotypes import (compare_pairs, phenotype_kinds, score_latents,
-                                         summarise_scores)
+    from zoo.evaluate.phenotypes import (compare_pairs, pair_means, phenotype_kinds,
+                                         score_latents, summarise_scores)
     from zoo.evaluate.phewas import phewas_counts, phewas_table
 
     config = config or CompareConfig()
@@ -138,6 +139,7 @@ def build_comparison(spaces: dict[str, pd.DataFrame], phenotypes: pd.DataFrame,
     scores = score_latents(spaces, phenotypes, kinds, config.cv, progress=progress)
     summary = summarise_scores(scores)
     pair_scores = compare_pairs(scores, pairs) if pairs else pd.DataFrame()
+    means = pair_means(scores, pairs) if pairs else pd.DataFrame()
 
     covar = phenotypes[list(config.covar_names)].dropna() if config.covar_names else None
     binary = [c for c, k in kinds.items() if k == "binary" and c not in config.covar_names]
@@ -169,8 +171,16 @@ def build_comparison(spaces: dict[str, pd.DataFrame], phenotypes: pd.DataFrame,
             loci.update({(name, kind): frame for kind, frame in space_loci.items()})
         gwas = pd.DataFrame(rows)
         gwas_pairs = _gwas_pair_rows(gwas, pairs)
+    if pairs and counts is not None:
+        by = counts.set_index("space")
+        extra = [{"pair": f"{a}:{b}", "measure": measure, "a": int(by.loc[a, measure]),
+                  "b": int(by.loc[b, measure]),
+                  "diff": int(by.loc[a, measure] - by.loc[b, measure]), "half_diffs": []}
+                 for a, b in pairs for measure in ("n_associated", "n_dim_associations")]
+        gwas_pairs = pd.concat([gwas_pairs, pd.DataFrame(extra)], ignore_index=True) \
+            if gwas_pairs is not None else pd.DataFrame(extra)
     return Comparison(config, tuple(spaces), tuple(pairs), int(len(common)), scores, summary,
-                      pair_scores, table, counts, gwas, gwas_pairs, results, loci)
+                      pair_scores, means, table, counts, gwas, gwas_pairs, results, loci)
 
 
 def _gwas_pair_rows(gwas: pd.DataFrame, pairs) -> pd.DataFrame:

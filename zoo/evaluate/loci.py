@@ -103,10 +103,13 @@ def clump_ld(variants: pd.DataFrame, p: np.ndarray, bfile: str | Path, *,
     return _clump(variants, p, threshold, window, absorb)
 
 
-def read_truth(path: str | Path) -> pd.DataFrame:
-    """Causal variants of a ``truth.json``: columns ``ID #CHROM POS``.
+def read_truth(path: str | Path, factors: list[str] | tuple[str, ...] | None = None
+               ) -> pd.DataFrame:
+    """Distinct causal variants of a ``truth.json``: columns ``ID #CHROM POS``.
 
-    Accepts ``causal_variants`` as a list of objects with ``id``/``chromosome``/``position``.
+    ``causal_variants`` is a list of objects with ``id`` and ``chromosome``/``chrom`` and
+    ``position``/``pos`` (the phantom writes one entry per factor a variant affects; a
+    variant is counted once). ``factors`` keeps only entries whose ``factor`` is listed.
     """
     path = Path(path)
     try:
@@ -117,13 +120,17 @@ def read_truth(path: str | Path) -> pd.DataFrame:
     if not isinstance(causal, list):
         raise ValueError(f"{path}: expected a 'causal_variants' list, got keys "
                          f"{list(data)[:8] if isinstance(data, dict) else type(data).__name__}")
+    if factors is not None:
+        causal = [c for c in causal if isinstance(c, dict) and c.get("factor") in set(factors)]
     try:
-        return pd.DataFrame({"ID": [str(c.get("id", "")) for c in causal],
-                             "#CHROM": [str(c["chromosome"]) for c in causal],
-                             "POS": [int(c["position"]) for c in causal]})
+        frame = pd.DataFrame({
+            "ID": [str(c.get("id", "")) for c in causal],
+            "#CHROM": [str(c["chromosome"] if "chromosome" in c else c["chrom"]) for c in causal],
+            "POS": [int(c["position"] if "position" in c else c["pos"]) for c in causal]})
     except (KeyError, TypeError, ValueError) as err:
-        raise ValueError(f"{path}: expected causal variants with 'chromosome' and 'position', "
-                         f"got {causal[:1]}") from err
+        raise ValueError(f"{path}: expected causal variants with 'chromosome'/'chrom' and "
+                         f"'position'/'pos', got {causal[:1]}") from err
+    return frame.drop_duplicates(["#CHROM", "POS"], ignore_index=True)
 
 
 def match_loci(loci: pd.DataFrame, truth: pd.DataFrame, *, window: int = 500_000) -> dict:

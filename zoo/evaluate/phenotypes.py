@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["CvConfig", "make_folds", "roc_auc", "score_latents", "summarise_scores",
-           "compare_pairs", "phenotype_kinds"]
+           "compare_pairs", "pair_means", "phenotype_kinds"]
 
 
 @dataclass(frozen=True)
@@ -196,4 +196,20 @@ def compare_pairs(scores: pd.DataFrame, pairs: list[tuple[str, str]]) -> pd.Data
                          "metric": key[2], "mean_a": mean_a[key], "mean_b": mean_b[key],
                          "diff": d.mean(), "diff_sd": d.std(), "diff_lo": d.mean() - 2 * d.std(),
                          "diff_hi": d.mean() + 2 * d.std()})
+    return pd.DataFrame(rows)
+
+
+def pair_means(scores: pd.DataFrame, pairs: list[tuple[str, str]]) -> pd.DataFrame:
+    """Per pair and metric: the mean over phenotypes of R² (or AUROC) for A and B, and
+    their difference ± 2 SD, the SD taken over splits of the per-split phenotype mean."""
+    per_split = scores.groupby(["space", "metric", "split"])["value"].mean().unstack("space")
+    rows = []
+    for a, b in pairs:
+        for metric, part in per_split.groupby(level="metric", sort=False):
+            diff = part[a] - part[b]
+            rows.append({"pair": f"{a}:{b}", "a": a, "b": b, "metric": metric,
+                         "mean_a": part[a].mean(), "mean_b": part[b].mean(),
+                         "diff": diff.mean(), "diff_sd": diff.std(),
+                         "n_phenotypes": int(scores[(scores.metric == metric)]
+                                             ["phenotype"].nunique())})
     return pd.DataFrame(rows)

@@ -45,6 +45,12 @@ def comparison_markdown(comp) -> str:
     out += _table(["space", *[f"mean {m}" for m in means.columns]],
                   [[s, *[_fmt(means.loc[s, m]) for m in means.columns]] for s in comp.spaces])
     out.append("![scores](scores.png)\n")
+    if len(comp.pair_means):
+        out += ["## Pairs: mean over phenotypes (A − B ± 2 SD over splits)", ""]
+        out += _table(["pair", "metric", "phenotypes", "A", "B", "A − B"],
+                      [[r.pair, r.metric, r.n_phenotypes, _fmt(r.mean_a), _fmt(r.mean_b),
+                        f"{r.diff:+.3f} ± {2 * (0 if math.isnan(r.diff_sd) else r.diff_sd):.3f}"]
+                       for r in comp.pair_means.itertuples()])
     if len(comp.pair_scores):
         out += ["## Pairs: phenotype differences (A − B, paired over splits)", ""]
         rows = [[r.pair, r.phenotype, r.metric, _fmt(r.mean_a), _fmt(r.mean_b),
@@ -65,11 +71,12 @@ def comparison_markdown(comp) -> str:
                 if c in comp.gwas.columns]
         out += _table(["space", *cols],
                       [[r["space"], *[_fmt(r[c]) for c in cols]] for _, r in comp.gwas.iterrows()])
-        if comp.gwas_pairs is not None and len(comp.gwas_pairs):
-            out += _table(["pair", "measure", "A", "B", "A − B", "split-half A − B"],
-                          [[r.pair, r.measure, _fmt(r.a), _fmt(r.b), _fmt(r.diff),
-                            ", ".join(str(d) for d in r.half_diffs) or "—"]
-                           for r in comp.gwas_pairs.itertuples()])
+    if comp.gwas_pairs is not None and len(comp.gwas_pairs):
+        out += ["## Pairs: PheWAS and GWAS counts", ""]
+        out += _table(["pair", "measure", "A", "B", "A − B", "split-half A − B"],
+                      [[r.pair, r.measure, _fmt(r.a), _fmt(r.b), _fmt(r.diff),
+                        ", ".join(str(d) for d in r.half_diffs) or "—"]
+                       for r in comp.gwas_pairs.itertuples()])
     return "\n".join(out)
 
 
@@ -86,6 +93,7 @@ def comparison_json(comp) -> dict:
     return {"config": comp.config.to_dict(), "spaces": list(comp.spaces),
             "pairs": [list(p) for p in comp.pairs], "n_samples": comp.n_samples,
             "phenotype_summary": _records(comp.summary), "pair_scores": _records(comp.pair_scores),
+            "pair_means": _records(comp.pair_means),
             "phewas": _records(comp.phewas), "phewas_counts": _records(comp.phewas_counts),
             "gwas": _records(comp.gwas), "gwas_pairs": _records(comp.gwas_pairs), "loci": loci}
 

@@ -74,7 +74,14 @@ def test_zoo_compare(cohort, blurred, tmp_path):
     counts = pd.DataFrame(report["phewas_counts"]).set_index("space")
     assert counts.loc["registered", "n_associated"] == 1          # hypertension
     text = (out / "comparison.md").read_text()
-    for part in ("## Phenotype prediction", "## PheWAS", "## Latent GWAS", "registered:unregistered"):
+    pair_counts = pd.DataFrame(report["gwas_pairs"]).set_index("measure")
+    assert pair_counts.loc["loci_min_p", "diff"] == 3 - gwas.loc["unregistered", "loci_min_p"]
+    assert len(pair_counts.loc["loci_min_p", "half_diffs"]) == 2
+    assert pair_counts.loc["n_associated", "a"] == 1
+    means = pd.DataFrame(report["pair_means"]).set_index("metric")
+    assert means.loc["r2", "diff"] > 0
+    for part in ("## Phenotype prediction", "## Pairs: mean over phenotypes", "## PheWAS",
+                 "## Latent GWAS", "registered:unregistered"):
         assert part in text
     for name in ("scores.png", "manhattan_registered.png", "qq_unregistered.png"):
         assert (out / name).stat().st_size > 5_000

@@ -76,6 +76,14 @@ def test_match_loci_and_truth(tmp_path):
                      "recall": 0.5, "precision": 0.5}
     assert match_loci(loci, truth, window=50_000)["recovered"] == 0
     assert np.isnan(match_loci(loci.iloc[:0], truth)["precision"])
+    phantom_style = tmp_path / "phantom.json"
+    phantom_style.write_text(json.dumps({"causal_variants": [
+        {"id": "a", "chrom": 1, "pos": 10, "factor": "body_size"},
+        {"id": "a", "chrom": 1, "pos": 10, "factor": "adiposity"},
+        {"id": "b", "chrom": 2, "pos": 20, "factor": "heart_rate"}]}))
+    assert read_truth(phantom_style)[["ID", "#CHROM", "POS"]].values.tolist() == [
+        ["a", "1", 10], ["b", "2", 20]]
+    assert list(read_truth(phantom_style, factors=["heart_rate"])["ID"]) == ["b"]
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"effects": []}))
     with pytest.raises(ValueError, match="causal_variants"):

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zoo.evaluate.phenotypes import (CvConfig, compare_pairs, make_folds, phenotype_kinds,
-                                     roc_auc, score_latents, summarise_scores)
+from zoo.evaluate.phenotypes import (CvConfig, compare_pairs, make_folds, pair_means,
+                                     phenotype_kinds, roc_auc, score_latents, summarise_scores)
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +80,10 @@ def test_scores_rank_spaces_and_use_identical_folds(spaces, monkeypatch):
     assert pairs.loc["bmi", "diff"] > 0.3 and pairs.loc["bmi", "diff_lo"] > 0
     assert pairs.loc["bmi", "diff"] == pytest.approx(
         pairs.loc["bmi", "mean_a"] - pairs.loc["bmi", "mean_b"])
+    means = pair_means(scores, [("good", "noise")]).set_index("metric")
+    assert means.loc["r2", "mean_a"] == pytest.approx(summary.loc[("good", "bmi"), "mean"])
+    assert means.loc["auroc", "diff"] == pytest.approx(
+        summary.loc[("good", "disease"), "mean"] - summary.loc[("noise", "disease"), "mean"])
 
 
 def test_bad_arguments(spaces):
