@@ -161,9 +161,6 @@ class TensorSpec:
             if isinstance(self.background, bool) or not np.isfinite(float(self.background)):
                 raise ValueError(f"Tensor {self.name}: expected a finite background value or None, "
                                  f"got {self.background!r}")
-            if len(self.shape) != 3:
-                raise ValueError(f"Tensor {self.name}: background erasing needs an image shape "
-                                 f"(H, W, C), got {self.shape}")
             object.__setattr__(self, "background", float(self.background))
         if int(self.background_min_pixels) < 0:
             raise ValueError(f"Tensor {self.name}: expected background_min_pixels >= 0, "
