@@ -12,6 +12,9 @@ __all__ = [
     "HomographyTransformer",
     "VecInt",
     "AffineParams",
+    "TemplateImage",
+    "FrameWindows",
+    "FoldFrames",
 ]
 
 
@@ -141,3 +144,63 @@ class AffineParams(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "ndim": self.ndim, "center": self.center}
+
+
+@keras.saving.register_keras_serializable(package="regzoo")
+class TemplateImage(keras.layers.Layer):
+    """Holds a template image as a weight (saved with the model) and broadcasts it to the
+    batch of its input; ``trainable_template`` lets training refine it."""
+
+    def __init__(self, shape, trainable_template: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.image_shape = tuple(int(s) for s in shape)
+        self.trainable_template = bool(trainable_template)
+        self.image = self.add_weight(name="template", shape=self.image_shape, initializer="zeros",
+                                     trainable=self.trainable_template)
+
+    def call(self, x):
+        batch = ops.shape(x)[0]
+        return ops.broadcast_to(ops.expand_dims(ops.cast(self.image, x.dtype), 0), (batch, *self.image_shape))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], *self.image_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "shape": list(self.image_shape),
+                "trainable_template": self.trainable_template}
+
+
+@keras.saving.register_keras_serializable(package="regzoo")
+class FrameWindows(keras.layers.Layer):
+    """Cine ``(B, H, W, T)`` -> ``(B*T, H, W, 3)``: every frame with its previous and next
+    frame (circularly, one cardiac cycle), so a frame encoder sees the direction of motion."""
+
+    def call(self, cines):
+        prev = ops.roll(cines, 1, axis=-1)
+        nxt = ops.roll(cines, -1, axis=-1)
+        stacked = ops.transpose(ops.stack([prev, cines, nxt], axis=-1), (0, 3, 1, 2, 4))
+        h, w = int(cines.shape[1]), int(cines.shape[2])
+        return ops.reshape(stacked, (-1, h, w, 3))
+
+    def compute_output_shape(self, input_shape):
+        batch = None if input_shape[0] is None else input_shape[0] * input_shape[-1]
+        return (batch, input_shape[1], input_shape[2], 3)
+
+
+@keras.saving.register_keras_serializable(package="regzoo")
+class FoldFrames(keras.layers.Layer):
+    """``(B*T, ...) -> (B, T, ...)``: undo :class:`FrameWindows`' folding of frames into the batch."""
+
+    def __init__(self, frames: int, **kwargs):
+        super().__init__(**kwargs)
+        self.frames = int(frames)
+
+    def call(self, x):
+        return ops.reshape(x, (-1, self.frames, *x.shape[1:]))
+
+    def compute_output_shape(self, input_shape):
+        batch = None if input_shape[0] is None else input_shape[0] // self.frames
+        return (batch, self.frames, *input_shape[1:])
+
+    def get_config(self):
+        return {**super().get_config(), "frames": self.frames}

@@ -5,10 +5,12 @@ per sample, so Keras' usual reductions and sample weights apply.
 """
 from __future__ import annotations
 
+import math
+
 import keras
 from keras import ops
 
-__all__ = ["NCC", "MSE", "Grad", "Dice", "ncc_map"]
+__all__ = ["NCC", "MSE", "Grad", "Dice", "PhaseAdvance", "ncc_map"]
 
 
 def _box_sum(x, window: int):
@@ -128,3 +130,30 @@ class Dice(keras.losses.Loss):
 
     def get_config(self):
         return {**super().get_config(), "eps": self.eps}
+
+
+@keras.saving.register_keras_serializable(package="regzoo")
+class PhaseAdvance(keras.losses.Loss):
+    """DeepCycle's self-supervision on per-frame unit vectors ``z`` (B, T, 2): frame ``t``
+    must sit ``2πt/T`` ahead of frame 0, i.e. the back-rotated vectors
+    ``u_t = R(-2πt/T) z_t`` must all agree. Loss ``1 - |mean_t u_t|²`` (0 when they do; 1 for
+    a constant encoder, whose back-rotated vectors cancel — so, unlike penalising only
+    neighbouring frames, the trivial solution is the worst one). ``y_true`` is ignored."""
+
+    def __init__(self, frames: int, name: str = "phase_advance", **kwargs):
+        super().__init__(name=name, **kwargs)
+        if int(frames) < 2:
+            raise ValueError(f"Expected at least 2 frames per cycle, got {frames!r}")
+        self.frames = int(frames)
+
+    def call(self, y_true, y_pred):
+        angles = [-2 * math.pi * t / self.frames for t in range(self.frames)]
+        cos = ops.convert_to_tensor([math.cos(a) for a in angles], dtype=y_pred.dtype)
+        sin = ops.convert_to_tensor([math.sin(a) for a in angles], dtype=y_pred.dtype)
+        x, y = y_pred[..., 0], y_pred[..., 1]
+        ux = ops.mean(cos * x - sin * y, axis=-1)
+        uy = ops.mean(sin * x + cos * y, axis=-1)
+        return 1.0 - (ux * ux + uy * uy)
+
+    def get_config(self):
+        return {**super().get_config(), "frames": self.frames}

@@ -56,3 +56,27 @@ def synthetic_strip(fs=500.0, seconds=10.0, seed=0, ectopic=True):
     strip += 0.1 * np.sin(2 * np.pi * 0.3 * time)[:, None]  # baseline wander
     strip += rng.normal(0, 0.01, strip.shape)
     return strip, beat, np.array([p for p in peaks if p < n])
+
+
+def synthetic_cines(n=24, size=32, frames=16, seed=0):
+    """Cines (n, size, size, frames) of a beating 'ventricle' (an ellipse whose radii follow
+    an asymmetric cycle: fast contraction, slow filling) with a bright 'wall' ring, each
+    starting at a random frame of the cycle. Subjects differ in size, position and gain.
+    Returns (cines, start_frames)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float64)
+    starts = rng.integers(0, frames, n)
+    cines = np.zeros((n, size, size, frames), np.float32)
+    for i in range(n):
+        cy, cx = size / 2 + rng.uniform(-2, 2, 2)
+        base = rng.uniform(0.22, 0.28) * size
+        gain = rng.uniform(0.8, 1.2)
+        for t in range(frames):
+            phi = 2 * np.pi * ((t + starts[i]) % frames) / frames
+            squeeze = 0.5 * (1 - np.cos(phi)) if phi < np.pi * 0.7 else 0.5 * (1 - np.cos(np.pi * 0.7)) * (2 * np.pi - phi) / (2 * np.pi - 0.7 * np.pi)
+            ry = base * (1 - 0.35 * squeeze)
+            rx = base * (1 - 0.2 * squeeze)
+            d = np.sqrt(((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2)
+            img = 1.0 / (1 + np.exp((d - 1) * 12)) + 0.6 * np.exp(-((d - 1.25) ** 2) / 0.02)
+            cines[i, ..., t] = gain * img + rng.normal(0, 0.02, img.shape)
+    return cines, starts
