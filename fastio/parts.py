@@ -86,7 +86,7 @@ def merge_parts(parts: Iterable[str | os.PathLike], out: str | os.PathLike, *,
             if not marks[b]]
     for block, src in tqdm(todo, desc=f"merge {dest.path.name}", unit="block", disable=not progress):
         a, e = dest.block_range(block)
-        dest.stage_failures(block, src.staged_failures(block))
+        dest.restage(block, src.staged_sources(block))
         for spec in specs:
             dest.write_block(spec.name, a, src[spec.name][a:e], src.present(spec.name)[a:e])
     if todo or not dest.complete:

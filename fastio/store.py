@@ -292,16 +292,29 @@ class Store:
         return stats
 
     # ---- failures ---------------------------------------------------------------------
-    def stage_failures(self, block: int, rows: list[Mapping[str, str]]) -> None:
-        """Record the failure rows found in one block (replaces what was staged there)."""
+    def stage_failures(self, block: int, rows: list[Mapping[str, str]], source: str = "convert") -> None:
+        """Record the failure rows one writer (``source``: ``convert``, ``register`` …) found
+        in one block; replaces that source's rows there, keeps other sources' rows."""
+        self._writable()
+        staged = self.staged_sources(block)
+        staged[str(source)] = [{c: str(r[c]) for c in FAILURE_COLUMNS} for r in rows]
+        self.restage(block, staged)
+
+    def staged_sources(self, block: int) -> dict[str, list[dict[str, str]]]:
+        """The rows staged in one block, by source."""
+        self.block_range(block)
+        text = str(self._array("blocks/failures")[block])
+        return json.loads(text) if text else {}
+
+    def restage(self, block: int, staged: Mapping[str, list]) -> None:
+        """Replace everything staged in one block (what merge_parts copies)."""
         self._writable()
         self.block_range(block)
-        clean = [{c: str(r[c]) for c in FAILURE_COLUMNS} for r in rows]
-        self._array("blocks/failures")[block] = json.dumps(clean, sort_keys=True)
+        self._array("blocks/failures")[block] = json.dumps(dict(staged), sort_keys=True)
 
     def staged_failures(self, block: int) -> list[dict[str, str]]:
-        text = str(self._array("blocks/failures")[block])
-        return json.loads(text) if text else []
+        """Every source's rows staged in one block."""
+        return [r for _, rows in sorted(self.staged_sources(block).items()) for r in rows]
 
     def finalize_failures(self) -> int:
         """Assemble the failures table from every block's staged rows."""

@@ -146,3 +146,14 @@ def test_empty_store(tmp_path):
     st.create_tensor(_spec())
     assert st.sample_ids == [] and st.present("img").shape == (0,) and st.written("img").shape == (0,)
     assert st.finalize_tensor("img")["count"] == 0 and st.finalize_failures() == 0
+
+
+def test_failures_from_several_writers_are_kept_apart(filled):
+    st, _, _ = filled
+    row = dict(sample_id="s4", file="s4.hd5", tensor="img", reason="dataset missing: x")
+    st.stage_failures(1, [row])
+    st.stage_failures(1, [dict(row, tensor="img_reg", reason="registration failed")], source="register")
+    st.stage_failures(1, [row])  # a rerun of conversion replaces only its own rows
+    assert st.finalize_failures() == 2
+    assert sorted(open_store(st.path).failures["tensor"]) == ["img", "img_reg"]
+    assert set(st.staged_sources(1)) == {"convert", "register"}
