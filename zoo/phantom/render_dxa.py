@@ -24,6 +24,10 @@ TISSUE_PER_M = 3500.0  # soft-tissue intensity per metre of chord
 BONE_GAIN = 1400.0  # bone intensity per (g/cm²) of density at the thickest point
 NOISE_SD = {"dxa_2": 30.0, "dxa_5": 30.0, "dxa_11": 40.0, "dxa_12": 40.0}
 CORNER_JITTER = 0.08  # corner offsets of dxa_12, as a fraction of its width and height
+# UK Biobank whole-body DXA exports fill everything outside the body with one value,
+# which ml4h (and fastio's TensorSpec.background) erase; the phantom does the same.
+SCANNER_BACKGROUND = 252.0
+WHOLE_BODY = ("dxa_2", "dxa_5")
 
 
 def draw_nuisance(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -163,6 +167,7 @@ def render_views(anat: dict, nuisance: dict, shapes: dict, rng: np.random.Genera
     """Render the four views (n, rows, cols) float32 for a block of subjects."""
     scenes = {"dxa_2": _tissue(anat), "dxa_5": _skeleton(anat), "dxa_11": _spine(anat), "dxa_12": _femur(anat)}
     out = {}
+    outside = None
     for view, scene in scenes.items():
         shape = shapes[view]
         fov, centre = VIEWS[view]
@@ -175,7 +180,11 @@ def render_views(anat: dict, nuisance: dict, shapes: dict, rng: np.random.Genera
             transforms = grid
         bg = 40.0 if view == "dxa_5" else 0.0
         img = render(scene, transforms, shape, edge, background=bg)
+        if view == "dxa_2":
+            outside = img < 1.0  # no soft tissue in the beam: the scanner's background
         img *= nuisance[f"gain_{view}"].astype(np.float32)[:, None, None]
         img += rng.standard_normal(img.shape, dtype=np.float32) * np.float32(NOISE_SD[view])
+        if view in WHOLE_BODY:
+            img[outside] = SCANNER_BACKGROUND
         out[view] = img
     return out

@@ -21,11 +21,13 @@ REGISTRATION_METHODS = ("none", "template", "homography", "median_beat", "dropfu
 MODALITIES: dict[str, dict[str, Any]] = {
     "dxa_2": {
         "factors": ["body_size", "adiposity"], "covariates": ["sex", "age"],
-        "nuisance": ["view gain", "view noise"], "registration": ["dropfuse"], "counterpart": "dxa_5",
+        "nuisance": ["view gain", "view noise", "scanner background value 252 outside the body"],
+        "registration": ["dropfuse"], "counterpart": "dxa_5",
     },
     "dxa_5": {
         "factors": ["body_size", "bone_density"], "covariates": ["sex", "age"],
-        "nuisance": ["view gain", "view noise"], "registration": ["dropfuse"], "counterpart": "dxa_2",
+        "nuisance": ["view gain", "view noise", "scanner background value 252 outside the body"],
+        "registration": ["dropfuse"], "counterpart": "dxa_2",
     },
     "dxa_11": {
         "factors": ["bone_density", "body_size", "adiposity"], "covariates": ["sex", "age"],

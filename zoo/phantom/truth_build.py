@@ -31,8 +31,8 @@ def _nuisance(nuis: dict, anat: dict, geo, r_samples) -> dict:
     shape12 = geo.image_shapes["dxa_12"]
     native = render_brain.NATIVE_FOV_MM
     return {
-        "dxa_2": {"gain": series(d["gain_dxa_2"])},
-        "dxa_5": {"gain": series(d["gain_dxa_5"])},
+        "dxa_2": {"gain": series(d["gain_dxa_2"]), "scanner_background": render_dxa.SCANNER_BACKGROUND},
+        "dxa_5": {"gain": series(d["gain_dxa_5"]), "scanner_background": render_dxa.SCANNER_BACKGROUND},
         "dxa_11": {"gain": series(d["gain_dxa_11"])},
         "dxa_12": {
             "gain": series(d["gain_dxa_12"]),

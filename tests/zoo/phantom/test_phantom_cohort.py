@@ -200,3 +200,16 @@ def test_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="n_variants"):
         generate(tmp_path, n=20, n_variants=10)
     assert cli_main(["--n", "3", "--out", str(tmp_path), "--quiet"]) == 2
+
+
+def test_whole_body_dxa_has_scanner_background(cohort):
+    from fastio.background import erase_background
+
+    spec = get_spec("dxa_2", "quick")
+    with h5py.File(cohort.hd5_path(cohort.sample_ids[0]), "r") as f:
+        for name in ("dxa_1_2", "dxa_1_5"):
+            img = f[f"ukb_dxa/{name}/instance_2"][()]
+            assert img[0, 0, 0] == img[-1, -1, 0] == 252
+            assert (img == 252).sum() > spec.background_min_pixels
+            erased = erase_background(img, 252.0, spec.background_min_pixels)
+            assert erased[0, 0, 0] == 0 and (erased == 252).sum() < 0.01 * img.size
