@@ -1,9 +1,11 @@
 """Latent GWAS vs plink2 --glm on the same PLINK files, covariates and K latent phenotypes.
 
 Size from ``REGZOO_GWAS_BENCH`` = ``samples,variants,dims`` (default ``1000,2000,16``: the
-single CI run stays small). The figure in ``benchmarks/results/gwas.md`` is measured with
-``REGZOO_GWAS_BENCH=10000,50000,16`` and ``REGZOO_GWAS_BENCH_ROUNDS=3``. Both sides read the .bed, scan every variant against
-all K phenotypes with the same covariates, and write their result tables.
+single CI run stays small); rounds from ``REGZOO_GWAS_BENCH_ROUNDS``. Both sides read the
+.bed, scan every variant against all K phenotypes with the same covariates, and write
+their result tables. ``python benchmarks/test_gwas.py N,M,K ROUNDS`` runs the two
+side by side, alternating, so both see the same machine load (see
+``benchmarks/results/gwas.md``).
 """
 from __future__ import annotations
 
@@ -33,10 +35,8 @@ def _rounds() -> int:
     return int(os.environ.get("REGZOO_GWAS_BENCH_ROUNDS", "1"))
 
 
-@pytest.fixture(scope="module")
-def bench_cohort(tmp_path_factory):
-    n, m, k = _size()
-    out = tmp_path_factory.mktemp("gwas_bench")
+def make_cohort(out, n: int, m: int, k: int):
+    """Simulated cohort plus the plink2 phenotype/covariate files, written untimed."""
     cohort = simulate_cohort(out, n=n, m=m, k=k, n_causal=10, n_chrom=10, n_pcs=10, seed=7)
     latents = read_latents(cohort.latents)
     covar = read_covariates(cohort.phenotypes, cohort.covar_names)
@@ -50,6 +50,18 @@ def bench_cohort(tmp_path_factory):
     cov.insert(0, "FID", cov["IID"])
     cov.to_csv(out / "covar.txt", sep="\t", index=False)
     return cohort, latents, covar, out
+
+
+def plink2_command(plink2: str, cohort, out):
+    return [plink2, "--bfile", cohort.bfile, "--pheno", str(out / "pheno.txt"),
+            "--covar", str(out / "covar.txt"), "--glm", "hide-covar", "omit-ref",
+            "--covar-variance-standardize", "--threads", str(os.cpu_count() or 1),
+            "--out", str(out / "plink2")]
+
+
+@pytest.fixture(scope="module")
+def bench_cohort(tmp_path_factory):
+    return make_cohort(tmp_path_factory.mktemp("gwas_bench"), *_size())
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -71,11 +83,47 @@ def test_plink2_glm(benchmark, bench_cohort):
     if plink2 is None:
         pytest.skip("plink2 is not installed")
     cohort, latents, _, out = bench_cohort
-    cmd = [plink2, "--bfile", cohort.bfile, "--pheno", str(out / "pheno.txt"),
-           "--covar", str(out / "covar.txt"), "--glm", "hide-covar", "omit-ref",
-           "--covar-variance-standardize", "--threads", str(os.cpu_count() or 1),
-           "--out", str(out / "plink2")]
+    cmd = plink2_command(plink2, cohort, out)
     benchmark.pedantic(lambda: subprocess.run(cmd, check=True, capture_output=True),
                        rounds=_rounds(), iterations=1, warmup_rounds=0)
     first = pd.read_csv(out / f"plink2.{latents.columns[0]}.glm.linear", sep="\t")
     assert len(first) == _size()[1]
+
+
+def _side_by_side(size: str, rounds: int) -> None:
+    """Alternate zoo (float32, then float64) and plink2 runs; print each round's times."""
+    import tempfile
+    import time
+    from pathlib import Path
+
+    n, m, k = (int(x) for x in size.split(","))
+    plink2 = shutil.which("plink2")
+    with tempfile.TemporaryDirectory() as tmp:
+        cohort, latents, covar, out = make_cohort(Path(tmp), n, m, k)
+        run_gwas(cohort.bfile, latents, covar, GwasConfig(progress=False),
+                 variants=slice(0, 10))                    # compile the kernels once
+        print(f"{n} samples x {m} variants x {k} dims, {os.cpu_count()} cpus, "
+              f"load average before: {os.getloadavg()[0]:.1f}")
+        for r in range(rounds):
+            times = {}
+            for dtype in ("float32", "float64"):
+                start = time.perf_counter()
+                run_gwas(cohort.bfile, latents, covar,
+                         GwasConfig(dtype=dtype, progress=False)).write(out / f"zoo_{dtype}")
+                times[dtype] = time.perf_counter() - start
+            if plink2:
+                start = time.perf_counter()
+                subprocess.run(plink2_command(plink2, cohort, out), check=True, capture_output=True)
+                times["plink2"] = time.perf_counter() - start
+            line = ", ".join(f"{key} {val:.2f} s" for key, val in times.items())
+            if "plink2" in times:
+                line += (f"; plink2/zoo float32 {times['plink2'] / times['float32']:.2f}x, "
+                         f"float64 {times['plink2'] / times['float64']:.2f}x")
+            print(f"round {r + 1}: {line} (load {os.getloadavg()[0]:.1f})", flush=True)
+
+
+if __name__ == "__main__":
+    import sys
+
+    _side_by_side(sys.argv[1] if len(sys.argv) > 1 else "10000,50000,16",
+                  int(sys.argv[2]) if len(sys.argv) > 2 else 3)

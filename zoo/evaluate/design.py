@@ -103,6 +103,17 @@ class LatentModel:
 
 def prepare_model(latents: pd.DataFrame, covariates: pd.DataFrame | None,
                   fam_ids, *, dtype: str = "float32", source: str = "latents") -> LatentModel:
+    """Align latents, covariates and the .fam samples; residualise once (see ``_prepare``)."""
+    from threadpoolctl import threadpool_limits
+
+    # These products are skinny (n × ≤ 30): one BLAS thread is as fast, and on a busy
+    # machine a second, spinning OpenBLAS thread made them 4× slower.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _prepare(latents, covariates, fam_ids, dtype=dtype, source=source)
+
+
+def _prepare(latents: pd.DataFrame, covariates: pd.DataFrame | None,
+             fam_ids, *, dtype: str, source: str) -> LatentModel:
     """Align latents, covariates and the .fam samples; residualise once.
 
     ``fam_ids`` are the IIDs of the .fam in file order. Samples missing from any of the

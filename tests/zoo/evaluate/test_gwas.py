@@ -93,7 +93,7 @@ def test_blocks_merge_to_the_whole(cohort, cohort_tables):
     pd.testing.assert_frame_equal(merged.manova_frame(), whole.manova_frame())
 
 
-def test_planted_loci_recovered_and_permutation_is_null(cohort, cohort_tables):
+def test_planted_loci_recovered_and_permutation_is_null(cohort, cohort_tables, tmp_path):
     latents, covar = cohort_tables
     result = run_gwas(cohort.bfile, latents, covar, GwasConfig(progress=False))
     truth = read_truth(cohort.truth)
@@ -101,14 +101,23 @@ def test_planted_loci_recovered_and_permutation_is_null(cohort, cohort_tables):
         loci = clump_distance(result.variants, p, threshold=1e-6, window=100_000)
         score = match_loci(loci, truth, window=100_000)
         assert score["recall"] == 1.0 and score["precision"] == 1.0
-    # permuting samples of the latents breaks every genotype association
-    rng = np.random.default_rng(0)
-    perm = pd.DataFrame(latents.to_numpy()[rng.permutation(len(latents))],
-                        index=latents.index, columns=latents.columns)
-    null = run_gwas(cohort.bfile, perm, covar, GwasConfig(progress=False))
-    lam = genomic_control(null.p)
-    assert 0.85 < lam < 1.15
+    # permuted genotypes: the same .bed/.bim with the .fam's sample ids shuffled, so each
+    # sample keeps its latents and covariates but gets another sample's genotypes
+    import shutil
+
+    perm_dir = tmp_path / "perm"
+    perm_dir.mkdir()
+    for ext in (".bed", ".bim"):
+        shutil.copy(cohort.bfile + ext, perm_dir / f"cohort{ext}")
+    fam = pd.read_csv(cohort.bfile + ".fam", sep=r"\s+", header=None, dtype=str)
+    order = np.random.default_rng(0).permutation(len(fam))
+    fam[0] = fam[0].to_numpy()[order]
+    fam[1] = fam[1].to_numpy()[order]
+    fam.to_csv(perm_dir / "cohort.fam", sep=" ", header=False, index=False)
+    null = run_gwas(perm_dir / "cohort", latents, covar, GwasConfig(progress=False))
+    assert 0.85 < genomic_control(null.p) < 1.15
     assert len(clump_distance(null.variants, null.min_p(), threshold=0.05 / 300)) == 0
+    assert len(clump_distance(null.variants, null.stats["p_manova"], threshold=0.05 / 300)) == 0
 
 
 def test_monomorphic_variant_gives_nan(cohort, cohort_tables):
