@@ -3,8 +3,9 @@ and squaring -> warp. Unsupervised: image similarity (MSE or windowed NCC) betwe
 warped moving image and the fixed image, plus a smoothness penalty on the velocity.
 
 Works in 2-D (channels-last images, e.g. a DXA view or a cine with frames as channels: one
-deformation moves every frame) and 3-D. Every spatial size must divide by
-``2 ** len(enc_filters)``.
+deformation moves every frame) and 3-D. The network needs spatial sizes divisible by
+``2 ** len(enc_filters)``; :class:`VoxelMorph` pads images (bottom/right, with the z-scored
+mean) to the next such size and crops the flow back, so any image size works.
 """
 from __future__ import annotations
 
@@ -70,7 +71,16 @@ class VoxelMorph:
         keras.utils.set_random_seed(seed)
         self.shape = tuple(int(s) for s in shape)
         self.loss, self.smooth, self.learning_rate = loss, float(smooth), float(learning_rate)
-        self.model = build_voxelmorph(self.shape, enc_filters, dec_filters, int_steps=int_steps)
+        step = 2 ** len(enc_filters)
+        self.padded = tuple(-(-s // step) * step for s in self.shape[:-1]) + self.shape[-1:]
+        self.model = build_voxelmorph(self.padded, enc_filters, dec_filters, int_steps=int_steps)
+
+    def _pad(self, x: np.ndarray) -> np.ndarray:
+        widths = [(0, 0)] + [(0, p - s) for p, s in zip(self.padded, self.shape)]
+        return np.pad(x, widths) if any(w[1] for w in widths) else x
+
+    def _crop(self, flow: np.ndarray) -> np.ndarray:
+        return flow[(slice(None), *[slice(0, s) for s in self.shape[:-1]])]
 
     def _compile(self) -> None:
         import keras
@@ -84,8 +94,18 @@ class VoxelMorph:
     def _pairs(self, images, template):
         from zoo.registration.affine_net import zscore
 
-        moving = zscore(images)
-        fixed = zscore(np.broadcast_to(np.asarray(template, np.float32).reshape(self.shape), (1, *self.shape)))
+        images = np.asarray(images, np.float32)
+        if images.shape[1:] != self.shape:
+            raise ValueError(f"Expected images of shape (N, {', '.join(map(str, self.shape))}), got {images.shape}")
+        moving = self._pad(zscore(images))
+        template = np.asarray(template, np.float32)
+        if template.ndim == len(self.shape) - 1:
+            template = template[..., None]
+        try:
+            template = np.broadcast_to(template, self.shape)[None]
+        except ValueError as exc:
+            raise ValueError(f"Expected a template of shape {self.shape} (or its spatial shape), got {template.shape}") from exc
+        fixed = self._pad(zscore(template))
         return moving, np.broadcast_to(fixed, moving.shape)
 
     def fit(self, images, template, epochs: int = 10, batch_size: int = 8, steps: int | None = None,
@@ -93,7 +113,7 @@ class VoxelMorph:
         """Train every image towards ``template`` (per-image z-scored); returns the loss per epoch."""
         moving, fixed = self._pairs(images, template)
         self._compile()
-        zeros = np.zeros((*moving.shape[:-1], len(self.shape) - 1), np.float32)
+        zeros = np.zeros((*moving.shape[:-1], len(self.padded) - 1), np.float32)
         hist = self.model.fit([moving, np.ascontiguousarray(fixed)], [np.ascontiguousarray(fixed), zeros],
                               epochs=epochs, batch_size=batch_size, steps_per_epoch=steps, shuffle=True,
                               verbose=verbose)
@@ -102,7 +122,7 @@ class VoxelMorph:
     def flows(self, images, template, batch_size: int = 16) -> np.ndarray:
         moving, fixed = self._pairs(images, template)
         _, flow = self.model.predict([moving, np.ascontiguousarray(fixed)], batch_size=batch_size, verbose=0)
-        return np.asarray(flow, np.float32)
+        return np.ascontiguousarray(self._crop(np.asarray(flow, np.float32)))
 
     def register(self, images, template, batch_size: int = 16):
         """``(moved raw images, flows)``: the flow comes from the z-scored pair and warps the raw

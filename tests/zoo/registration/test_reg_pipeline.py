@@ -120,3 +120,44 @@ def test_cli_errors_name_the_problem(image_store, capsys):
     assert "nope" in capsys.readouterr().err
     assert main(["median_beat", "--store", str(path), "--tensor", "img", "--quiet"]) == 2
     assert "strip" in capsys.readouterr().err
+
+
+def test_deepcycle_method_rolls_cines_and_resume_reuses_the_model(tmp_path, make_store, monkeypatch):
+    from fastio import open_store
+    from regsynth import synthetic_cines
+    from zoo.registration import learned_steps
+
+    cines, starts = synthetic_cines(n=8, size=16, frames=8, seed=3)
+    spec = TensorSpec(name="cine", group="mri", path_prefix="p", dataset="cine", shape=(16, 16, 8))
+    path = make_store(tmp_path / "c.zarr", {"cine": (spec, cines, np.ones(8, bool))})
+    summary = register_store(path, "deepcycle", "cine", progress=False, epochs=2, batch_size=4)
+    store = open_store(path)
+    out = np.asarray(store["cine_registered"][:])
+    phase = np.asarray(store["cine_registered_phase"][:])
+    assert out.shape == cines.shape and phase.shape == (8, 2)
+    for i in range(8):  # each output is its cine rolled by the recorded shift
+        np.testing.assert_array_equal(out[i], np.roll(cines[i], int(phase[i, 1]), axis=-1))
+    assert len(summary["fit"]["loss_history"]) == 2
+    # A rerun (e.g. after a kill) reloads the saved weights instead of training again.
+    monkeypatch.setattr(learned_steps.DeepCycleStep, "_train", lambda self, x: pytest.fail("retrained"))
+    store = open_store(path, mode="r+")
+    store.group["blocks/written/cine_registered"][1] = False
+    register_store(path, "deepcycle", "cine", progress=False, plot=False, epochs=2, batch_size=4)
+    np.testing.assert_array_equal(np.asarray(open_store(path)["cine_registered"][:]), out)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["affine", "voxelmorph"])
+def test_learned_image_methods_through_the_store(image_store, method):
+    from fastio import open_store
+
+    path, base, values, present = image_store
+    summary = register_store(path, method, "img", out_tensor=f"img_{method}", progress=False,
+                             epochs=2, batch_size=4, int_steps=3)
+    store = open_store(path)
+    out = np.asarray(store[f"img_{method}"][:])
+    assert out.shape == values.shape and np.all(out[~present] == 0)
+    extra = summary["extras"][0]
+    assert extra.endswith("_transform" if method == "affine" else "_flow")
+    assert np.all(np.isfinite(np.asarray(store[extra][:])))
+    assert (work_dir_for(path, f"img_{method}") / "model.weights.h5").is_file()
