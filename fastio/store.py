@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from fastio.moments import MOMENT_FIELDS, block_moments, combine_moments
 from fastio.spec import TensorSpec
 
 __all__ = ["Store", "open_store", "create_store", "FAILURE_COLUMNS", "STORE_FORMAT", "codec_chain"]
@@ -204,7 +205,8 @@ class Store:
         if spec.name in ("sample_id", "source_file", "present", "failures", "blocks"):
             raise ValueError(f"{self.path}: {spec.name!r} is a reserved name in the store")
         n, s = self.n, self.shard_size()
-        for key in (spec.name, f"present/{spec.name}", f"blocks/written/{spec.name}"):
+        for key in (spec.name, f"present/{spec.name}", f"blocks/written/{spec.name}",
+                    f"blocks/moments/{spec.name}"):
             self._arrays.pop(key, None)
         shape = tuple(spec.shape)
         # zarr refuses zero-length shards; an empty cohort still gets a well-formed array.
@@ -222,6 +224,11 @@ class Store:
         self._group.require_group("blocks").require_group("written").create_array(
             spec.name, shape=(self.n_blocks(),), dtype=bool, chunks=(1,), fill_value=False,
             dimension_names=["block"], overwrite=True,
+        )
+        self._group.require_group("blocks").require_group("moments").create_array(
+            spec.name, shape=(self.n_blocks(), len(MOMENT_FIELDS)), dtype="float64",
+            chunks=(1, len(MOMENT_FIELDS)), fill_value=0.0, dimension_names=["block", "moment"],
+            overwrite=True,
         )
         specs = dict(self.meta.get("specs", {}))
         specs[spec.name] = spec.to_dict()
@@ -251,6 +258,8 @@ class Store:
         block = start // s
         self._array(name)[start:end] = values
         self._array(f"present/{name}")[start:end] = mask
+        if self._has(f"blocks/moments/{name}"):
+            self._array(f"blocks/moments/{name}")[block] = block_moments(values[mask])
         # The marker goes last: it is what a rerun trusts.
         self._array(f"blocks/written/{name}")[block] = True
 
@@ -261,35 +270,31 @@ class Store:
         return np.asarray(self._array(f"blocks/written/{name}")[:], dtype=np.bool_)
 
     def finalize_tensor(self, name: str) -> dict[str, float]:
-        """Compute stats over present samples, shard by shard (float64, fixed order, so
-        every run on the same values gives the same numbers)."""
+        """Stats over present samples from the per-block moments write_block recorded
+        (float64, merged in block order: the same numbers however the blocks were
+        written). Stores without moments are read back block by block instead."""
         self._writable()
-        arr, mask = self[name], self.present(name)
-        count, mean, m2 = 0, 0.0, 0.0
-        lo, hi = np.inf, -np.inf
-        for block in range(self.n_blocks()):
-            a, b = self.block_range(block)
-            rows = np.flatnonzero(mask[a:b])
-            if not rows.size:
-                continue
-            x = np.asarray(arr[a:b], dtype=np.float64)[rows].ravel()
-            k, bm = x.size, float(x.mean())
-            bm2 = float(((x - bm) ** 2).sum())
-            delta = bm - mean
-            total = count + k
-            mean += delta * k / total
-            m2 += bm2 + delta * delta * count * k / total
-            count = total
-            lo, hi = min(lo, float(x.min())), max(hi, float(x.max()))
-        stats = {
-            "mean": mean if count else 0.0,
-            "std": float(np.sqrt(m2 / count)) if count else 0.0,
-            "min": lo if count else 0.0,
-            "max": hi if count else 0.0,
-            "count": int(mask.sum()),
-        }
-        arr.attrs["stats"] = stats
+        mask = self.present(name)
+        if self._has(f"blocks/moments/{name}"):
+            rows = np.asarray(self._array(f"blocks/moments/{name}")[:])
+        else:
+            arr = self[name]
+            rows = []
+            for block in range(self.n_blocks()):
+                a, b = self.block_range(block)
+                rows.append(block_moments(np.asarray(arr[a:b])[mask[a:b]]))
+        stats = combine_moments(np.asarray(rows), int(mask.sum()))
+        self[name].attrs["stats"] = stats
         return stats
+
+    def _has(self, key: str) -> bool:
+        if key in self._arrays:
+            return True
+        try:
+            self._array(key)
+        except KeyError:
+            return False
+        return True
 
     # ---- failures ---------------------------------------------------------------------
     def stage_failures(self, block: int, rows: list[Mapping[str, str]], source: str = "convert") -> None:

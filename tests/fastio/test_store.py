@@ -157,3 +157,26 @@ def test_failures_from_several_writers_are_kept_apart(filled):
     assert st.finalize_failures() == 2
     assert sorted(open_store(st.path).failures["tensor"]) == ["img", "img_reg"]
     assert set(st.staged_sources(1)) == {"convert", "register"}
+
+
+def test_stats_from_block_moments_equal_a_read_back(filled):
+    """Stores without per-block moments (older or foreign writers) read the tensor back;
+    both routes give the same numbers."""
+    import shutil
+
+    st, _, _ = filled
+    from_moments = st.finalize_tensor("img")
+    shutil.rmtree(st.path / "blocks" / "moments" / "img")
+    assert open_store(st.path, mode="r+").finalize_tensor("img") == from_moments
+
+
+def test_combine_moments_matches_numpy_on_uneven_blocks():
+    from fastio.moments import block_moments, combine_moments
+
+    rng = np.random.default_rng(3)
+    blocks = [rng.normal(1e4, 3.0, size=k) for k in (5, 0, 17, 1, 40)]  # large mean: cancellation test
+    stats = combine_moments(np.stack([block_moments(b) for b in blocks]), samples=4)
+    ref = np.concatenate(blocks)
+    assert stats["mean"] == pytest.approx(ref.mean(), rel=1e-14)
+    assert stats["std"] == pytest.approx(ref.std(), rel=1e-10)
+    assert (stats["min"], stats["max"], stats["count"]) == (ref.min(), ref.max(), 4)
