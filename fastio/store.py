@@ -176,14 +176,18 @@ class Store:
 
     @property
     def failures(self):
+        """The failures table as a pandas DataFrame (sample_id, file, tensor, reason)."""
         import pandas as pd
 
+        return pd.DataFrame(self.failure_columns(), columns=list(FAILURE_COLUMNS))
+
+    def failure_columns(self) -> dict[str, list[str]]:
+        """The failures table as plain lists (no pandas import: CLI start-up)."""
         if "failures" not in self._group or "sample_id" not in self._group["failures"]:
-            return pd.DataFrame({c: pd.Series([], dtype=object) for c in FAILURE_COLUMNS})
+            return {c: [] for c in FAILURE_COLUMNS}
         g = self._group["failures"]
         m = g["sample_id"].shape[0]
-        data = {c: ([str(v) for v in g[c][:]] if m else []) for c in FAILURE_COLUMNS}
-        return pd.DataFrame(data, columns=list(FAILURE_COLUMNS))
+        return {c: ([str(v) for v in g[c][:]] if m else []) for c in FAILURE_COLUMNS}
 
     def nbytes_on_disk(self, name: str | None = None) -> int:
         root = self.path if name is None else self.array_path(name)

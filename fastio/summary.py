@@ -66,10 +66,10 @@ class ConvertSummary:
             tensors[name] = {"shape": list(spec.shape), "codec": spec.codec, "present": count,
                              "raw_bytes": nbytes, "bytes_on_disk": store.nbytes_on_disk(name),
                              "blocks_written": int(written.sum()), "blocks": int(written.size)}
-        failures = store.failures
+        failures = store.failure_columns()
         kinds = Counter(reason_kind(r) for r in failures["reason"])
         return cls(store=str(store.path), n_samples=store.n, tensors=tensors,
-                   n_failures=len(failures), failure_kinds=dict(sorted(kinds.items())),
+                   n_failures=len(failures["reason"]), failure_kinds=dict(sorted(kinds.items())),
                    bytes_on_disk=store.nbytes_on_disk(), raw_bytes=raw,
                    part=store.provenance.get("part"), complete=store.complete, **extra)
 
