@@ -191,7 +191,8 @@ def compare_pairs(scores: pd.DataFrame, pairs: list[tuple[str, str]]) -> pd.Data
         diff = (wide[a] - wide[b]).groupby(level=["phenotype", "kind", "metric"], sort=False)
         mean_a = wide[a].groupby(level=["phenotype", "kind", "metric"], sort=False).mean()
         mean_b = wide[b].groupby(level=["phenotype", "kind", "metric"], sort=False).mean()
-        for key, d in diff:
+        order = {name: i for i, name in enumerate(pd.unique(scores["phenotype"]))}
+        for key, d in sorted(diff, key=lambda item: order[item[0][0]]):
             rows.append({"pair": f"{a}:{b}", "a": a, "b": b, "phenotype": key[0], "kind": key[1],
                          "metric": key[2], "mean_a": mean_a[key], "mean_b": mean_b[key],
                          "diff": d.mean(), "diff_sd": d.std(), "diff_lo": d.mean() - 2 * d.std(),

@@ -103,7 +103,7 @@ def score_bar_chart(summary: pd.DataFrame, path: str | Path, *, title: str = "")
         raise ValueError(f"Expected summary columns {sorted(need)}, got {list(summary.columns)}")
     panels = [m for m in ("r2", "auroc") if (summary["metric"] == m).any()]
     spaces = list(pd.unique(summary["space"]))
-    fig = _figure(max(5.0, 0.9 * summary["phenotype"].nunique() * max(1, len(spaces)) / 2 + 3),
+    fig = _figure(min(16.0, max(5.0, 0.35 * summary["phenotype"].nunique() * max(1, len(spaces)) + 2)),
                   3.2 * len(panels))
     axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
     width = 0.8 / max(len(spaces), 1)

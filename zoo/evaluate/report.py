@@ -74,7 +74,8 @@ def comparison_markdown(comp) -> str:
     if comp.gwas_pairs is not None and len(comp.gwas_pairs):
         out += ["## Pairs: PheWAS and GWAS counts", ""]
         out += _table(["pair", "measure", "A", "B", "A − B", "split-half A − B"],
-                      [[r.pair, r.measure, _fmt(r.a), _fmt(r.b), _fmt(r.diff),
+                      [[r.pair, r.measure, *(_fmt(v if r.measure == "lambda_gc" else int(v))
+                                             for v in (r.a, r.b, r.diff)),
                         ", ".join(str(d) for d in r.half_diffs) or "—"]
                        for r in comp.gwas_pairs.itertuples()])
     return "\n".join(out)
