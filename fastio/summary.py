@@ -104,10 +104,12 @@ def format_failures(failures, limit: int = 20) -> str:
     """The failures table as text (first ``limit`` rows)."""
     if not len(failures):
         return "no failures"
+    if limit <= 0:
+        return f"{len(failures)} failures (rows not shown)"
     rows = failures.head(limit)
-    w_id = max(9, *(len(s) for s in rows["sample_id"]))
-    w_t = max(6, *(len(s) for s in rows["tensor"]))
-    w_f = max(4, *(len(s) for s in rows["file"]))
+    w_id = max([9, *(len(s) for s in rows["sample_id"])])
+    w_t = max([6, *(len(s) for s in rows["tensor"])])
+    w_f = max([4, *(len(s) for s in rows["file"])])
     out = [f"{'sample_id':<{w_id}}  {'tensor':<{w_t}}  {'file':<{w_f}}  reason"]
     for r in rows.itertuples(index=False):
         out.append(f"{r.sample_id:<{w_id}}  {r.tensor:<{w_t}}  {r.file:<{w_f}}  {r.reason}")

@@ -92,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     print(summary.format())
     print()
     print(format_failures(open_store(store_path).failures, limit=12))
+    from fastio.preview import plot_store
+
+    print(f"\npreview   {plot_store(open_store(store_path), out / 'preview.png')} (samples and histograms)")
     print()
     if args.no_load:
         return 0

@@ -13,6 +13,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("store")
     p.add_argument("--failures", type=int, default=20, metavar="K", help="failure rows to print (20)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--plot", metavar="PNG", help="also draw a few samples and histograms per tensor")
     return p
 
 
@@ -43,4 +44,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:<26}{'(no stats yet)':>24}")
     print()
     print(format_failures(store.failures, args.failures))
+    if args.plot:
+        from fastio.preview import plot_store
+
+        print(f"\npreview   {plot_store(store, args.plot)}")
     return 0

@@ -199,10 +199,16 @@ def test_command_lines(quick_cohort, tmp_path, capsys):
                  "--scale", "quick", "--workers", "1", "--shard-size", "4", "--no-progress"]) == 0
     text = capsys.readouterr().out
     assert "ecg_rest" in text and "failures" in text and "not an HDF5 file" in text
-    assert main(["inspect", str(out)]) == 0
+    assert main(["inspect", str(out), "--plot", str(tmp_path / "p.png")]) == 0
     text = capsys.readouterr().out
-    for word in ("1000x12", "128x128x1", "compression ratio", "wrong rank", "mean"):
+    for word in ("1000x12", "128x128x1", "compression ratio", "wrong rank", "mean", "p.png"):
         assert word in text, word
+    assert (tmp_path / "p.png").stat().st_size > 10_000
+    assert main(["inspect", str(out), "--json"]) == 0
+    import json
+
+    data = json.loads(capsys.readouterr().out)
+    assert data["tensors"]["ecg_rest"]["shape"] == [1000, 12] and data["stats"]["dxa_2"]["count"] > 0
     parts = []
     for i in range(2):
         p = tmp_path / f"p{i}.zarr"

@@ -19,6 +19,8 @@ def test_demo_converts_and_reports(tmp_path, capsys):
     assert "generated 10 ml4h .hd5 files" in text
     for word in ("ecg_rest", "dxa_2", "compression ratio", "not an HDF5 file", "duplicate sample id"):
         assert word in text, word
+    png = tmp_path / "preview.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
     st = open_store(tmp_path / "store.zarr")
     assert st.complete and len(st.failures) > 0
     # Rerunning the demo regenerates identical files and resumes into the same store.
