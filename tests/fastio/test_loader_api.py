@@ -59,6 +59,16 @@ def test_augmented_batch_matches_numpy_reference(toy_store):
     assert y["output_img_continuous"] is x["input_img_continuous"]  # autoencoder target
 
 
+def test_output_only_tensors_are_normalised_not_augmented(toy_store):
+    loader = LoaderCore(toy_store["path"], inputs=["sig"], outputs=["img"], batch_size=4, split="all",
+                        shuffle=False, augment={"sig": {"noise": 0.5}, "img": {"noise": 0.5, "flip_lr": True}})
+    x, y = loader[0]
+    rows = loader.batch_rows(0)
+    expect = np.stack([_zscore(toy_store["img"][r]) for r in rows])
+    np.testing.assert_allclose(y["output_img_continuous"], expect, rtol=1e-5, atol=1e-5)
+    assert not np.allclose(x["input_sig_continuous"], toy_store["sig"][rows] / 100.0, atol=0.1)
+
+
 def _epoch(loader):
     return [{k: v.copy() for k, v in loader[b][0].items()} for b in range(len(loader))]
 
