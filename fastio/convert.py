@@ -34,7 +34,7 @@ EXECUTORS = ("process", "thread")
 def conversion_config(specs: Sequence[TensorSpec], shard_size: int, inventory: Inventory) -> dict[str, Any]:
     """What must match for a rerun to resume into an existing store."""
     return {
-        "tensors": [s.to_dict() for s in specs],
+        "tensors": [s.to_dict() for s in sorted(specs, key=lambda s: s.name)],  # order is irrelevant
         "shard_size": int(shard_size),
         "inventory_sha256": inventory.digest(),
         "n_files": inventory.n_files,

@@ -105,7 +105,8 @@ def test_threads_give_the_same_store(converted, quick_cohort, tmp_path):
 def test_rerun_is_a_no_op_and_other_settings_are_refused(converted, quick_cohort):
     path, _ = converted
     before = {p: p.stat().st_mtime_ns for p in Path(path).rglob("c/*") if p.is_file()}
-    again = convert(quick_cohort.root, path, QUICK_TENSORS, scale="quick", shard_size=4, workers=1, progress=False)
+    again = convert(quick_cohort.root, path, QUICK_TENSORS[::-1], scale="quick", shard_size=4, workers=1,
+                    progress=False)
     assert again.blocks_converted == 0 and again.complete
     assert before == {p: p.stat().st_mtime_ns for p in Path(path).rglob("c/*") if p.is_file()}
     with pytest.raises(ValueError, match="different conversion.*shard_size"):
