@@ -77,64 +77,158 @@ def shift1d(src, out, n_t, n_c, roll, chan_scale, mu, inv_sd, scale, shift, sigm
 
 
 @jit
+def _interior(c0, dc, hi, n):
+    """Columns q in [q0, q1) of an output row whose source coordinate ``c0 + dc·q`` lies
+    in [0, hi) with a margin of one column each side (so truncation is floor and the
+    +1 neighbour exists). Conservative: columns left out take the checked path."""
+    lo_q = 0.0
+    hi_q = float(n)
+    if dc > 0.0:
+        lo_q = max(lo_q, -c0 / dc)
+        hi_q = min(hi_q, (hi - c0) / dc)
+    elif dc < 0.0:
+        lo_q = max(lo_q, (hi - c0) / dc)
+        hi_q = min(hi_q, -c0 / dc)
+    elif not 0.0 <= c0 < hi:
+        return 0, 0
+    lo_q = min(lo_q, float(n))  # keep the int conversions below in range
+    hi_q = max(hi_q, 0.0)
+    q0 = max(int(math.ceil(lo_q)) + 1, 0)
+    q1 = min(int(math.floor(hi_q)) - 1, n)
+    if q1 <= q0:
+        return 0, 0
+    return q0, q1
+
+
+@jit
+def _warp_border(src, out, n_h, n_w, n_c, r, q, y_row, x_row, m01, m11, mu, a, shift, sigma,
+                 table, offset):
+    """One output pixel whose neighbours may fall outside the source: only the
+    neighbours inside contribute (outside reads as 0 after normalisation)."""
+    row = n_w * n_c
+    # Clamp far-away points to just outside the image, then floor by truncating a
+    # positive number (math.floor + int cost ~10 ns a pixel here).
+    y = min(max(y_row + m01 * q, -2.0), n_h + 1.0)
+    x = min(max(x_row + m11 * q, -2.0), n_w + 1.0)
+    y0 = int(y + 8.0) - 8
+    x0 = int(x + 8.0) - 8
+    fy = y - y0
+    fx = x - x0
+    w00 = (1.0 - fy) * (1.0 - fx)
+    w01 = (1.0 - fy) * fx
+    w10 = fy * (1.0 - fx)
+    w11 = fy * fx
+    in_y0 = 0 <= y0 < n_h
+    in_y1 = 0 <= y0 + 1 < n_h
+    in_x0 = 0 <= x0 < n_w
+    in_x1 = 0 <= x0 + 1 < n_w
+    k = (r * n_w + q) * n_c
+    i = y0 * row + x0 * n_c
+    for c in range(n_c):
+        acc = 0.0
+        wsum = 0.0
+        if in_y0 and in_x0:
+            acc += w00 * src[i + c]
+            wsum += w00
+        if in_y0 and in_x1:
+            acc += w01 * src[i + n_c + c]
+            wsum += w01
+        if in_y1 and in_x0:
+            acc += w10 * src[i + row + c]
+            wsum += w10
+        if in_y1 and in_x1:
+            acc += w11 * src[i + row + n_c + c]
+            wsum += w11
+        v = (acc - mu * wsum) * a + shift
+        if sigma != 0.0:
+            v += sigma * table[offset + k + c]
+        out[k + c] = np.float32(v)
+
+
+@jit(fastmath=True)
+def _warp_run1(src, out, n_w, y_row, x_row, m01, m11, q0, q1, kbase, a, b, sigma, table, offset):
+    """Interior run of a single-channel row: no bounds checks, no branches, so LLVM
+    can pipeline (and partly vectorise) it."""
+    if sigma != 0.0:
+        for q in range(q0, q1):
+            y = y_row + m01 * q
+            x = x_row + m11 * q
+            y0 = int(y)
+            x0 = int(x)
+            fy = y - y0
+            fx = x - x0
+            i = y0 * n_w + x0
+            top = src[i] + fx * (src[i + 1] - src[i])
+            bot = src[i + n_w] + fx * (src[i + n_w + 1] - src[i + n_w])
+            out[kbase + q] = np.float32((top + fy * (bot - top)) * a + b + sigma * table[offset + kbase + q])
+    else:
+        for q in range(q0, q1):
+            y = y_row + m01 * q
+            x = x_row + m11 * q
+            y0 = int(y)
+            x0 = int(x)
+            fy = y - y0
+            fx = x - x0
+            i = y0 * n_w + x0
+            top = src[i] + fx * (src[i + 1] - src[i])
+            bot = src[i + n_w] + fx * (src[i + n_w + 1] - src[i + n_w])
+            out[kbase + q] = np.float32((top + fy * (bot - top)) * a + b)
+
+
+@jit(fastmath=True)
+def _warp_run(src, out, n_w, n_c, y_row, x_row, m01, m11, q0, q1, kbase, a, b, sigma, table, offset):
+    """Interior run of a multi-channel row (channels share the sampling weights)."""
+    row = n_w * n_c
+    for q in range(q0, q1):
+        y = y_row + m01 * q
+        x = x_row + m11 * q
+        y0 = int(y)
+        x0 = int(x)
+        fy = y - y0
+        fx = x - x0
+        i = y0 * row + x0 * n_c
+        k = kbase + q * n_c
+        for c in range(n_c):
+            top = src[i + c] + fx * (src[i + n_c + c] - src[i + c])
+            bot = src[i + row + c] + fx * (src[i + row + n_c + c] - src[i + row + c])
+            v = (top + fy * (bot - top)) * a + b
+            if sigma != 0.0:
+                v += sigma * table[offset + k + c]
+            out[k + c] = np.float32(v)
+
+
+@jit(fastmath=True)
 def warp2d(src, out, n_h, n_w, n_c, matrix, mu, inv_sd, scale, shift, sigma, table, offset):
     """Images, flat (H·W·C): bilinear resampling through an affine map from output pixel
     (row, col) to source coordinates ``matrix @ (row, col, 1)``; points outside the
     source read as 0 *after* normalisation (the mean of a z-scored image), then the
-    pointwise chain."""
+    pointwise chain.
+
+    Each output row is split into the interior run (all four neighbours inside: a
+    branch-free loop, ~1.5x faster) and the border pixels (checked one by one)."""
     m00, m01, m02 = matrix[0, 0], matrix[0, 1], matrix[0, 2]
     m10, m11, m12 = matrix[1, 0], matrix[1, 1], matrix[1, 2]
-    row = n_w * n_c
-    # Interpolate raw values, normalise once: sum_in w·(s − mu)·inv_sd = inv_sd·(sum_in w·s − mu·sum_in w).
+    # Interpolate raw values, normalise once: inside, the weights sum to 1.
     a = inv_sd * scale
+    b = shift - mu * a
     for r in range(n_h):
         y_row = m00 * r + m02
         x_row = m10 * r + m12
-        for q in range(n_w):
-            # Clamp far-away points to just outside the image, then floor by truncating a
-            # positive number: math.floor + int cost ~10 ns a pixel here, this ~1 ns.
-            y = min(max(y_row + m01 * q, -2.0), n_h + 1.0)
-            x = min(max(x_row + m11 * q, -2.0), n_w + 1.0)
-            y0 = int(y + 8.0) - 8
-            x0 = int(x + 8.0) - 8
-            fy = y - y0
-            fx = x - x0
-            w00 = (1.0 - fy) * (1.0 - fx)
-            w01 = (1.0 - fy) * fx
-            w10 = fy * (1.0 - fx)
-            w11 = fy * fx
-            k = (r * n_w + q) * n_c
-            i = y0 * row + x0 * n_c
-            if y0 >= 0 and x0 >= 0 and y0 + 1 < n_h and x0 + 1 < n_w:
-                for c in range(n_c):
-                    acc = (w00 * src[i + c] + w01 * src[i + n_c + c]
-                           + w10 * src[i + row + c] + w11 * src[i + row + n_c + c])
-                    v = (acc - mu) * a + shift
-                    if sigma != 0.0:
-                        v += sigma * table[offset + k + c]
-                    out[k + c] = np.float32(v)
-            else:
-                # Border: only the neighbours inside the image contribute.
-                in_y0 = 0 <= y0 < n_h
-                in_y1 = 0 <= y0 + 1 < n_h
-                in_x0 = 0 <= x0 < n_w
-                in_x1 = 0 <= x0 + 1 < n_w
-                for c in range(n_c):
-                    acc = 0.0
-                    wsum = 0.0
-                    if in_y0 and in_x0:
-                        acc += w00 * src[i + c]
-                        wsum += w00
-                    if in_y0 and in_x1:
-                        acc += w01 * src[i + n_c + c]
-                        wsum += w01
-                    if in_y1 and in_x0:
-                        acc += w10 * src[i + row + c]
-                        wsum += w10
-                    if in_y1 and in_x1:
-                        acc += w11 * src[i + row + n_c + c]
-                        wsum += w11
-                    v = (acc - mu * wsum) * a + shift
-                    if sigma != 0.0:
-                        v += sigma * table[offset + k + c]
-                    out[k + c] = np.float32(v)
+        qy0, qy1 = _interior(y_row, m01, n_h - 1.0, n_w)
+        qx0, qx1 = _interior(x_row, m11, n_w - 1.0, n_w)
+        q0 = max(qy0, qx0)
+        q1 = min(qy1, qx1)
+        if q1 < q0:
+            q1 = q0
+        for q in range(0, q0):
+            _warp_border(src, out, n_h, n_w, n_c, r, q, y_row, x_row, m01, m11, mu, a, shift,
+                         sigma, table, offset)
+        if n_c == 1:
+            _warp_run1(src, out, n_w, y_row, x_row, m01, m11, q0, q1, r * n_w, a, b, sigma,
+                       table, offset)
+        else:
+            _warp_run(src, out, n_w, n_c, y_row, x_row, m01, m11, q0, q1, r * n_w * n_c, a, b,
+                      sigma, table, offset)
+        for q in range(q1, n_w):
+            _warp_border(src, out, n_h, n_w, n_c, r, q, y_row, x_row, m01, m11, mu, a, shift,
+                         sigma, table, offset)

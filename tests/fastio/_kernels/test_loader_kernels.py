@@ -90,10 +90,12 @@ def _rotation(theta, n_h, n_w, ty=0.0, tx=0.0, zoom=1.0):
     return m
 
 
+@pytest.mark.parametrize("channels", [3, 1])  # the single-channel interior has its own loop
 @pytest.mark.parametrize("theta,ty,tx,zoom,sigma", [
-    (0.2, 0.0, 0.0, 1.0, 0.0), (-0.4, 2.5, -1.25, 1.1, 0.0), (0.05, -3.0, 4.0, 0.9, 0.2)])
-def test_warp2d_matches_reference(rng, table, theta, ty, tx, zoom, sigma):
-    src = rng.normal(3, 2, size=(21, 17, 3)).astype(np.float32)
+    (0.2, 0.0, 0.0, 1.0, 0.0), (-0.4, 2.5, -1.25, 1.1, 0.0), (0.05, -3.0, 4.0, 0.9, 0.2),
+    (3.1, 0.0, 0.0, 1.0, 0.1), (0.0, 30.0, 0.0, 1.0, 0.0)])
+def test_warp2d_matches_reference(rng, table, theta, ty, tx, zoom, sigma, channels):
+    src = rng.normal(3, 2, size=(21, 17, channels)).astype(np.float32)
     m = _rotation(theta, 21, 17, ty, tx, zoom)
     out = np.empty_like(src)
     api.warp2d(src, out, m, 3.0, 0.5, 0.8, 0.1, sigma, table, 99)
