@@ -78,20 +78,37 @@ def _short(exc: BaseException) -> str:
     return text[:160]
 
 
-def _read_dataset(h5, path: Path, spec: TensorSpec, group_path: str) -> np.ndarray:
-    import h5py
-
+def _node(h5, path: Path, spec: TensorSpec, group_path: str):
     try:
         node = h5.get(group_path)
     except (OSError, RuntimeError, KeyError) as exc:
         raise SampleError(path, spec.name, f"truncated or corrupt HDF5 file ({_short(exc)})") from None
     if node is None:
         raise SampleError(path, spec.name, f"dataset missing: expected {group_path}/<instance>")
+    return node
+
+
+def _instances(node) -> list[str]:
+    import h5py
+
+    return list(node.keys()) if isinstance(node, h5py.Group) else []
+
+
+def _read_dataset(h5, path: Path, spec: TensorSpec, group_path: str, instance: str | None = None) -> np.ndarray:
+    """Read ``group_path/<instance>``: the given instance, or the one the spec's rule picks."""
+    import h5py
+
+    node = _node(h5, path, spec, group_path)
     if isinstance(node, h5py.Group):
-        keys = list(node.keys())
+        keys = _instances(node)
         if not keys:
             raise SampleError(path, spec.name, f"dataset missing: no instance dataset under {group_path}")
-        dataset = node[pick_instance(keys, spec.instance)]
+        if instance is None:
+            instance = pick_instance(keys, spec.instance)
+        elif instance not in keys:
+            raise SampleError(path, spec.name, f"dataset missing: expected {group_path}/{instance} "
+                              f"(the instance the other channels use), found {sorted(keys)}")
+        dataset = node[instance]
         if not isinstance(dataset, h5py.Dataset):
             raise SampleError(path, spec.name, f"expected instance datasets under {group_path}, "
                               f"got a group at {dataset.name}")
@@ -112,9 +129,14 @@ def _from_file(h5, path: Path, spec: TensorSpec) -> np.ndarray:
     shape = tuple(spec.shape)
     if spec.per_channel:
         # Each channel (ECG lead) is a 1-D dataset; stack them in the spec's order.
+        # One instance (visit) for every channel: the rule picks among all channels' keys,
+        # and a channel lacking that instance is a failure, never a silent mix of visits.
+        groups = spec.hdf5_groups()
+        keys = {k for g in groups for k in _instances(_node(h5, path, spec, g))}
+        instance = pick_instance(keys, spec.instance) if keys else None
         channels = []
-        for group_path in spec.hdf5_groups():
-            x = _read_dataset(h5, path, spec, group_path)
+        for group_path in groups:
+            x = _read_dataset(h5, path, spec, group_path, instance)
             if x.ndim == 2 and 1 in x.shape:
                 x = x.reshape(-1)
             if x.ndim != 1:

@@ -201,3 +201,18 @@ def test_synthetic_dxa_background_is_erased_in_conversion(tmp_path):
     x = read_tensor(path, get_spec("dxa_2", "quick"))[..., 0]
     assert x[0, 0] == 0 and not (x == BACKGROUND).any()
     np.testing.assert_array_equal(x[raw != BACKGROUND], raw[raw != BACKGROUND].astype(np.float32))
+
+
+def test_all_leads_come_from_one_instance(tmp_path):
+    """Rule 'last' over all leads' keys picks instance_3; a lead without it is a failure,
+    not a lead silently taken from another visit."""
+    spec = get_spec("ecg_rest_median_raw_10", "quick").replace(instance="last")
+    data = {}
+    for i, lead in enumerate(ECG_LEADS):
+        data[f"ukb_ecg_rest/median_{lead}/instance_2"] = np.full(120, 2, np.int16)
+        data[f"ukb_ecg_rest/median_{lead}/instance_3"] = np.full(120, 3, np.int16)
+    x = read_tensor(write_h5(tmp_path / "a.hd5", data), spec)
+    assert (x == 3).all()
+    del data["ukb_ecg_rest/median_V2/instance_3"]
+    with pytest.raises(SampleError, match=r"median_V2/instance_3 \(the instance the other channels use\)"):
+        read_tensor(write_h5(tmp_path / "b.hd5", data), spec)
