@@ -78,7 +78,7 @@ def shift1d(src, out, roll, chan_scale, mu, inv_sd, scale=1.0, shift=0.0, sigma=
     _check_f32("src", src, 2)
     _check_f32("out", out, 2)
     _same_shape(src, out)
-    if out is src or np.shares_memory(src, out):
+    if out is src or np.may_share_memory(src, out):
         raise ValueError("Expected out and src not to overlap (a time shift cannot run in place)")
     chan_scale = np.ascontiguousarray(chan_scale, dtype=np.float64)
     if chan_scale.shape != (src.shape[1],):
@@ -95,7 +95,7 @@ def warp2d(src, out, matrix, mu, inv_sd, scale=1.0, shift=0.0, sigma=0.0, table=
     _check_f32("src", src, 3)
     _check_f32("out", out, 3)
     _same_shape(src, out)
-    if out is src or np.shares_memory(src, out):
+    if out is src or np.may_share_memory(src, out):
         raise ValueError("Expected out and src not to overlap (a warp cannot run in place)")
     matrix = np.ascontiguousarray(matrix, dtype=np.float64)
     if matrix.shape != (2, 3):
