@@ -287,3 +287,28 @@ def test_fastio_convert_is_callable_whatever_the_import_order(converted, quick_c
     assert summary.complete
     assert_same_store(converted[0], tmp_path / "api.zarr")
     assert fastio.merge_parts is merge_parts and fastio.open_store is open_store
+
+
+def test_user_spec_file_on_the_command_line(quick_cohort, tmp_path, capsys):
+    """A tensor the catalogue lacks, described in YAML: DXA cropped around its centre."""
+    import fastio.catalogue as cat
+    from fastio.cli import main
+
+    spec_file = tmp_path / "mine.yaml"
+    spec_file.write_text(
+        "- {name: dxa_centre, group: mine, path_prefix: ukb_dxa, dataset: dxa_1_2, shape: [64, 48, 1],\n"
+        "   resize: center, codec: zstd, normalization: {kind: none}}\n"
+    )
+    saved = dict(cat._registry())
+    try:
+        out = tmp_path / "mine.zarr"
+        assert main(["convert", quick_cohort.root, str(out), "--tensors", "mine.dxa_centre", "--specs",
+                     str(spec_file), "--workers", "1", "--no-progress"]) == 0
+    finally:
+        cat._REGISTRY.clear()
+        cat._REGISTRY.update(saved)
+    st = open_store(out)
+    assert st.spec("dxa_centre").codec == "zstd" and st["dxa_centre"].shape[1:] == (64, 48, 1)
+    row = st.sample_ids.index("1000002")
+    raw = read_tensor(Path(quick_cohort.root) / "1000002.hd5", st.spec("dxa_centre").replace(shape=(128, 128, 1)))
+    np.testing.assert_array_equal(st["dxa_centre"][row], raw[32:96, 40:88])
