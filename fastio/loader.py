@@ -104,7 +104,9 @@ class LoaderCore:
             raise ValueError("Expected at least one input or output tensor")
         self.input_specs, self.output_specs = in_specs, out_specs
         self.batch_size, self.split, self.shuffle = int(batch_size), split, bool(shuffle)
-        self.seed, self.missing, self.workers = int(seed), missing, int(workers)
+        # Not ``self.workers``: that is Keras' PyDataset property, and setting it would
+        # make Keras start its own thread pool on top of ours.
+        self.seed, self.missing, self.threads = int(seed), missing, int(workers)
         self.drop_remainder = (split == "train") if drop_remainder is None else bool(drop_remainder)
         self.epoch = 0
 
@@ -127,7 +129,7 @@ class LoaderCore:
         self._table = _aug.noise_table(self.seed, self._table_size) if any(sigmas) else None
 
         self._select_rows(view, sample_csv, valid_ratio, test_ratio, split_csvs)
-        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="fastio-load") if self.workers > 1 else None
+        self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="fastio-load") if self.threads > 1 else None
         self._local = threading.local()
         self._buffers: list[dict[str, np.ndarray]] = []
         self._lock = threading.Lock()
@@ -197,7 +199,7 @@ class LoaderCore:
             params = {name: _aug.draw_params(t.augment, t.shape, self.seed, self.epoch, name, rows,
                                              self._table_size)
                       for name, t in self._tensors.items()}
-            groups = [g for g in np.array_split(np.arange(n), self.workers) if g.size]
+            groups = [g for g in np.array_split(np.arange(n), self.threads) if g.size]
             if self._pool is None or len(groups) == 1:
                 for g in groups:
                     self._fill(g, rows, bufs, params)
@@ -299,7 +301,9 @@ def _build_loader_class():
         def __init__(self, store, inputs=(), outputs=(), batch_size=8, split="train", shuffle=True,
                      seed=0, augment=None, valid_ratio=0.1, test_ratio=0.1, sample_csv=None,
                      missing="exclude", drop_remainder=None, workers=2, split_csvs=None, **kwargs):
-            # Our threads do the parallel work; Keras' own workers would only contend.
+            # Our threads do the parallel work; Keras' own workers (PyDataset ``workers``,
+            # left at 1) would only contend. tf.data's prefetch still overlaps loading
+            # with training.
             keras.utils.PyDataset.__init__(self, **kwargs)
             LoaderCore.__init__(self, store, inputs, outputs, batch_size, split, shuffle, seed,
                                 augment, valid_ratio, test_ratio, sample_csv, missing,

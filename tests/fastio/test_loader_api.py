@@ -194,7 +194,8 @@ def test_keras_model_fits_from_the_loader(toy_store):
 
     assert isinstance(fastio.Loader, type) and issubclass(fastio.Loader, keras.utils.PyDataset)
     train = fastio.Loader(toy_store["path"], inputs=["img"], outputs=["img"], batch_size=4,
-                          augment={"flip_lr": True, "noise": 0.1}, seed=0)
+                          augment={"flip_lr": True, "noise": 0.1}, seed=0, workers=2)
+    assert train.threads == 2 and train.workers == 1  # Keras' own pool stays off
     inp = keras.Input((16, 12, 2), name="input_img_continuous")
     hidden = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(inp)
     out = keras.layers.Conv2D(2, 3, padding="same", name="output_img_continuous")(hidden)
