@@ -31,7 +31,7 @@ def write_arguments(args, run_dir: Path) -> Path:
     return path
 
 
-def _loaders(args, store_path, inputs, outputs):
+def _loaders(args, store_path, inputs, outputs, distributed: bool):
     from fastio import Loader
 
     common = dict(
@@ -40,11 +40,13 @@ def _loaders(args, store_path, inputs, outputs):
         test_ratio=args.test_ratio, sample_csv=args.sample_csv, workers=args.workers,
     )
     train = Loader(store_path, split="train", shuffle=True, **common)
-    valid = Loader(store_path, split="valid", shuffle=False, drop_remainder=False, **common)
+    # Split over several replicas, a short last batch breaks Keras' per-replica loss
+    # reduction; distributed runs therefore evaluate whole batches only.
+    valid = Loader(store_path, split="valid", shuffle=False, drop_remainder=distributed, **common)
     test = None
     if args.test_steps and args.test_ratio > 0:
         try:
-            test = Loader(store_path, split="test", shuffle=False, drop_remainder=False, **common)
+            test = Loader(store_path, split="test", shuffle=False, drop_remainder=distributed, **common)
         except ValueError:
             test = None  # an empty test split only skips the test evaluation
     return train, valid, test
@@ -151,7 +153,7 @@ def train(argv_or_namespace=None) -> Path:
     import keras
 
     from fastio import open_store
-    from zoo.recipes.distribute import training_scope
+    from zoo.recipes.distribute import training_scope, visible_devices
     from zoo.recipes.plots import plot_learning_curve
 
     keras.utils.set_random_seed(args.random_seed)
@@ -160,9 +162,10 @@ def train(argv_or_namespace=None) -> Path:
     store = open_store(store_path)
     inputs = store_specs(store, args.input_tensors)
     outputs = store_specs(store, args.output_tensors)
-    train_loader, valid, test = _loaders(args, store_path, inputs, outputs)
+    devices = visible_devices()
+    train_loader, valid, test = _loaders(args, store_path, inputs, outputs, len(devices) > 1)
 
-    with training_scope() as devices:
+    with training_scope(devices):
         model = _build(args, inputs, outputs)
     if args.inspect_model:
         lines = []
