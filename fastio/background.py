@@ -15,11 +15,12 @@ def _erase_2d(img: np.ndarray, value: float, min_pixels: int) -> None:
     mask = img == value
     if int(mask.sum()) <= min_pixels:
         return
-    labels, _ = ndimage.label(mask)  # 4-connectivity, like a flood fill from the border
+    labels, n = ndimage.label(mask)  # 4-connectivity, like a flood fill from the border
     border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
-    touching = np.unique(border[border > 0])
-    if touching.size:
-        img[np.isin(labels, touching)] = 0
+    touching = np.zeros(n + 1, dtype=bool)  # label -> touches the border (a lookup table)
+    touching[border] = True
+    touching[0] = False
+    img[touching[labels]] = 0
 
 
 def erase_background(x: np.ndarray, value: float, min_pixels: int = 20_000) -> np.ndarray:
