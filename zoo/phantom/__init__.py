@@ -20,6 +20,7 @@ _EXPORTS = {
     "simulate_biology": "zoo.phantom.biology",
     "genetic_pcs": "zoo.phantom.genotypes",
     "write_plink": "zoo.phantom.plink",
+    "factor_r2": "zoo.phantom.diagnostics",
 }
 
 __all__ = sorted(_EXPORTS)
