@@ -50,8 +50,17 @@ def _surface(a, b):
     return 4 * np.pi * ((2 * (a * b) ** p + (b * b) ** p) / 3) ** (1 / p)
 
 
+def _static_scene(n: int) -> Scene:
+    """Chest and lungs: the same in every frame, so rendered once per subject."""
+    sc = Scene(n)
+    sc.ellipse(0, 20, 150, 115, 0, 330)  # chest
+    for side in (-1, 1):
+        sc.ellipse(side * 95, -20, 28, 60, 0, -260)  # lungs
+    return sc
+
+
 def _scene(anat: dict, phases: np.ndarray) -> Scene:
-    """One scene per (subject, frame); ``phases`` (n, F)."""
+    """The moving heart, one scene per (subject, frame); ``phases`` (n, F)."""
     n, f = phases.shape
     rep = lambda v: np.repeat(np.asarray(v, dtype=float), f)  # noqa: E731
     edv = rep(anat["lvedv_ml"]) * 1000.0
@@ -66,9 +75,6 @@ def _scene(anat: dict, phases: np.ndarray) -> Scene:
     tilt = np.radians(-12.0)
     lv = (16.0, -10.0)
     sc = Scene(n * f)
-    sc.ellipse(0, 20, 150, 115, 0, 330)  # chest
-    for side in (-1, 1):
-        sc.ellipse(side * 95, -20, 28, 60, 0, -260)  # lungs
     # the base stays put while the apex moves: the centre follows the long axis
     cy = lv[1] + (1.9 * b_ed - a)
     sc.ellipse(lv[0], cy, b + wall, a + wall, tilt, -120)  # myocardium
@@ -94,6 +100,7 @@ def render_cine(anat: dict, nuisance: dict, crop_shape: tuple[int, int, int], rn
     transforms = np.linalg.inv(pose) @ grid
     img = render(_scene(anat, phases), np.repeat(transforms, frames, axis=0), (rows, cols), 0.7 * px)
     img = img.reshape(n, frames, rows, cols)
+    img += render(_static_scene(n), transforms, (rows, cols), 0.7 * px)[:, None]
     img *= nuisance["gain"].astype(np.float32)[:, None, None, None]
     # magnitude of a complex image with Gaussian noise: Rician background
     re = img + rng.standard_normal(img.shape, dtype=np.float32) * np.float32(NOISE_SD)
