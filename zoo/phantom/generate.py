@@ -7,6 +7,7 @@ release the GIL); the main thread alone writes the HDF5 files.
 """
 from __future__ import annotations
 
+import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +24,8 @@ from zoo.phantom.phenotypes import make_phenotypes
 from zoo.phantom.plink import write_plink
 
 __all__ = ["generate", "DEFAULT_VARIANTS", "PRIMARY", "REPEAT"]
+
+log = logging.getLogger(__name__)
 
 SCALES = ("quick", "full")
 DEFAULT_VARIANTS = {"quick": 20_000, "full": 100_000}
@@ -166,6 +169,7 @@ def generate(out_dir, n=1000, seed=0, scale="quick", n_variants=None, progress=T
     write_preview(cohort)
     timings["preview_s"] = time.perf_counter() - t2
     timings["total_s"] = time.perf_counter() - t0
+    log.info("phantom: %d subjects (%s) in %s", n, scale, {k: round(v, 1) for k, v in timings.items()})
     truth = build_truth(
         ids=ids, seed=seed, scale=scale, geno=geno, model=model, bio=bio, anat=anat, geo=geo,
         nuis=nuis, nuis_repeat=nuis_repeat, plan=plan, ecg_meta=ecg_meta,
