@@ -103,8 +103,8 @@ def score_bar_chart(summary: pd.DataFrame, path: str | Path, *, title: str = "")
         raise ValueError(f"Expected summary columns {sorted(need)}, got {list(summary.columns)}")
     panels = [m for m in ("r2", "auroc") if (summary["metric"] == m).any()]
     spaces = list(pd.unique(summary["space"]))
-    fig = _figure(min(16.0, max(5.0, 0.35 * summary["phenotype"].nunique() * max(1, len(spaces)) + 2)),
-                  3.2 * len(panels))
+    n_bars = summary["phenotype"].nunique() * max(1, len(spaces))
+    fig = _figure(min(16.0, max(5.0, 0.35 * n_bars + 2)), 3.2 * len(panels))
     axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
     width = 0.8 / max(len(spaces), 1)
     colours = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3"]
