@@ -101,10 +101,11 @@ def finalize_store(store: Store) -> None:
     store.mark_complete(True)
 
 
-def _convert_block(store_path: str, root: str, block: int, rows: list[tuple[str, tuple[str, ...]]],
+def _convert_block(store_path: str | Store, root: str, block: int, rows: list[tuple[str, tuple[str, ...]]],
                    specs: list[TensorSpec]) -> dict[str, Any]:
-    """Read the files of one block and write its shard of every tensor."""
-    store = open_store(store_path, mode="r+")
+    """Read the files of one block and write its shard of every tensor. In-process runs
+    pass the open Store (its cached array handles); workers open it by path."""
+    store = store_path if isinstance(store_path, Store) else open_store(store_path, mode="r+")
     start, end = store.block_range(block)
     if len(rows) != end - start:
         raise ValueError(f"{store_path}: block {block} expects {end - start} samples, got {len(rows)}")
@@ -143,7 +144,7 @@ def _run_blocks(store: Store, inventory: Inventory, blocks: list[int], specs: li
               file=sys.stderr) as bar:
         if workers <= 1 or len(jobs) <= 1:
             for job in jobs:
-                bar.update(_convert_block(*job)["samples"])
+                bar.update(_convert_block(store, *job[1:])["samples"])
             return
         if executor == "process":
             import multiprocessing
