@@ -50,20 +50,20 @@ def test_voxelmorph_identity_at_start_and_loss_falls(blobs, tmp_path):
 
     rng = np.random.default_rng(1)
     base = blobs((32, 32), seed=4)[..., None]
-    fields = ndi.gaussian_filter(rng.normal(size=(32, 32, 32, 2)), (0, 5, 5, 0))
+    fields = ndi.gaussian_filter(rng.normal(size=(24, 32, 32, 2)), (0, 5, 5, 0))
     fields *= 2.0 / np.abs(fields).max(axis=(1, 2, 3), keepdims=True)
-    images = np.asarray(ops.convert_to_numpy(warp_flow(np.repeat(base[None], 32, 0), fields.astype(np.float32))))
-    vm = VoxelMorph((32, 32, 1), int_steps=5, enc_filters=(8, 16, 16), dec_filters=(16, 16, 16), learning_rate=3e-3)
+    images = np.asarray(ops.convert_to_numpy(warp_flow(np.repeat(base[None], 24, 0), fields.astype(np.float32))))
+    vm = VoxelMorph((32, 32, 1), int_steps=4, enc_filters=(8, 16, 16), dec_filters=(16, 16, 16), learning_rate=3e-3)
     moved0, flow0 = vm.register(images[:4], base)
     assert flow0.shape == (4, 32, 32, 2) and np.abs(flow0).max() < 1e-2
     history = vm.fit(images, base, epochs=8, batch_size=4)
-    assert history[-1] < 0.6 * history[0]
+    assert history[-1] < 0.7 * history[0]
     moved, flow = vm.register(images, base)
     inner = (slice(None), slice(4, 28), slice(4, 28))
     err = lambda x: float(np.mean((zscore(x)[inner] - zscore(base[None])[inner]) ** 2))
-    assert err(moved) < 0.6 * err(images)
+    assert err(moved) < 0.7 * err(images)
     vm.save_weights(tmp_path / "vm.weights.h5")
-    other = VoxelMorph((32, 32, 1), int_steps=5, enc_filters=(8, 16, 16), dec_filters=(16, 16, 16), seed=5)
+    other = VoxelMorph((32, 32, 1), int_steps=4, enc_filters=(8, 16, 16), dec_filters=(16, 16, 16), seed=5)
     other.load_weights(tmp_path / "vm.weights.h5")
     np.testing.assert_allclose(other.flows(images[:2], base), flow[:2], atol=1e-5)
 
