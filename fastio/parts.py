@@ -84,11 +84,15 @@ def merge_parts(parts: Iterable[str | os.PathLike], out: str | os.PathLike, *,
         marks &= dest.written(spec.name)
     todo = [(b, by_index[i]) for i in range(n_parts) for b in part_blocks(dest.n_blocks(), (i, n_parts))
             if not marks[b]]
+    masks = {}  # (part, tensor) -> presence, read once rather than once per block
     for block, src in tqdm(todo, desc=f"merge {dest.path.name}", unit="block", disable=not progress):
         a, e = dest.block_range(block)
         dest.restage(block, src.staged_sources(block))
         for spec in specs:
-            dest.write_block(spec.name, a, src[spec.name][a:e], src.present(spec.name)[a:e])
+            key = (str(src.path), spec.name)
+            if key not in masks:
+                masks[key] = src.present(spec.name)
+            dest.write_block(spec.name, a, src[spec.name][a:e], masks[key][a:e])
     if todo or not dest.complete:
         finalize_store(dest)
     return ConvertSummary.from_store(open_store(dest.path), blocks_converted=len(todo),
