@@ -59,8 +59,11 @@ def test_convert(benchmark, source, tensor, workers):
     )
     assert summary.complete and summary.tensors[tensor]["present"] == len(cohort.good)
     if benchmark.stats:
-        seconds = benchmark.stats.stats.mean
-        benchmark.extra_info.update(samples_per_s=len(cohort.good) / seconds,
+        # Best round as well as the mean: on a shared machine the best round is the one
+        # least disturbed by other jobs.
+        st = benchmark.stats.stats
+        benchmark.extra_info.update(samples_per_s=len(cohort.good) / st.mean,
+                                    samples_per_s_best=len(cohort.good) / st.min,
                                     compression_ratio=summary.compression_ratio)
 
 
@@ -75,7 +78,8 @@ def test_read_only(benchmark, source, tensor):
 
     benchmark.pedantic(read_all, rounds=_rounds(), iterations=1)
     if benchmark.stats:
-        benchmark.extra_info["samples_per_s"] = len(files) / benchmark.stats.stats.mean
+        st = benchmark.stats.stats
+        benchmark.extra_info.update(samples_per_s=len(files) / st.mean, samples_per_s_best=len(files) / st.min)
 
 
 def _numcodec(codec: str):
@@ -120,4 +124,5 @@ def test_codec_decode(benchmark, tensor, codec):
     raw = sum(x.nbytes for x in chunks)
     benchmark.extra_info["compression_ratio"] = raw / sum(len(b) for b in encoded)
     if benchmark.stats:
-        benchmark.extra_info["decode_MB_per_s"] = raw / 1e6 / benchmark.stats.stats.mean
+        st = benchmark.stats.stats
+        benchmark.extra_info.update(decode_MB_per_s=raw / 1e6 / st.mean, decode_MB_per_s_best=raw / 1e6 / st.min)
