@@ -98,14 +98,13 @@ def generate(out_dir, n=1000, seed=0, scale="quick", n_variants=None, progress=T
     workers = workers or max(1, min(2, os.cpu_count() or 1))
     geo = layout.Geometry(scale)
     root = Path(out_dir)
-    cohort = PhantomCohort.at(root, [], scale)
-    cohort.hd5_dir.mkdir(parents=True, exist_ok=True)
     timings = {}
     t0 = time.perf_counter()
 
     r_ids, r_geno, r_bio, r_pheno, r_plan, r_nuis = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6))
     ids = _sample_ids(n, r_ids)
     cohort = PhantomCohort.at(root, ids, scale)
+    cohort.hd5_dir.mkdir(parents=True, exist_ok=True)
     model = GenotypeModel()
     geno = simulate_genotypes(n, n_variants, r_geno, model)
     bio = simulate_biology(geno, r_bio, FACTORS)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from zoo.phantom.biology import FACTORS, Factor, simulate_biology
+from zoo.phantom.biology import FACTORS, Factor
 from zoo.phantom.genotypes import GenotypeModel, genetic_pcs, simulate_genotypes
 from zoo.phantom.phenotypes import BINARY, make_phenotypes
 from zoo.phantom.plink import write_plink
