@@ -6,6 +6,8 @@
 Writes ``DIR/latent_gwas.glm.linear.tsv`` (plink2 columns, one row per latent dimension
 and variant), ``latent_gwas.manova.tsv`` (Pillai's test per variant), ``loci_min_p.tsv``
 and ``loci_manova.tsv``, ``summary.json`` (λ_GC, loci, settings) and Manhattan/QQ plots.
+``--export-phenotypes`` adds plink2/REGENIE phenotype and covariate files;
+``--dask-scheduler`` runs variant blocks as Dask distributed tasks.
 """
 from __future__ import annotations
 
@@ -37,7 +39,46 @@ def build_parser() -> argparse.ArgumentParser:
                         help="clump by LD (r² from the genotypes) instead of distance only")
     parser.add_argument("--no-plots", action="store_true")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--export-phenotypes", action="store_true",
+                        help="also write the latents and covariates as plink2 and REGENIE "
+                             "phenotype/covariate files (for biobank-scale engines)")
+    parser.add_argument("--dask-scheduler", default=None, metavar="ADDRESS",
+                        help="run variant blocks on this Dask distributed scheduler "
+                             "('local' starts a local cluster)")
+    parser.add_argument("--block-size", type=int, default=50_000,
+                        help="variants per Dask task (with --dask-scheduler)")
     return parser
+
+
+def _scan(args, latents, covar, config):
+    """One process, or variant blocks on a Dask cluster merged in genome order."""
+    from zoo.evaluate.gwas import run_gwas
+
+    if args.dask_scheduler is None:
+        return run_gwas(args.bfile, latents, covar, config)
+    from distributed import Client, LocalCluster
+
+    from zoo.evaluate.export import run_gwas_dask
+
+    if args.dask_scheduler == "local":
+        with LocalCluster(processes=False, dashboard_address=None) as cluster, \
+                Client(cluster) as client:
+            return run_gwas_dask(client, args.bfile, latents, covar, config,
+                                 block_size=args.block_size)
+    with Client(args.dask_scheduler) as client:
+        return run_gwas_dask(client, args.bfile, latents, covar, config,
+                             block_size=args.block_size)
+
+
+def _export(out: Path, latents, covar) -> list[Path]:
+    from zoo.evaluate.export import write_plink_phenotypes, write_regenie_phenotypes
+
+    files = [write_plink_phenotypes(latents, out / "latents.plink2.pheno"),
+             write_regenie_phenotypes(latents, out / "latents.regenie.pheno")]
+    if covar is not None:
+        files += [write_plink_phenotypes(covar, out / "covariates.plink2.covar"),
+                  write_regenie_phenotypes(covar, out / "covariates.regenie.covar")]
+    return files
 
 
 def gwas_summary(result, *, threshold: float, window: int, ld_r2: float | None, bfile: str,
@@ -70,7 +111,7 @@ def gwas_summary(result, *, threshold: float, window: int, ld_r2: float | None, 
 
 def main(argv: list[str] | None = None) -> int:
     from zoo.evaluate.design import parse_covar_names, read_covariates
-    from zoo.evaluate.gwas import GwasConfig, run_gwas
+    from zoo.evaluate.gwas import GwasConfig
     from zoo.evaluate.latents import read_latents
     from zoo.evaluate.plots import manhattan_plot, qq_plot
     from zoo.evaluate.tsv import write_tsv
@@ -85,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         config = GwasConfig(chunk_size=args.chunk_size, dtype=args.dtype,
                             num_threads=args.threads, manova=not args.no_manova,
                             progress=not args.quiet)
-        result = run_gwas(args.bfile, latents, covar, config)
+        result = _scan(args, latents, covar, config)
         summary, loci = gwas_summary(result, threshold=args.threshold, window=args.window,
                                      ld_r2=args.ld_r2, bfile=args.bfile)
     except ValueError as err:
@@ -93,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out = Path(args.out)
     files = result.write(out)
+    if args.export_phenotypes:
+        _export(out, latents, covar)
     for kind, frame in loci.items():
         write_tsv(frame.drop(columns="INDEX"), out / f"loci_{kind}.tsv")
     summary.update({"bfile": str(args.bfile), "latents": str(args.latents),

@@ -34,6 +34,23 @@ def test_zoo_gwas(cohort, tmp_path, capsys):
     assert "λ_GC" in capsys.readouterr().out
 
 
+def test_zoo_gwas_dask_and_export(cohort, tmp_path):
+    base = ["--bfile", cohort.bfile, "--latents", cohort.latents, "--covariates",
+            cohort.phenotypes, "--covar-names", "age,sex,PC1-PC3", "--quiet", "--no-plots",
+            "--no-manova"]
+    assert cli_gwas.main(base + ["--out", str(tmp_path / "one")]) == 0
+    assert cli_gwas.main(base + ["--out", str(tmp_path / "dask"), "--dask-scheduler", "local",
+                                 "--block-size", "120", "--export-phenotypes"]) == 0
+    one = pd.read_csv(tmp_path / "one" / "latent_gwas.glm.linear.tsv", sep="\t")
+    blocks = pd.read_csv(tmp_path / "dask" / "latent_gwas.glm.linear.tsv", sep="\t")
+    # float32 products round differently with other chunk boundaries: equal to ~1e-6
+    pd.testing.assert_frame_equal(blocks, one, check_exact=False, rtol=1e-4, atol=1e-6)
+    pheno = pd.read_csv(tmp_path / "dask" / "latents.regenie.pheno", sep=" ")
+    assert list(pheno.columns[:3]) == ["FID", "IID", "latent_0"] and len(pheno) == 500
+    covar = pd.read_csv(tmp_path / "dask" / "covariates.plink2.covar", sep="\t")
+    assert list(covar.columns) == ["FID", "IID", "age", "sex", "PC1", "PC2", "PC3"]
+
+
 def test_zoo_gwas_errors(cohort, tmp_path, capsys):
     rc = cli_gwas.main(["--bfile", cohort.bfile, "--latents", cohort.latents,
                         "--covariates", cohort.phenotypes, "--covar-names", "age,height",
