@@ -213,3 +213,16 @@ def test_whole_body_dxa_has_scanner_background(cohort):
             assert (img == 252).sum() > spec.background_min_pixels
             erased = erase_background(img, 252.0, spec.background_min_pixels)
             assert erased[0, 0, 0] == 0 and (erased == 252).sum() < 0.01 * img.size
+
+
+@pytest.mark.slow
+def test_full_scale_shapes(tmp_path):
+    cohort = generate(tmp_path, n=20, seed=1, scale="full", n_variants=1000, progress=False)
+    truth = load_truth(cohort.truth_json)
+    sid = next(s for s in cohort.sample_ids if s not in truth["missing"])
+    with h5py.File(cohort.hd5_path(sid), "r") as f:
+        for name in TENSORS:
+            for group, shape in _expected(get_spec(name, "full")):
+                assert f[group]["instance_2"].shape == tuple(shape), (name, group)
+    assert get_spec("ecg_rest", "full").shape == (5000, 12)
+    assert truth["nuisance_notes"]["ecg_sampling_hz"] == 500.0
