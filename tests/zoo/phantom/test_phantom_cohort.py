@@ -178,14 +178,19 @@ def _digest(root) -> dict[str, str]:
     return out
 
 
-def test_same_seed_same_files_other_seed_other_people(tmp_path, capsys):
+def test_same_seed_same_files_other_seed_other_people(tmp_path, capsys, monkeypatch):
+    import zoo.phantom.generate as gen
+
+    # blocks of 5 subjects, so that several blocks render concurrently
+    monkeypatch.setattr(gen, "_BLOCK_BYTES", 5 * gen.layout.Geometry("quick").bytes_per_subject())
     a = generate(tmp_path / "a", n=20, seed=3, n_variants=1000, progress=False)
-    rc = cli_main(["--n", "20", "--out", str(tmp_path / "b"), "--seed", "3", "--n-variants", "1000", "--quiet"])
+    # one rendering thread here, two above: the files must not depend on it
+    rc = cli_main(["--n", "20", "--out", str(tmp_path / "b"), "--seed", "3", "--n-variants", "1000", "--quiet", "--workers", "1"])
     assert rc == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["n"] == 20 and summary["truth_json"].endswith("truth.json")
     assert _digest(a.root) == _digest(tmp_path / "b")
-    c = generate(tmp_path / "c", n=20, seed=4, n_variants=1000, progress=False, workers=1)
+    c = generate(tmp_path / "c", n=20, seed=4, n_variants=1000, progress=False)
     assert set(c.sample_ids).isdisjoint(a.sample_ids)
     ta, tc = load_truth(a.truth_json), load_truth(c.truth_json)
     assert ta["subjects"]["factors"]["body_size"] != tc["subjects"]["factors"]["body_size"]
