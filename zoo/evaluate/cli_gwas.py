@@ -90,7 +90,8 @@ def gwas_summary(result, *, threshold: float, window: int, ld_r2: float | None, 
         if ld_r2 is None:
             return clump_distance(result.variants, p, threshold=threshold, window=window)
         return clump_ld(result.variants, p, bfile, threshold=threshold, window=window,
-                        r2=ld_r2, sample_index=sample_index)
+                        r2=ld_r2, sample_index=(result.sample_index if sample_index is None
+                                                else sample_index))
 
     loci = {"min_p": clump(result.min_p())}
     if "p_manova" in result.stats:

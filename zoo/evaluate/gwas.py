@@ -113,6 +113,7 @@ class GwasResult:
     pheno_names: tuple[str, ...]
     n_samples: int
     stats: dict = field(repr=False)  # beta/se/t/p (m, K); obs, a1_freq, pillai, F, p_manova (m,)
+    sample_index: np.ndarray | None = field(default=None, repr=False)   # .fam rows used
 
     @property
     def p(self) -> np.ndarray:
@@ -189,7 +190,7 @@ class GwasResult:
         stats["n_covariates"] = first.stats.get("n_covariates", 1)
         stats["dtype"] = first.stats.get("dtype", "float64")
         variants = pd.concat([p.variants for p in parts], ignore_index=True)
-        return cls(variants, first.pheno_names, first.n_samples, stats)
+        return cls(variants, first.pheno_names, first.n_samples, stats, first.sample_index)
 
 
 def _variant_table(bed, start: int, stop: int) -> pd.DataFrame:
@@ -244,7 +245,8 @@ def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame 
              for key in keys}
     stats["n_covariates"] = model.n_covariates
     stats["dtype"] = config.dtype
-    return GwasResult(_variant_table(bed, start, stop), model.pheno_names, model.n_samples, stats)
+    return GwasResult(_variant_table(bed, start, stop), model.pheno_names, model.n_samples, stats,
+                      model.sample_index)
 
 
 def _progress(total: int, enabled: bool, desc: str):

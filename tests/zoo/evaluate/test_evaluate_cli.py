@@ -111,3 +111,22 @@ def test_zoo_compare_errors(cohort, tmp_path, capsys):
     rc = cli_compare.main(["--latents", cohort.latents, "--phenotypes", cohort.phenotypes,
                            "--out", str(tmp_path), "--quiet"])
     assert rc == 2 and "NAME=PATH" in capsys.readouterr().err
+
+
+def test_zoo_gwas_ld_clumping(cohort, tmp_path):
+    rc = cli_gwas.main(["--bfile", cohort.bfile, "--latents", cohort.latents,
+                        "--covariates", cohort.phenotypes, "--covar-names", "age,sex",
+                        "--out", str(tmp_path), "--threshold", "1e-6", "--ld-r2", "0.2",
+                        "--window", "1000000", "--quiet", "--no-plots"])
+    assert rc == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    # simulated variants are independent: LD clumping keeps the 3 causal loci apart even
+    # with a window that spans them
+    assert summary["n_loci"]["min_p"] == 3 and summary["ld_r2"] == 0.2
+    rc = cli_gwas.main(["--bfile", cohort.bfile, "--latents", cohort.latents,
+                        "--covariates", cohort.phenotypes, "--covar-names", "age,sex",
+                        "--out", str(tmp_path / "dist"), "--threshold", "1e-6",
+                        "--window", "1000000", "--quiet", "--no-plots"])
+    assert rc == 0
+    by_distance = json.loads((tmp_path / "dist" / "summary.json").read_text())
+    assert by_distance["n_loci"]["min_p"] == 2       # the two chromosome-1 loci merge
