@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import subprocess
 
@@ -179,8 +180,8 @@ def _digest(root) -> dict[str, str]:
 
 
 def test_same_seed_same_files_other_seed_other_people(tmp_path, capsys, monkeypatch):
-    import zoo.phantom.generate as gen
-
+    # the module, not the function that zoo.phantom exports under the same name
+    gen = importlib.import_module("zoo.phantom.generate")
     # blocks of 5 subjects, so that several blocks render concurrently
     monkeypatch.setattr(gen, "_BLOCK_BYTES", 5 * gen.layout.Geometry("quick").bytes_per_subject())
     a = generate(tmp_path / "a", n=20, seed=3, n_variants=1000, progress=False)
