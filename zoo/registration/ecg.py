@@ -67,8 +67,9 @@ def _filter(x: np.ndarray, fs: float, low: float | None, high: float | None) -> 
     return sosfiltfilt(sos, x, axis=0)
 
 
-def detect_r_peaks(strip, fs: float = 500.0) -> np.ndarray:
-    """Indices of the R fiducials of a (samples, leads) strip (see module docstring)."""
+def detect_r_peaks(strip, fs: float = 500.0, *, highpassed: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the R fiducials of a (samples, leads) strip (see module docstring).
+    ``highpassed``: the strip already high-passed at 0.5 Hz, if the caller has it."""
     from scipy.signal import find_peaks
 
     strip = _check_strip(strip, fs)
@@ -80,7 +81,9 @@ def detect_r_peaks(strip, fs: float = 500.0) -> np.ndarray:
     # single artefact spike that would otherwise hide every normal beat).
     threshold = 0.3 * np.percentile(smooth, 98)
     peaks, _ = find_peaks(smooth, height=threshold, distance=max(1, int(REFRACTORY_S * fs)))
-    baseline_free = np.sum(np.square(_filter(strip, fs, 0.5, None)), axis=1)
+    if highpassed is None:
+        highpassed = _filter(strip, fs, 0.5, None)
+    baseline_free = np.sum(np.square(highpassed), axis=1)
     half = max(1, int(round(0.06 * fs)))
     refined = []
     for p in peaks:
@@ -100,16 +103,14 @@ def _reject_outliers(beats: np.ndarray, peaks: np.ndarray, min_corr: float) -> n
         keep &= np.abs(before - med) < 0.2 * med
     if keep.sum() < 2:
         keep[:] = True
+    centred = beats - beats.mean(axis=1, keepdims=True)
+    flat = centred.reshape(len(beats), -1)
+    norms = np.linalg.norm(flat, axis=1)
+    amp = np.ptp(beats, axis=1).mean(axis=1)
     for _ in range(2):
-        template = np.median(beats[keep], axis=0)
-        flat_t = (template - template.mean(0)).ravel()
-        corr = np.empty(len(beats))
-        amp = np.empty(len(beats))
-        for i, b in enumerate(beats):
-            flat_b = (b - b.mean(0)).ravel()
-            denom = np.linalg.norm(flat_b) * np.linalg.norm(flat_t)
-            corr[i] = flat_b @ flat_t / denom if denom > 0 else 0.0
-            amp[i] = np.ptp(b, axis=0).mean()
+        template = np.median(centred[keep], axis=0).ravel()
+        denom = norms * np.linalg.norm(template)
+        corr = np.divide(flat @ template, denom, out=np.zeros(len(beats)), where=denom > 0)
         med_amp = np.median(amp[keep])
         mad = np.median(np.abs(amp[keep] - med_amp)) + 1e-12
         new_keep = keep & (corr >= min_corr) & (np.abs(amp - med_amp) <= 5 * 1.4826 * mad + 0.2 * med_amp)
@@ -131,14 +132,15 @@ def median_beat(strip, fs: float = 500.0, out_len: int | None = None, *, min_cor
     """
     strip = _check_strip(strip, fs)
     length, r_index = beat_window(fs)
-    peaks = detect_r_peaks(strip, fs)
+    highpassed = _filter(strip, fs, 0.5, None)
+    peaks = detect_r_peaks(strip, fs, highpassed=highpassed)
     usable = peaks[(peaks - r_index >= 0) & (peaks - r_index + length <= len(strip))]
     if len(usable) < 1:
         raise ValueError(
             f"Expected at least one complete beat in the ECG strip ({len(strip)} samples at {fs} Hz), "
             f"found {len(peaks)} R peaks and none with a full {BEAT_SECONDS} s window"
         )
-    source = _filter(strip, fs, 0.5, None) if remove_baseline else strip
+    source = highpassed if remove_baseline else strip
     beats = np.stack([source[p - r_index : p - r_index + length] for p in usable])
     keep = _reject_outliers(beats, usable, min_corr)
     beat = np.median(beats[keep], axis=0)

@@ -82,30 +82,42 @@ def interpolate(image, locations, padding="zeros"):
     n_pixels = 1
     for s in shape:
         n_pixels *= s
-    # All 2**n corners are handled at once (one gather over the whole batch, row
-    # b * n_pixels + pixel): a few dozen graph ops per call instead of hundreds, which
-    # keeps tracing and differentiating deep stacks (scaling and squaring) cheap.
+    # Per-axis work on (B, P) arrays, then the 2**n corners gathered at once (one gather
+    # over the whole batch, row b * n_pixels + pixel): few, small graph ops, which keeps
+    # tracing and differentiating deep stacks (scaling and squaring) cheap.
     flat_image = ops.reshape(image, (-1, channels))
-    loc = ops.reshape(locations, (batch, -1, 1, ndim))
-    high = ops.convert_to_tensor([float(s - 1) for s in shape], dtype=dtype)
-    if padding == "border":
-        loc = ops.clip(loc, 0.0, high)
-    lower = ops.floor(loc)
-    frac = loc - lower
-    corners = ops.convert_to_tensor(list(itertools.product((0.0, 1.0), repeat=ndim)), dtype=dtype)
-    idx = lower + corners  # (B, P, K, n)
-    weight = ops.prod(ops.where(corners > 0.5, frac, 1.0 - frac), axis=-1)
-    inside = ops.all(ops.logical_and(idx >= 0.0, idx <= high), axis=-1)
-    weight = weight * ops.cast(inside, dtype)
-    strides = [1] * ndim
-    for d in range(ndim - 2, -1, -1):
-        strides[d] = strides[d + 1] * shape[d + 1]
-    flat_index = ops.sum(
-        ops.cast(ops.clip(idx, 0.0, high), "int32") * ops.convert_to_tensor(strides, dtype="int32"), axis=-1
-    )
-    offset = ops.reshape(ops.arange(batch, dtype="int32") * n_pixels, (-1, 1, 1))
-    gathered = ops.take(flat_image, flat_index + offset, axis=0)  # (B, P, K, C)
-    out = ops.sum(gathered * ops.expand_dims(weight, -1), axis=2)
+    loc = ops.reshape(locations, (batch, -1, ndim))
+    idx_pairs, weight_pairs = [], []
+    stride = 1
+    strides = []
+    for d in range(ndim - 1, -1, -1):
+        strides.insert(0, stride)
+        stride *= shape[d]
+    for d in range(ndim):
+        c = loc[..., d]
+        top = float(shape[d] - 1)
+        if padding == "border":
+            c = ops.clip(c, 0.0, top)
+        c0 = ops.floor(c)
+        frac = c - c0
+        c1 = c0 + 1.0
+        w0 = (1.0 - frac) * ops.cast(ops.logical_and(c0 >= 0.0, c0 <= top), dtype)
+        w1 = frac * ops.cast(ops.logical_and(c1 >= 0.0, c1 <= top), dtype)
+        i0 = ops.cast(ops.clip(c0, 0.0, top), "int32") * strides[d]
+        i1 = ops.cast(ops.clip(c1, 0.0, top), "int32") * strides[d]
+        idx_pairs.append((i0, i1))
+        weight_pairs.append((w0, w1))
+    offset = ops.expand_dims(ops.arange(batch, dtype="int32") * n_pixels, -1)
+    indices, weights = [], []
+    for corner in itertools.product((0, 1), repeat=ndim):
+        index, weight = offset, None
+        for d, bit in enumerate(corner):
+            index = index + idx_pairs[d][bit]
+            weight = weight_pairs[d][bit] if weight is None else weight * weight_pairs[d][bit]
+        indices.append(index)
+        weights.append(weight)
+    gathered = ops.take(flat_image, ops.stack(indices, axis=-1), axis=0)  # (B, P, K, C)
+    out = ops.sum(gathered * ops.expand_dims(ops.stack(weights, axis=-1), -1), axis=2)
     return ops.reshape(out, (batch, *out_shape, channels))
 
 
