@@ -16,8 +16,11 @@ __all__ = ["MODALITIES", "REGISTRATION_METHODS", "load_truth", "write_truth", "s
 TRUTH_FORMAT = "regzoo-phantom-truth/1"
 REGISTRATION_METHODS = ("none", "template", "homography", "median_beat", "dropfuse", "voxelmorph", "deepcycle")
 
-# tensor -> what it shows and what its nuisance is. "registration" lists the methods
-# that remove (part of) the nuisance; "counterpart" is the registered tensor, if any.
+# tensor -> what it shows and what its nuisance is. "factors" are ordered from the
+# strongest influence on the tensor to the weakest (body_size reaches the ECG only
+# through LV mass, adiposity the bone image only through where the arms lie).
+# "registration" lists the methods that remove (part of) the nuisance; "counterpart"
+# is the registered tensor or the DropFuse partner, if any.
 MODALITIES: dict[str, dict[str, Any]] = {
     "dxa_2": {
         "factors": ["body_size", "adiposity"], "covariates": ["sex", "age"],
@@ -25,7 +28,7 @@ MODALITIES: dict[str, dict[str, Any]] = {
         "registration": ["dropfuse"], "counterpart": "dxa_5",
     },
     "dxa_5": {
-        "factors": ["body_size", "bone_density"], "covariates": ["sex", "age"],
+        "factors": ["body_size", "bone_density", "adiposity"], "covariates": ["sex", "age"],
         "nuisance": ["view gain", "view noise", "scanner background value 252 outside the body"],
         "registration": ["dropfuse"], "counterpart": "dxa_2",
     },
@@ -39,17 +42,17 @@ MODALITIES: dict[str, dict[str, Any]] = {
         "registration": ["homography", "voxelmorph", "dropfuse"], "counterpart": "dxa_11",
     },
     "ecg_rest": {
-        "factors": ["heart_rate", "conduction", "cardiac_size"], "covariates": ["sex", "age"],
+        "factors": ["heart_rate", "conduction", "cardiac_size", "body_size"], "covariates": ["sex", "age"],
         "nuisance": ["start phase", "heart-rate variability", "baseline wander", "noise"],
         "registration": ["median_beat"], "counterpart": "ecg_rest_median_raw_10",
     },
     "ecg_rest_raw": {
-        "factors": ["heart_rate", "conduction", "cardiac_size"], "covariates": ["sex", "age"],
+        "factors": ["heart_rate", "conduction", "cardiac_size", "body_size"], "covariates": ["sex", "age"],
         "nuisance": ["start phase", "heart-rate variability", "baseline wander", "noise"],
         "registration": ["median_beat"], "counterpart": "ecg_rest_median_raw_10",
     },
     "ecg_rest_median_raw_10": {
-        "factors": ["heart_rate", "conduction", "cardiac_size"], "covariates": ["sex", "age"],
+        "factors": ["heart_rate", "conduction", "cardiac_size", "body_size"], "covariates": ["sex", "age"],
         "nuisance": ["residual noise"], "registration": ["dropfuse"], "counterpart": "lax_4ch_heart_center",
     },
     "lax_4ch_heart_center": {
