@@ -18,7 +18,7 @@ import pandas as pd
 from zoo.evaluate.gwas import GwasConfig
 from zoo.evaluate.phenotypes import CvConfig
 
-__all__ = ["CompareConfig", "Comparison", "build_comparison", "gwas_measures"]
+__all__ = ["CompareConfig", "Comparison", "build_comparison", "gwas_measures", "cv_min_class"]
 
 _ID_COLUMNS = {"sample_id", "FID", "IID", "#FID", "#IID"}
 
@@ -73,6 +73,7 @@ class Comparison:
     gwas_pairs: pd.DataFrame | None
     gwas_results: dict = field(default_factory=dict, repr=False)   # space -> GwasResult
     loci: dict = field(default_factory=dict, repr=False)           # (space, kind) -> loci
+    skipped: dict = field(default_factory=dict)                    # phenotype -> reason
 
 
 def gwas_measures(result, *, threshold: float, window: int, truth: pd.DataFrame | None
@@ -135,7 +136,21 @@ def build_comparison(spaces: dict[str, pd.DataFrame], phenotypes: pd.DataFrame,
     spaces = {name: frame.loc[common] for name, frame in spaces.items()}
     phenotypes = phenotypes.loc[common]
 
-    kinds = phenotype_kinds(phenotypes, _targets(phenotypes, config))
+    targets = _targets(phenotypes, config)
+    kinds = phenotype_kinds(phenotypes, targets)
+    skipped = {t: "constant or non-numeric" for t in targets if t not in kinds}
+    for name, kind in list(kinds.items()):
+        values = phenotypes[name].dropna()
+        if len(values) < 20:
+            skipped[name] = f"{len(values)} samples with a value (need 20)"
+        elif kind == "binary" and min((values == 1).sum(), (values == 0).sum()) < cv_min_class(
+                config.cv):
+            skipped[name] = (f"{int((values == 1).sum())} cases / {int((values == 0).sum())} "
+                             f"controls: too few for {config.cv.n_splits} stratified splits")
+        if name in skipped:
+            del kinds[name]
+    if not kinds:
+        raise ValueError(f"Expected at least one phenotype to score, got none usable: {skipped}")
     scores = score_latents(spaces, phenotypes, kinds, config.cv, progress=progress)
     summary = summarise_scores(scores)
     pair_scores = compare_pairs(scores, pairs) if pairs else pd.DataFrame()
@@ -180,7 +195,13 @@ def build_comparison(spaces: dict[str, pd.DataFrame], phenotypes: pd.DataFrame,
         gwas_pairs = pd.concat([gwas_pairs, pd.DataFrame(extra)], ignore_index=True) \
             if gwas_pairs is not None else pd.DataFrame(extra)
     return Comparison(config, tuple(spaces), tuple(pairs), int(len(common)), scores, summary,
-                      pair_scores, means, table, counts, gwas, gwas_pairs, results, loci)
+                      pair_scores, means, table, counts, gwas, gwas_pairs, results, loci,
+                      skipped)
+
+
+def cv_min_class(cv: CvConfig) -> int:
+    """Fewest cases (and controls) a binary phenotype needs: one per test set at least."""
+    return max(2, int(np.ceil(1 / (1 - cv.train_fraction))))
 
 
 def _gwas_pair_rows(gwas: pd.DataFrame, pairs) -> pd.DataFrame:

@@ -45,6 +45,8 @@ def comparison_markdown(comp) -> str:
     out += _table(["space", *[f"mean {m}" for m in means.columns]],
                   [[s, *[_fmt(means.loc[s, m]) for m in means.columns]] for s in comp.spaces])
     out.append("![scores](scores.png)\n")
+    if comp.skipped:
+        out += ["Not scored: " + "; ".join(f"{k} ({v})" for k, v in comp.skipped.items()), ""]
     if len(comp.pair_means):
         out += ["## Pairs: mean over phenotypes (A − B ± 2 SD over splits)", ""]
         out += _table(["pair", "metric", "phenotypes", "A", "B", "A − B"],
@@ -93,6 +95,7 @@ def comparison_json(comp) -> dict:
             for (space, kind), frame in comp.loci.items()}
     return {"config": comp.config.to_dict(), "spaces": list(comp.spaces),
             "pairs": [list(p) for p in comp.pairs], "n_samples": comp.n_samples,
+            "skipped_phenotypes": comp.skipped,
             "phenotype_summary": _records(comp.summary), "pair_scores": _records(comp.pair_scores),
             "pair_means": _records(comp.pair_means),
             "phewas": _records(comp.phewas), "phewas_counts": _records(comp.phewas_counts),

@@ -130,3 +130,25 @@ def test_zoo_gwas_ld_clumping(cohort, tmp_path):
     assert rc == 0
     by_distance = json.loads((tmp_path / "dist" / "summary.json").read_text())
     assert by_distance["n_loci"]["min_p"] == 2       # the two chromosome-1 loci merge
+
+
+def test_comparison_without_genotypes_records_skipped(cohort_tables, tmp_path):
+    from zoo.evaluate.compare import CompareConfig, build_comparison
+    from zoo.evaluate.phenotypes import CvConfig
+    from zoo.evaluate.report import comparison_markdown, write_comparison
+
+    latents, covar = cohort_tables
+    pheno = covar.copy()
+    pheno["bmi"] = latents["latent_0"] * 2 + 25
+    pheno["rare"] = 0
+    pheno.iloc[:3, pheno.columns.get_loc("rare")] = 1       # 3 cases: too few for 4 splits
+    pheno["flat"] = 1.0
+    comp = build_comparison({"a": latents, "b": latents.iloc[:, :2]}, pheno, [("a", "b")],
+                            config=CompareConfig(covar_names=("age", "sex"),
+                                                 cv=CvConfig(n_splits=4)), progress=False)
+    assert comp.gwas is None and set(comp.skipped) == {"rare", "flat"}
+    assert "rare" not in set(comp.summary["phenotype"])
+    text = comparison_markdown(comp)
+    assert "Not scored: " in text and "## Latent GWAS" not in text
+    files = write_comparison(comp, tmp_path, plots=False)
+    assert json.loads(files["json"].read_text())["skipped_phenotypes"]["rare"].startswith("3 cases")
