@@ -312,3 +312,19 @@ def test_user_spec_file_on_the_command_line(quick_cohort, tmp_path, capsys):
     row = st.sample_ids.index("1000002")
     raw = read_tensor(Path(quick_cohort.root) / "1000002.hd5", st.spec("dxa_centre").replace(shape=(128, 128, 1)))
     np.testing.assert_array_equal(st["dxa_centre"][row], raw[32:96, 40:88])
+
+
+def test_converted_store_opens_with_zarr_and_xarray(converted):
+    import xarray as xr
+    import zarr
+
+    path = str(converted[0])
+    st = open_store(path)
+    g = zarr.open_group(path, mode="r")
+    assert [str(s) for s in g["sample_id"][:]] == st.sample_ids
+    ds = xr.open_zarr(path, consolidated=False)
+    for name in QUICK_TENSORS:
+        assert ds[name].dims[0] == "sample" and ds[name].shape == st[name].shape
+    np.testing.assert_array_equal(ds["dxa_2"].isel(sample=3).values, st["dxa_2"][3])
+    pres = xr.open_zarr(path, group="present", consolidated=False)
+    np.testing.assert_array_equal(pres["ecg_rest"].values, st.present("ecg_rest"))
