@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -175,3 +176,16 @@ def generate(out_dir, n=1000, seed=0, scale="quick", n_variants=None, progress=T
     )
     write_truth(cohort.truth_json, truth)
     return cohort
+
+
+class _CallableModule(type(sys)):
+    """``zoo.phantom.generate`` names both this module and its main function. Once any
+    code has imported the submodule, the import system binds ``zoo.phantom.generate`` to
+    the module, which would break ``zoo.phantom.generate(out_dir, ...)``; a callable
+    module keeps both spellings working whatever the import order (as fastio.convert)."""
+
+    def __call__(self, *args, **kwargs):
+        return generate(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

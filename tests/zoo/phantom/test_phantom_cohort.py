@@ -232,3 +232,12 @@ def test_full_scale_shapes(tmp_path):
                 assert f[group]["instance_2"].shape == tuple(shape), (name, group)
     assert get_spec("ecg_rest", "full").shape == (5000, 12)
     assert truth["nuisance_notes"]["ecg_sampling_hz"] == 500.0
+
+
+def test_generate_callable_whatever_the_import_order(tmp_path):
+    import zoo.phantom
+    import zoo.phantom.generate  # binds the package attribute to the submodule
+
+    assert callable(zoo.phantom.generate)
+    with pytest.raises(ValueError, match="scale"):
+        zoo.phantom.generate(tmp_path, n=20, scale="nope")
