@@ -2,6 +2,14 @@
 
 Never imports Keras or TensorFlow. Sub-modules are imported on first attribute access so
 ``import zoo.evaluate`` does no work.
+
+    from zoo.evaluate import read_latents, read_covariates, run_gwas, GwasConfig
+    latents = read_latents("hidden_ecg_rest_v1.tsv")            # sample_id latent_0 ...
+    covar = read_covariates("phenotypes.csv", "age,sex,PC1-PC10")
+    result = run_gwas("genotypes", latents, covar, GwasConfig())  # PLINK prefix
+    result.write("gwas_out")      # plink2-style long TSV + per-variant MANOVA table
+
+Command lines: ``zoo gwas`` (``cli_gwas``) and ``zoo compare`` (``cli_compare``).
 """
 from __future__ import annotations
 
