@@ -40,7 +40,8 @@ def plink2():
     return path
 
 
-def run_plink2_glm(plink2: str, cohort, out_dir: Path, latents: pd.DataFrame) -> dict:
+def run_plink2_glm(plink2: str, cohort, out_dir: Path, latents: pd.DataFrame,
+                   covariates: bool = True) -> dict:
     """plink2 --glm on every latent column; returns {pheno: DataFrame of the ADD rows}."""
     out_dir.mkdir(parents=True, exist_ok=True)
     ids = latents.index.to_numpy()
@@ -54,8 +55,12 @@ def run_plink2_glm(plink2: str, cohort, out_dir: Path, latents: pd.DataFrame) ->
     covar.to_csv(out_dir / "covar.txt", sep="\t", index=False, float_format="%.17g")
     # omit-ref: test the ALT allele (.bim column 5) like zoo gwas, not the minor allele.
     cmd = [plink2, "--bfile", cohort.bfile, "--pheno", str(out_dir / "pheno.txt"),
-           "--covar", str(out_dir / "covar.txt"), "--glm", "hide-covar", "omit-ref",
-           "--covar-variance-standardize", "--threads", "2", "--out", str(out_dir / "pl")]
+           "--threads", "2", "--out", str(out_dir / "pl")]
+    if covariates:
+        cmd += ["--covar", str(out_dir / "covar.txt"), "--glm", "hide-covar", "omit-ref",
+                "--covar-variance-standardize"]
+    else:
+        cmd += ["--glm", "allow-no-covars", "omit-ref"]
     subprocess.run(cmd, check=True, capture_output=True, text=True)
     return {name: pd.read_csv(out_dir / f"pl.{name}.glm.linear", sep="\t")
             for name in latents.columns}
@@ -80,4 +85,5 @@ def ols():
 
 @pytest.fixture(scope="session")
 def plink2_glm(plink2):
-    return lambda cohort, out_dir, latents: run_plink2_glm(plink2, cohort, out_dir, latents)
+    return lambda cohort, out_dir, latents, covariates=True: run_plink2_glm(
+        plink2, cohort, out_dir, latents, covariates)

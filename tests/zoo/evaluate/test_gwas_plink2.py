@@ -34,3 +34,15 @@ def test_per_dimension_p_values_match_plink2(cohort, cohort_tables, plink2_resul
             np.testing.assert_allclose(mine[col], theirs[col], rtol=2e-5, atol=1e-6)
         delta = np.abs(np.log10(mine["P"].to_numpy()) - np.log10(theirs["P"].to_numpy()))
         assert delta.max() <= 1e-4, f"{name}: max |Δ -log10 p| = {delta.max():.2e}"
+
+
+def test_without_covariates_matches_plink2(plink2_glm, cohort, cohort_tables, tmp_path):
+    latents, _ = cohort_tables
+    theirs = plink2_glm(cohort, tmp_path, latents.iloc[:, :2], covariates=False)
+    result = run_gwas(cohort.bfile, latents.iloc[:, :2], None,
+                      GwasConfig(dtype="float64", progress=False))
+    for j, name in enumerate(latents.columns[:2]):
+        delta = np.abs(np.log10(result.p[:, j]) - np.log10(theirs[name]["P"].to_numpy()))
+        assert delta.max() <= 1e-4
+        np.testing.assert_allclose(result.stats["beta"][:, j], theirs[name]["BETA"], rtol=2e-5,
+                                   atol=1e-6)
