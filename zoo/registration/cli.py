@@ -31,6 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=None, help="learned methods: training epochs")
     p.add_argument("--steps", type=int, default=None, help="learned methods: steps per epoch")
     p.add_argument("--batch-size", type=int, default=None, help="learned methods: batch size")
+    p.add_argument("--loss", default=None, choices=("mse", "ncc"), help="voxelmorph: image similarity (mse)")
+    p.add_argument("--smooth", type=float, default=None, help="voxelmorph: weight of the smoothness loss (0.01)")
+    p.add_argument("--int-steps", type=int, default=None, help="voxelmorph: scaling-and-squaring steps (7)")
+    p.add_argument("--max-fit", type=int, default=None,
+                   help="samples used to build the template or train the network (256 / 512)")
     p.add_argument("--threads", type=int, default=2, help="worker threads for ECC alignment")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--overwrite", action="store_true", help="replace an output from a different registration")
@@ -49,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             overwrite=args.overwrite, progress=not args.quiet, plot=not args.no_plot, seed=args.seed,
             transform=args.transform, iterations=args.iterations, fs=args.fs, out_len=args.out_len,
             epochs=args.epochs, steps=args.steps, batch_size=args.batch_size, threads=args.threads,
+            loss=args.loss, smooth=args.smooth, int_steps=args.int_steps, max_fit=args.max_fit,
         )
     except (ValueError, KeyError) as exc:
         print(f"zoo register: error: {exc}", file=sys.stderr)

@@ -4,8 +4,10 @@ sample and writes the result (plus transforms/flows/phases) back as new tensors.
 Resumable like conversion: blocks are whole shards, each written at most once, and the
 fitted state (template, trained weights) lives in a work folder beside the store
 (``STORE.registration/<out>/``) so a rerun after a kill applies exactly the same transform.
-Samples a method cannot register are stored absent and listed, with the reason, in the
-output tensor's ``attrs["registration"]["failures"]`` — nothing is skipped silently.
+Samples a method cannot register are stored absent and recorded, with the reason, in the
+store's failures table (staged per block under the source ``register:<out>``, so they
+never erase conversion's rows) and in the output's ``attrs["registration"]["failures"]`` —
+nothing is skipped silently.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.registration.steps import make_step, save_json
+from zoo.registration.steps import make_step
 
 __all__ = ["METHODS", "register_store", "work_dir_for"]
 
@@ -128,6 +130,8 @@ def register_store(store_path, method: str, tensor: str, *, out_tensor: str | No
         bar = tqdm(total=store.n_blocks(), initial=store.n_blocks() - len(blocks), desc=f"register {method}",
                    unit="block")
     source = store[tensor]
+    files = store.source_files
+    writer = f"register:{out}"
     for block in blocks:
         a, b = store.block_range(block)
         mask = present_all[a:b].copy()
@@ -141,12 +145,13 @@ def register_store(store_path, method: str, tensor: str, *, out_tensor: str | No
             for j, row in enumerate(rows):
                 if reasons[j] is not None:
                     mask[row] = False
-                    failures.append({"sample_id": store.sample_ids[a + row], "reason": reasons[j]})
+                    failures.append({"sample_id": store.sample_ids[a + row], "file": files[a + row] if files else "",
+                                     "tensor": out, "reason": reasons[j]})
             out_values[rows] = registered
             for key, vals in extra.items():
                 extra_values[f"{out}_{key}"][rows] = vals
         # Failures first, then extras, then the output: its written marker is what a rerun trusts.
-        save_json(work / f"failures_{block:06d}.json", failures)
+        store.stage_failures(block, failures, source=writer)
         for e in extras:
             store.write_block(e.name, a, extra_values[e.name], mask)
         store.write_block(out, a, out_values, mask)
@@ -155,11 +160,8 @@ def register_store(store_path, method: str, tensor: str, *, out_tensor: str | No
     if bar is not None:
         bar.close()
 
-    failures = []
-    for block in range(store.n_blocks()):
-        path = work / f"failures_{block:06d}.json"
-        if path.is_file():
-            failures.extend(json.loads(path.read_text(encoding="utf-8")))
+    failures = [r for b in range(store.n_blocks()) for r in store.staged_sources(b).get(writer, [])]
+    store.finalize_failures()
     stats = {name: store.finalize_tensor(name) for name in [out, *[e.name for e in extras]]}
     summary = {
         "config": config,

@@ -38,7 +38,8 @@ def before_after(store, tensor: str, out: str, method: str, path, n_subjects: in
         lead = 1 if before.shape[-1] > 1 else 0  # lead II, where the R wave is tallest
         for j, r in enumerate(rows):
             axes[0, j].plot(before[j][:, lead], lw=0.6)
-            axes[0, j].set_title(f"{ids[r]}: strip (lead {lead})", fontsize=8)
+            name = "II" if before.shape[-1] == 12 else str(lead)
+            axes[0, j].set_title(f"{ids[r]}: strip, lead {name}", fontsize=8)
             axes[1, j].plot(after[j], lw=0.6)
             axes[1, j].axvline(round(after.shape[1] / 3), color="k", ls=":", lw=0.8)
             axes[1, j].set_title("median beat, 12 leads (R at dotted line)", fontsize=8)

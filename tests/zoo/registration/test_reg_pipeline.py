@@ -110,6 +110,8 @@ def test_median_beat_method_and_failures_recorded(tmp_path, make_store):
     assert store.spec("ecg_median").dataset[0] == "median_I"
     failures = store["ecg_median"].attrs["registration"]["failures"]
     assert [f["sample_id"] for f in failures] == ["s002"] and "median_beat" in failures[0]["reason"]
+    table = store.failures
+    assert table[table.tensor == "ecg_median"].sample_id.tolist() == ["s002"]
     rate = np.asarray(store["ecg_median_heart_rate"][:])[:, 0]
     assert np.all((rate[[0, 1, 3, 4]] > 50) & (rate[[0, 1, 3, 4]] < 62))
 
