@@ -15,12 +15,21 @@ MOMENT_FIELDS = ("values", "mean", "m2", "min", "max")
 
 
 def block_moments(x: np.ndarray) -> np.ndarray:
-    """Moments of every value in ``x`` (the present samples of one block) → (5,) float64."""
-    x = np.asarray(x, dtype=np.float64).ravel()
+    """Moments of every value in ``x`` (the present samples of one block) → (5,) float64.
+
+    float64 throughout, but one sample at a time: a block of DXA images as one float64
+    array would be ~300 MB of temporaries."""
+    x = np.asarray(x)
     if not x.size:
         return np.zeros(len(MOMENT_FIELDS))
-    mean = float(x.mean())
-    return np.array([x.size, mean, float(((x - mean) ** 2).sum()), float(x.min()), float(x.max())])
+    rows = x.reshape(x.shape[0], -1) if x.ndim > 1 else x.reshape(1, -1)
+    mean = float(np.sum(rows, dtype=np.float64)) / x.size  # buffered cast, no full copy
+    m2 = 0.0
+    for row in rows:
+        d = row.astype(np.float64)
+        d -= mean
+        m2 += float(np.dot(d, d))
+    return np.array([x.size, mean, m2, float(x.min()), float(x.max())])
 
 
 def combine_moments(rows: np.ndarray, samples: int) -> dict[str, float]:
