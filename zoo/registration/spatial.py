@@ -34,6 +34,7 @@ __all__ = [
     "compose_affine",
     "invert_affine",
     "compose_flows",
+    "invert_flow",
     "affine_to_flow",
 ]
 
@@ -249,6 +250,19 @@ def compose_flows(first, second):
     ``v + u ∘ (id + v)``.
     """
     return second + warp_flow(first, second, padding="border")
+
+
+def invert_flow(flow, iterations: int = 20):
+    """The displacement ``w`` undoing ``flow`` (``compose_flows(flow, w) ≈ 0``), by the
+    fixed-point iteration ``w(p) = -u(p + w(p))``; converges where the deformation is
+    invertible with ``|∇u| < 1``. For a velocity field, integrating ``-v`` is the exact
+    alternative (:func:`integrate_velocity`)."""
+    if iterations < 1:
+        raise ValueError(f"Expected at least one inversion iteration, got {iterations}")
+    inverse = -ops.convert_to_tensor(flow)
+    for _ in range(iterations):
+        inverse = -warp_flow(flow, inverse, padding="border")
+    return inverse
 
 
 def affine_to_flow(matrix, shape):

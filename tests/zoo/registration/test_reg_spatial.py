@@ -165,3 +165,20 @@ def test_bad_shapes_are_value_errors():
         spatial.warp_flow(np.zeros((1, 4, 4, 1), np.float32), np.zeros((1, 4, 4, 3), np.float32))
     with pytest.raises(ValueError, match="padding"):
         spatial.interpolate(np.zeros((1, 4, 4, 1), np.float32), np.zeros((1, 2, 2), np.float32), padding="wrap")
+
+
+def test_flow_inversion_and_velocity_negation():
+    import scipy.ndimage as ndi
+
+    rng = np.random.default_rng(9)
+    v = ndi.gaussian_filter(rng.normal(size=(1, 32, 32, 2)), (0, 4, 4, 0))
+    v = (2.0 * v / np.abs(v).max()).astype(np.float32)
+    u = _np(spatial.integrate_velocity(v, 7))
+    inner = (0, slice(6, 26), slice(6, 26))
+    # Fixed-point inverse: warping by u then by its inverse is the identity.
+    w = _np(spatial.invert_flow(u))
+    assert np.abs(_np(spatial.compose_flows(u, w))[inner]).max() < 0.05
+    # For a stationary velocity field the inverse is the flow of -v.
+    w_exact = _np(spatial.integrate_velocity(-v, 7))
+    assert np.abs(_np(spatial.compose_flows(u, w_exact))[inner]).max() < 0.05
+    assert np.abs(u[inner]).max() > 0.5  # the deformation was not trivial
