@@ -81,7 +81,7 @@ def parse_pairs(pairs, losses="contrastive", weights=1.0) -> list[Pair]:
     return out
 
 
-def _check_encoder(encoder, spec, latent_dim):
+def _check_encoder(encoder, spec):
     got = tuple(encoder.inputs[0].shape[1:])
     if got != tuple(spec.shape):
         raise ValueError(
@@ -142,7 +142,7 @@ def build_model(
     latents, model_inputs = {}, {}
     for spec in inputs:
         encoder = encoders.get(spec.name) or conv_encode(spec, arch=arch, name=spec.name)
-        _check_encoder(encoder, spec, None)
+        _check_encoder(encoder, spec)
         x = keras.Input(shape=tuple(spec.shape), name=spec.input_name)
         model_inputs[spec.input_name] = x
         latents[spec.name] = encoder(x)

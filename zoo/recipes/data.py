@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Sequence
 
-__all__ = ["is_store", "resolve_store", "short_name", "store_specs", "epoch_batches"]
+__all__ = ["is_store", "resolve_store", "short_name", "store_specs"]
 
 
 def short_name(name: str) -> str:
@@ -53,13 +53,3 @@ def store_specs(store, names: Sequence[str]):
                              f"{sorted(store.tensors)}")
         specs.append(store.spec(short))
     return specs
-
-
-def epoch_batches(loader, steps: int):
-    """A Keras ``PyDataset`` of exactly ``steps`` batches per epoch over ``loader``,
-    wrapping around (and reshuffling: the loader's epoch advances) when ``steps`` exceeds
-    its length, as ml4h's ``--training_steps`` does. Time spent inside the loader is
-    summed in ``.load_seconds``."""
-    from zoo.recipes._steps import StepDataset
-
-    return StepDataset(loader, steps)
