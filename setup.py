@@ -16,6 +16,7 @@ CORE = [
     "tqdm>=4.66",
     "pyyaml>=6.0",
     "pooch>=1.8",
+    "threadpoolctl>=3.1",
     "keras>=3.5",
     "opencv-python-headless>=4.8",
 ]
