@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-TENSORS = ["t1_slice_80", "dxa_12", "ecg_rest", "lax_4ch_heart_center"]
+TENSORS = ["t1_slice_80", "t1_mni_slice_80", "dxa_12", "ecg_rest", "lax_4ch_heart_center"]
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +49,22 @@ def test_template_registration_undoes_brain_pose(cohort):
     assert np.median(np.abs(residual)) < 0.25 * spread_before
     found_scale = np.sqrt(np.abs(np.linalg.det(m[:, :2, :2])))
     assert np.corrcoef(found_scale, scale)[0, 1] > 0.9
+
+
+def test_registration_to_the_mni_tensor_removes_rotation_absolutely(cohort):
+    from fastio import open_store
+    from zoo.registration.cli import main
+
+    path, truth = cohort
+    assert main(["template", "--store", str(path), "--tensor", "t1_slice_80", "--template", "t1_mni_slice_80",
+                 "--out-tensor", "t1_to_mni", "--quiet", "--no-plot"]) == 0
+    store = open_store(path)
+    ok = store.present("t1_to_mni")
+    m = np.asarray(store["t1_to_mni_transform"][:], np.float64)[ok]
+    rotation = _nuisance(truth, store, "t1_slice_80", "rotation_deg")[ok]
+    found = -np.degrees(np.arctan2(m[:, 1, 0], m[:, 0, 0]))
+    # The MNI template is in the canonical pose, so no offset is subtracted here.
+    assert np.median(np.abs(rotation - found)) < 1.5 < 5 < np.median(np.abs(rotation))
 
 
 def test_homography_registration_reduces_perspective_spread(cohort):
