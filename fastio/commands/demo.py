@@ -58,7 +58,7 @@ def _load(store_path: Path, scale: str, n_batches: int, seed: int) -> int:
                 close()
         key = next(iter(x))
         arr = x[key]
-        print(f"loader    {name}: {pulled} batches of {batch} ({key} {tuple(arr.shape)} {arr.dtype}, "
+        print(f"loader    {name}: {pulled} batches, batch_size {batch} (last: {key} {tuple(arr.shape)} {arr.dtype}, "
               f"mean {float(arr.mean()):+.3f}, sd {float(arr.std()):.3f}) "
               f"in {dt:.2f} s = {pulled / dt:.1f} batches/s, {samples / dt:.0f} samples/s")
     return 0

@@ -53,4 +53,4 @@ def test_demo_with_the_loader(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path), "--n", "8", "--scale", "quick", "--workers", "1",
                  "--batches", "3"]) == 0
     text = capsys.readouterr().out
-    assert "loader    ecg_rest: 3 batches" in text and "batches/s" in text
+    assert "loader    ecg_rest: 3 batches, batch_size" in text and "batches/s" in text
