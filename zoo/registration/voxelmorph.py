@@ -62,8 +62,8 @@ class VoxelMorph:
     """Train (unsupervised, to a template) and apply a VoxelMorph model."""
 
     def __init__(self, shape, *, loss: str = "mse", smooth: float = 0.01, int_steps: int = 7,
-                 enc_filters=(16, 32, 32, 32), dec_filters=(32, 32, 32, 32), learning_rate: float = 1e-3,
-                 seed: int = 0):
+                 enc_filters=(16, 32, 32, 32), dec_filters=(32, 32, 32, 32), final_filters=(16,),
+                 learning_rate: float = 1e-3, seed: int = 0):
         import keras
 
         if loss not in ("mse", "ncc"):
@@ -73,7 +73,7 @@ class VoxelMorph:
         self.loss, self.smooth, self.learning_rate = loss, float(smooth), float(learning_rate)
         step = 2 ** len(enc_filters)
         self.padded = tuple(-(-s // step) * step for s in self.shape[:-1]) + self.shape[-1:]
-        self.model = build_voxelmorph(self.padded, enc_filters, dec_filters, int_steps=int_steps)
+        self.model = build_voxelmorph(self.padded, enc_filters, dec_filters, final_filters, int_steps=int_steps)
 
     def _pad(self, x: np.ndarray) -> np.ndarray:
         widths = [(0, 0)] + [(0, p - s) for p, s in zip(self.padded, self.shape)]

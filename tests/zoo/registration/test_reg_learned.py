@@ -112,3 +112,15 @@ def test_roll_to_phase_known_answer():
     ang = a + 2 * np.pi * np.arange(t) / t
     z = np.stack([np.cos(ang), np.sin(ang)], -1)[None]
     np.testing.assert_allclose(phase_from_frames(z), [a], atol=1e-9)
+
+
+@pytest.mark.slow
+def test_voxelmorph_3d_builds_and_starts_at_identity():
+    from zoo.registration.voxelmorph import VoxelMorph
+
+    rng = np.random.default_rng(2)
+    vols = rng.normal(size=(2, 12, 16, 8, 1)).astype(np.float32)
+    vm = VoxelMorph((12, 16, 8, 1), int_steps=3, enc_filters=(4, 8), dec_filters=(8, 8), final_filters=())
+    moved, flow = vm.register(vols, vols[0])
+    assert moved.shape == vols.shape and flow.shape == (2, 12, 16, 8, 3)
+    np.testing.assert_allclose(moved, vols, atol=1e-2)
