@@ -5,7 +5,7 @@ resolved lazily so ``import fastio`` stays cheap.
 """
 from __future__ import annotations
 
-import importlib
+from fastio._lazy import lazy_exports
 
 # public name -> module that defines it
 _EXPORTS = {
@@ -33,14 +33,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 __version__ = "0.1.0"
 
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'fastio' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

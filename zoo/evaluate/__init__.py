@@ -13,7 +13,7 @@ Command lines: ``zoo gwas`` (``cli_gwas``) and ``zoo compare`` (``cli_compare``)
 """
 from __future__ import annotations
 
-import importlib
+from fastio._lazy import lazy_exports
 
 # public name -> module that defines it
 _EXPORTS = {
@@ -58,11 +58,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        module = importlib.import_module(f"zoo.evaluate.{_EXPORTS[name]}")
-        value = getattr(module, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'zoo.evaluate' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -21,7 +21,7 @@ template, homography/VoxelMorph; phase â†’ median beat, DeepCycle; view noise â†
 """
 from __future__ import annotations
 
-import importlib
+from fastio._lazy import lazy_exports
 
 _EXPORTS = {
     "generate": "zoo.phantom.generate",
@@ -40,14 +40,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'zoo.phantom' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

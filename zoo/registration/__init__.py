@@ -6,7 +6,7 @@ see :mod:`zoo.registration.spatial` for the coordinate conventions every module 
 """
 from __future__ import annotations
 
-import importlib
+from fastio._lazy import lazy_exports
 
 # public name -> module that defines it
 _EXPORTS = {
@@ -35,18 +35,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        module_name = _EXPORTS[name]
-        if module_name is None:
-            value = importlib.import_module(f"zoo.registration.{name}")
-        else:
-            value = getattr(importlib.import_module(module_name), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'zoo.registration' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
