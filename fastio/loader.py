@@ -222,7 +222,10 @@ class LoaderCore:
                 return bufs
         bufs = {name: np.empty((self.batch_size, *t.shape), dtype=np.float32)
                 for name, t in self._tensors.items()}
-        bufs.update({"__w__" + name: np.empty(self.batch_size, dtype=np.float32) for name in self._tensors})
+        # Weights shaped (B, 1, ..., 1): Keras reduces only the last axis of a per-value
+        # loss, so a (B,) weight would not broadcast against a (B, T) loss of a (T, C) output.
+        bufs.update({"__w__" + name: np.empty((self.batch_size, *[1] * (len(t.shape) - 1)), dtype=np.float32)
+                     for name, t in self._tensors.items()})
         self._buffers.append(bufs)
         return bufs
 

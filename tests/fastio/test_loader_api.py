@@ -131,7 +131,8 @@ def test_missing_mask_gives_zero_weights(toy_store):
                         shuffle=False, missing="mask")
     assert loader.rows.size == 24
     x, y, w = loader[1]  # rows 6..11 hold the absent rows 7 and 11
-    np.testing.assert_array_equal(w["output_sig_continuous"], [1, 0, 1, 1, 1, 0])
+    assert w["output_sig_continuous"].shape == (6, 1)  # broadcasts against Keras' (B, T) loss
+    np.testing.assert_array_equal(w["output_sig_continuous"][:, 0], [1, 0, 1, 1, 1, 0])
     assert not y["output_sig_continuous"][[1, 5]].any()
     np.testing.assert_allclose(y["output_sig_continuous"][0], toy_store["sig"][6] / 100, rtol=1e-6)
 
@@ -237,3 +238,22 @@ def test_reads_a_store_written_by_the_store_api(tmp_path, store_writer):
         np.testing.assert_allclose(got, np.stack([_zscore(values[k]) for k in range(10) if k != 4]),
                                    rtol=1e-5, atol=1e-5)
     assert "Loader" in dir(fastio)
+
+
+def test_keras_fit_with_masked_missing_outputs(toy_store):
+    """missing="mask": batches carry per-output sample weights that Keras accepts."""
+    import keras
+
+    import fastio
+
+    loader = fastio.Loader(toy_store["path"], inputs=["img"], outputs=["img", "sig"], batch_size=4,
+                           split="all", missing="mask")
+    inp = keras.Input((16, 12, 2), name="input_img_continuous")
+    flat = keras.layers.Flatten()(inp)
+    out_img = keras.layers.Reshape((16, 12, 2), name="output_img_continuous")(keras.layers.Dense(384)(flat))
+    out_sig = keras.layers.Reshape((40, 3), name="output_sig_continuous")(keras.layers.Dense(120)(flat))
+    model = keras.Model({"input_img_continuous": inp},
+                        {"output_img_continuous": out_img, "output_sig_continuous": out_sig})
+    model.compile(optimizer="adam", loss={"output_img_continuous": "mse", "output_sig_continuous": "mse"})
+    history = model.fit(loader, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0]) and loader.rows.size == 24
