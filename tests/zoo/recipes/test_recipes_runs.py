@@ -141,3 +141,17 @@ def test_failed_run_exits_nonzero_with_reason(store, tmp_path, capsys):
     assert "dxa_11" in err and "store.zarr" in err
     assert main(["--tensors", str(tmp_path / "nowhere"), "--output_folder", str(tmp_path),
                  "--input_tensors", "dxa.dxa_2", "--output_tensors", "dxa.dxa_2"]) == 1
+
+
+def test_infer_from_model_file_matches_encoder_file(ae_run, store, tmp_path):
+    from zoo.recipes import infer
+
+    common = ["--mode", "infer_encoders", "--tensors", str(store), "--input_tensors", "dxa.dxa_2"]
+    (from_file,) = infer(common + ["--output_folder", str(tmp_path), "--id", "mf",
+                                   "--model_file", str(ae_run / f"{ae_run.name}.keras")])
+    (from_encoder,) = infer(common + ["--output_folder", str(tmp_path), "--id", "enc",
+                                      "--encoder_blocks", str(ae_run / "encoder_dxa_2.keras")])
+    a, b = _read_tsv(from_file)[1], _read_tsv(from_encoder)[1]
+    np.testing.assert_allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=1e-6)
+    with pytest.raises(ValueError, match="encoder"):
+        infer(common + ["--output_folder", str(tmp_path), "--id", "none"])
