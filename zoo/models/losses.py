@@ -8,7 +8,8 @@
 - ``cosine``: mean cosine distance ``1 - cos(a_i, b_i)``.
 - ``euclid``: mean Euclidean distance ``‖a_i - b_i‖``.
 
-:class:`PairLoss` adds ``weight × loss`` to the model's losses and passes its two inputs
+:class:`PairLoss` adds ``weight × loss`` to the model's losses, logs the unweighted loss as
+a metric named after the layer (``pair_contrastive_dxa_2_dxa_5``), and passes its two inputs
 through unchanged, so it sits on the path from encoders to decoders and is saved with
 the model (its learnable scale included). Only model code imports this module (it
 imports Keras).
@@ -101,6 +102,9 @@ class PairLoss(keras.layers.Layer):
             raise ValueError(f"Expected a pair loss weight >= 0, got {weight!r}")
         self.kind = kind
         self.loss_weight = weight
+        # Unweighted pair loss per batch, reported in the training logs under the
+        # layer's name (val_… for validation) next to the reconstruction losses.
+        self.tracker = keras.metrics.Mean(name=self.name)
 
     def build(self, input_shape):
         if self.kind == "contrastive":
@@ -118,8 +122,10 @@ class PairLoss(keras.layers.Layer):
 
     def call(self, inputs):
         a, b = inputs
+        value = self.pair_value(a, b)
         if self.loss_weight:
-            self.add_loss(self.loss_weight * self.pair_value(a, b))
+            self.add_loss(self.loss_weight * value)
+        self.tracker.update_state(value)
         return [a, b]
 
     def compute_output_shape(self, input_shape):

@@ -23,13 +23,14 @@ def plot_learning_curve(history: Mapping[str, Sequence[float]], path: Path, titl
     when all values are positive."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    keys = sorted(k for k in history if k.endswith("loss") and not k.startswith("val_"))
+    # reconstruction losses, the total, and each pair loss (logged under its layer name)
+    keys = sorted(k for k in history if (k.endswith("loss") or k.startswith("pair_")) and not k.startswith("val_"))
     for key in keys:
         (line,) = ax.plot(np.arange(1, len(history[key]) + 1), history[key], label=key)
         if f"val_{key}" in history:
             ax.plot(np.arange(1, len(history[f"val_{key}"]) + 1), history[f"val_{key}"], "--",
                     color=line.get_color(), label=f"val_{key}")
-    values = [v for k in history if k.endswith("loss") for v in history[k]]
+    values = [v for k in keys for v in history[k]] + [v for k in keys for v in history.get(f"val_{k}", [])]
     if values and min(values) > 0:
         ax.set_yscale("log")
     ax.set_xlabel("epoch")
