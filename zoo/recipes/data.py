@@ -37,6 +37,7 @@ def resolve_store(tensors: str | os.PathLike, run_dir: Path, names: Sequence[str
         store = open_store(target)
         if store.complete and wanted <= set(store.tensors):
             return target
+    target.parent.mkdir(parents=True, exist_ok=True)
     convert(src, target, sorted(wanted), scale=scale, workers=workers or min(4, os.cpu_count() or 1),
             progress=True)
     return target

@@ -66,8 +66,8 @@ def infer(argv_or_namespace=None) -> list[Path]:
 
     args = parse_args(argv_or_namespace)
     run_dir = run_dir_of(args)
-    run_dir.mkdir(parents=True, exist_ok=True)
     store_path = resolve_store(args.tensors, run_dir, args.input_tensors, args.tensor_scale)
+    run_dir.mkdir(parents=True, exist_ok=True)  # only once there is something to write
     store = open_store(store_path)
     written = []
     for spec in store_specs(store, args.input_tensors):
