@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threshold", type=float, default=5e-8, help="GWAS locus threshold")
     parser.add_argument("--window", type=int, default=500_000, help="clumping window (bp)")
+    parser.add_argument("--min-maf", type=float, default=0.01,
+                        help="count loci only at variants with at least this minor-allele frequency")
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     parser.add_argument("--no-split-halves", action="store_true",
                         help="skip the split-half GWAS replicates")
@@ -96,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             covar_names=covars, targets=targets,
             cv=CvConfig(n_splits=args.splits, train_fraction=args.train_fraction, seed=args.seed),
             gwas=GwasConfig(dtype=args.dtype, progress=False), threshold=args.threshold,
-            window=args.window, split_halves=not args.no_split_halves, seed=args.seed)
+            window=args.window, min_maf=args.min_maf, split_halves=not args.no_split_halves, seed=args.seed)
         factors = parse_covar_names(args.truth_factors) if args.truth_factors else None
         truth = read_truth(args.truth, factors) if args.truth else None
         comp = build_comparison(spaces, phenotypes, pairs, bfile=args.bfile, truth=truth,

@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-manova", action="store_true", help="skip Pillai's test")
     parser.add_argument("--threshold", type=float, default=5e-8, help="locus p threshold")
     parser.add_argument("--window", type=int, default=500_000, help="clumping window (bp)")
+    parser.add_argument("--min-maf", type=float, default=0.01,
+                        help="count loci only at variants with at least this minor-allele frequency "
+                             "(all variants are tested and written)")
     parser.add_argument("--ld-r2", type=float, default=None,
                         help="clump by LD (r² from the genotypes) instead of distance only")
     parser.add_argument("--no-plots", action="store_true")
@@ -82,8 +85,12 @@ def _export(out: Path, latents, covar) -> list[Path]:
 
 
 def gwas_summary(result, *, threshold: float, window: int, ld_r2: float | None, bfile: str,
-                 sample_index=None) -> tuple[dict, dict]:
-    """λ_GC per dimension and overall, loci from min-p (Bonferroni over K) and MANOVA."""
+                 sample_index=None, min_maf: float = 0.0) -> tuple[dict, dict]:
+    """λ_GC per dimension and overall, loci from min-p (Bonferroni over K) and MANOVA,
+    counted at variants with minor-allele frequency >= ``min_maf``."""
+    import numpy as np
+
+    common = result.common(min_maf)
     from zoo.evaluate.loci import clump_distance, clump_ld, genomic_control
 
     def clump(p):
@@ -93,9 +100,9 @@ def gwas_summary(result, *, threshold: float, window: int, ld_r2: float | None, 
                         r2=ld_r2, sample_index=(result.sample_index if sample_index is None
                                                 else sample_index))
 
-    loci = {"min_p": clump(result.min_p())}
+    loci = {"min_p": clump(np.where(common, result.min_p(), np.nan))}
     if "p_manova" in result.stats:
-        loci["manova"] = clump(result.stats["p_manova"])
+        loci["manova"] = clump(np.where(common, result.stats["p_manova"], np.nan))
     summary = {
         "n_samples": result.n_samples, "n_variants": int(len(result.variants)),
         "n_dims": len(result.pheno_names),
@@ -105,7 +112,7 @@ def gwas_summary(result, *, threshold: float, window: int, ld_r2: float | None, 
         "lambda_gc_manova_chi2": (genomic_control(result.stats["p_manova"])
                                   if "p_manova" in result.stats else None),
         "n_loci": {kind: int(len(frame)) for kind, frame in loci.items()},
-        "threshold": threshold, "window": window, "ld_r2": ld_r2,
+        "threshold": threshold, "window": window, "ld_r2": ld_r2, "min_maf": min_maf,
     }
     return summary, loci
 
@@ -129,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                             progress=not args.quiet)
         result = _scan(args, latents, covar, config)
         summary, loci = gwas_summary(result, threshold=args.threshold, window=args.window,
-                                     ld_r2=args.ld_r2, bfile=args.bfile)
+                                     ld_r2=args.ld_r2, bfile=args.bfile, min_maf=args.min_maf)
     except ValueError as err:
         print(f"zoo gwas: error: {err}", file=sys.stderr)
         return 2

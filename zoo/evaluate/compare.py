@@ -33,6 +33,7 @@ class CompareConfig:
     gwas: GwasConfig = field(default_factory=lambda: GwasConfig(progress=False))
     threshold: float = 5e-8
     window: int = 500_000
+    min_maf: float = 0.01
     alpha: float = 0.05
     split_halves: bool = True
     seed: int = 0
@@ -76,15 +77,18 @@ class Comparison:
     skipped: dict = field(default_factory=dict)                    # phenotype -> reason
 
 
-def gwas_measures(result, *, threshold: float, window: int, truth: pd.DataFrame | None
-                  ) -> tuple[dict, dict]:
-    """λ_GC, loci counts (min-p and MANOVA) and, with truth, recall/precision of one GWAS."""
+def gwas_measures(result, *, threshold: float, window: int, truth: pd.DataFrame | None,
+                  min_maf: float = 0.0) -> tuple[dict, dict]:
+    """λ_GC, loci counts (min-p and MANOVA, variants with MAF >= ``min_maf``) and, with
+    truth, recall/precision of one GWAS."""
     from zoo.evaluate.loci import clump_distance, genomic_control, match_loci
 
-    loci = {"min_p": clump_distance(result.variants, result.min_p(), threshold=threshold,
-                                    window=window)}
+    common = result.common(min_maf)
+    loci = {"min_p": clump_distance(result.variants, np.where(common, result.min_p(), np.nan),
+                                    threshold=threshold, window=window)}
     if "p_manova" in result.stats:
-        loci["manova"] = clump_distance(result.variants, result.stats["p_manova"],
+        loci["manova"] = clump_distance(result.variants,
+                                        np.where(common, result.stats["p_manova"], np.nan),
                                         threshold=threshold, window=window)
     row = {"lambda_gc": genomic_control(result.p)}
     for kind, frame in loci.items():
@@ -174,11 +178,13 @@ def build_comparison(spaces: dict[str, pd.DataFrame], phenotypes: pd.DataFrame,
         for name in tqdm(list(spaces), disable=not progress, desc="latent GWAS"):
             result = run_gwas(bfile, spaces[name], covar, config.gwas)
             row, space_loci = gwas_measures(result, threshold=config.threshold,
-                                            window=config.window, truth=truth)
+                                            window=config.window, truth=truth,
+                                            min_maf=config.min_maf)
             for h, half in enumerate(halves):
                 part = run_gwas(bfile, spaces[name].iloc[np.sort(half)], covar, config.gwas)
                 half_row, _ = gwas_measures(part, threshold=config.threshold,
-                                            window=config.window, truth=None)
+                                            window=config.window, truth=None,
+                                            min_maf=config.min_maf)
                 row.update({f"half{h + 1}_{k}": v for k, v in half_row.items()
                             if k.startswith("loci_")})
             rows.append({"space": name, "n_samples": result.n_samples, **row})

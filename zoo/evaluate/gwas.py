@@ -119,6 +119,16 @@ class GwasResult:
     def p(self) -> np.ndarray:
         return self.stats["p"]
 
+    def common(self, min_maf: float) -> np.ndarray:
+        """Per variant: minor-allele frequency at least ``min_maf``. Loci are counted on
+        these only: a variant carried by a handful of people gives extreme statistics
+        (the MANOVA's most of all) that no small cohort can trust."""
+        if not 0.0 <= min_maf < 0.5:
+            raise ValueError(f"Expected 0 <= min_maf < 0.5, got {min_maf!r}")
+        freq = np.asarray(self.stats["a1_freq"], np.float64)
+        with np.errstate(invalid="ignore"):
+            return np.minimum(freq, 1.0 - freq) >= min_maf
+
     def min_p(self) -> np.ndarray:
         """Per variant: smallest per-dimension p, Bonferroni-corrected over K dimensions."""
         with np.errstate(invalid="ignore"):
