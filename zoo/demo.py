@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Experiment", "EXPERIMENTS", "main", "run_demo"]
+__all__ = ["Experiment", "EXPERIMENTS", "headline_table", "main", "run_demo"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,32 @@ def _autoencoder_argv(store: Path, runs: Path, tensor: str, latent: int, epochs:
     ]
 
 
+def headline_table(comparison: dict) -> str:
+    """Per registered/unregistered pair: mean held-out R² and AUROC over the phenotypes,
+    PheWAS count and GWAS loci (per-dimension min p; MANOVA) — registered first."""
+    means = {(r["pair"], r["metric"]): r for r in comparison.get("pair_means", [])}
+    gwas = {r["space"]: r for r in comparison.get("gwas") or []}
+    phewas = {r["space"]: r for r in comparison.get("phewas_counts") or []}
+
+    def both(values):
+        return " vs ".join(values)
+
+    lines = ["| registered vs unregistered | mean R² | mean AUROC | PheWAS | loci (min p) | loci (MANOVA) |",
+             "|---|---|---|---|---|---|"]
+    for a, b in comparison["pairs"]:
+        pair = f"{a}:{b}"
+        cells = []
+        for metric in ("r2", "auroc"):
+            row = means.get((pair, metric))
+            cells.append("—" if row is None else
+                         f"{row['mean_a']:.3f} vs {row['mean_b']:.3f} (Δ {row['diff']:+.3f} ± {2 * row['diff_sd']:.3f})")
+        cells.append(both(str(phewas.get(s, {}).get("n_associated", "—")) for s in (a, b)))
+        for kind in ("min_p", "manova"):
+            cells.append(both(str(gwas.get(s, {}).get(f"loci_{kind}", "—")) for s in (a, b)))
+        lines.append(f"| {a} vs {b} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def run_demo(out: str | Path, *, n: int = 500, seed: int = 0, epochs: int = 6,
              steps: int = 16, batch: int = 16, latent: int = 16, progress: bool = True) -> dict:
     """Run the whole experiment under ``out``; return the paths and headline numbers."""
@@ -104,7 +130,8 @@ def run_demo(out: str | Path, *, n: int = 500, seed: int = 0, epochs: int = 6,
         _say(f"3/6 register {exp.unregistered} by {exp.method} → {exp.registered}")
         result = register_store(store_path, exp.method, exp.unregistered,
                                 out_tensor=exp.registered, progress=progress, seed=seed)
-        _say(f"    {json.dumps(result, default=str)[:300]}")
+        _say(f"    registered {result['n_registered']} of {result['n_source_present']} samples "
+             f"({len(result['failures'])} failures); before/after picture: {result.get('plot')}")
     timed("register", t)
 
     runs = out / "runs"
@@ -136,9 +163,10 @@ def run_demo(out: str | Path, *, n: int = 500, seed: int = 0, epochs: int = 6,
     _check(compare_main(argv), "compare")
     timed("compare", t)
 
-    table = next(iter(sorted(report.glob("*.md"))), None)
-    if table is not None:
-        print(table.read_text(encoding="utf-8"))
+    headline = headline_table(json.loads((report / "comparison.json").read_text(encoding="utf-8")))
+    print(headline)
+    (out / "headline.md").write_text(headline + "\n", encoding="utf-8")
+    _say(f"full comparison: {report / 'comparison.md'}")
     record = {"out": str(out), "store": str(store_path), "latents": {k: str(v) for k, v in latents.items()},
               "report": str(report), "timings_s": timings, "n": n, "seed": seed}
     (out / "demo.json").write_text(json.dumps(record, indent=2), encoding="utf-8")

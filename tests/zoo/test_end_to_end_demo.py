@@ -30,3 +30,18 @@ def test_demo_runs_end_to_end(tmp_path):
     assert [tuple(p) for p in result["pairs"]] == [(e.registered, e.unregistered) for e in demo.EXPERIMENTS]
     assert {row["space"] for row in result["gwas"]} == spaces
     assert json.loads((tmp_path / "demo" / "demo.json").read_text())["n"] == 60
+
+
+def test_headline_table_reads_the_comparison():
+    comparison = {
+        "pairs": [["reg", "unreg"]],
+        "pair_means": [
+            {"pair": "reg:unreg", "metric": "r2", "mean_a": 0.4, "mean_b": 0.1, "diff": 0.3, "diff_sd": 0.05},
+        ],
+        "gwas": [{"space": "reg", "loci_min_p": 3, "loci_manova": 5},
+                 {"space": "unreg", "loci_min_p": 0, "loci_manova": 1}],
+        "phewas_counts": [{"space": "reg", "n_associated": 2}, {"space": "unreg", "n_associated": 0}],
+    }
+    lines = demo.headline_table(comparison).splitlines()
+    assert len(lines) == 3
+    assert lines[2] == ("| reg vs unreg | 0.400 vs 0.100 (Δ +0.300 ± 0.100) | — | 2 vs 0 | 3 vs 0 | 5 vs 1 |")
