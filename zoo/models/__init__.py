@@ -7,7 +7,7 @@ before loading a saved model in a fresh process.
 """
 from __future__ import annotations
 
-import importlib
+from fastio._lazy import lazy_exports
 
 _EXPORTS = {
     "Arch": "zoo.models.arch",
@@ -35,14 +35,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'zoo.models' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -8,7 +8,7 @@ The modules are ``training`` and ``inference`` so that the function names ``trai
 """
 from __future__ import annotations
 
-import importlib
+from fastio._lazy import lazy_exports
 
 _EXPORTS = {
     "train": "zoo.recipes.training",
@@ -20,14 +20,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'zoo.recipes' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
