@@ -85,10 +85,11 @@ class ConvertSummary:
             took = f" in {self.seconds:.1f} s" if self.seconds is not None else ""
             lines.append(f"blocks    {self.blocks_converted} converted now, "
                          f"{self.blocks_total - self.blocks_converted} already done{took}")
-        lines.append(f"{'tensor':<26}{'shape':<16}{'present':>9}{'codec':>12}{'on disk':>12}{'ratio':>7}")
+        width = max([26, *(len(name) + 2 for name in self.tensors)])
+        lines.append(f"{'tensor':<{width}}{'shape':<16}{'present':>9}{'codec':>12}{'on disk':>12}{'ratio':>7}")
         for name, t in self.tensors.items():
             ratio = t["raw_bytes"] / t["bytes_on_disk"] if t["bytes_on_disk"] else float("nan")
-            lines.append(f"{name:<26}{'x'.join(map(str, t['shape'])):<16}{t['present']:>9}"
+            lines.append(f"{name:<{width}}{'x'.join(map(str, t['shape'])):<16}{t['present']:>9}"
                          f"{t['codec']:>12}{format_bytes(t['bytes_on_disk']):>12}{ratio:>6.1f}x"
                          + ("" if t["blocks_written"] == t["blocks"]
                             else f"  ({t['blocks_written']}/{t['blocks']} blocks written)"))

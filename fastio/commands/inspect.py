@@ -35,13 +35,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(summary.format())
     print()
-    print(f"{'tensor':<26}{'mean':>12}{'std':>12}{'min':>12}{'max':>12}")
+    width = max([26, *(len(name) + 2 for name in store.tensors)])
+    print(f"{'tensor':<{width}}{'mean':>12}{'std':>12}{'min':>12}{'max':>12}")
     for name in store.tensors:
         s = store.stats(name)
         if s:
-            print(f"{name:<26}{s['mean']:>12.4g}{s['std']:>12.4g}{s['min']:>12.4g}{s['max']:>12.4g}")
+            print(f"{name:<{width}}{s['mean']:>12.4g}{s['std']:>12.4g}{s['min']:>12.4g}{s['max']:>12.4g}")
         else:
-            print(f"{name:<26}{'(no stats yet)':>24}")
+            print(f"{name:<{width}}{'(no stats yet)':>24}")
     print()
     print(format_failures(store.failures, args.failures))
     if args.plot:
