@@ -1,7 +1,6 @@
 """Shared fixtures of the zoo.evaluate tests: small simulated cohorts and plink2."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -30,14 +29,6 @@ def cohort_missing(tmp_path_factory):
 @pytest.fixture(scope="session")
 def cohort_tables(cohort):
     return read_latents(cohort.latents), read_covariates(cohort.phenotypes, cohort.covar_names)
-
-
-@pytest.fixture(scope="session")
-def plink2():
-    path = shutil.which("plink2")
-    if path is None:
-        pytest.skip("plink2 is not installed")
-    return path
 
 
 def run_plink2_glm(plink2: str, cohort, out_dir: Path, latents: pd.DataFrame,

@@ -2,7 +2,6 @@
 genetics at GWAS-sized n, and plink2 where it is installed."""
 from __future__ import annotations
 
-import shutil
 
 import numpy as np
 import pytest
@@ -35,11 +34,3 @@ def small_block():
     geno = simulate_genotypes(150, 1500, rng)
     bio = simulate_biology(geno, rng)
     return bio, anatomy(bio)
-
-
-@pytest.fixture(scope="session")
-def plink2():
-    path = shutil.which("plink2")
-    if path is None:
-        pytest.skip("plink2 is not installed")
-    return path
