@@ -56,16 +56,21 @@ def normalise_params(src: np.ndarray, code: int, mean: float, std: float) -> tup
     raise ValueError(f"Expected a normalisation code in {sorted(set(NORM_CODES.values()))}, got {code!r}")
 
 
-def _same_shape(src: np.ndarray, out: np.ndarray) -> None:
+def _check_pair(src: np.ndarray, out: np.ndarray, ndim: int | None = None,
+                moves: str | None = None) -> None:
+    """float32 C-contiguous ``src`` and ``out`` of one shape; ``moves`` names a transform
+    that reads other positions than it writes, so it cannot run in place."""
+    _check_f32("src", src, ndim)
+    _check_f32("out", out, ndim)
     if src.shape != out.shape:
         raise ValueError(f"Expected out with shape {src.shape}, got {out.shape}")
+    if moves and (out is src or np.may_share_memory(src, out)):
+        raise ValueError(f"Expected out and src not to overlap ({moves} cannot run in place)")
 
 
 def pointwise(src, out, mu, inv_sd, scale=1.0, shift=0.0, sigma=0.0, table=None, offset=0):
     """Normalise + intensity + noise, elementwise (``out`` may be ``src``)."""
-    _check_f32("src", src)
-    _check_f32("out", out)
-    _same_shape(src, out)
+    _check_pair(src, out)
     table = _noise_table(table, sigma, offset, src.size)
     kernels.pointwise(src.reshape(-1), out.reshape(-1), float(mu), float(inv_sd), float(scale),
                       float(shift), float(sigma), table, int(offset))
@@ -75,11 +80,7 @@ def pointwise(src, out, mu, inv_sd, scale=1.0, shift=0.0, sigma=0.0, table=None,
 def shift1d(src, out, roll, chan_scale, mu, inv_sd, scale=1.0, shift=0.0, sigma=0.0,
             table=None, offset=0):
     """(T, C) signals: circular time shift + per-channel amplitude + pointwise chain."""
-    _check_f32("src", src, 2)
-    _check_f32("out", out, 2)
-    _same_shape(src, out)
-    if out is src or np.may_share_memory(src, out):
-        raise ValueError("Expected out and src not to overlap (a time shift cannot run in place)")
+    _check_pair(src, out, 2, moves="a time shift")
     chan_scale = np.ascontiguousarray(chan_scale, dtype=np.float64)
     if chan_scale.shape != (src.shape[1],):
         raise ValueError(f"Expected chan_scale of shape ({src.shape[1]},), got {chan_scale.shape}")
@@ -92,11 +93,7 @@ def shift1d(src, out, roll, chan_scale, mu, inv_sd, scale=1.0, shift=0.0, sigma=
 
 def warp2d(src, out, matrix, mu, inv_sd, scale=1.0, shift=0.0, sigma=0.0, table=None, offset=0):
     """(H, W, C) images: affine bilinear resampling + pointwise chain."""
-    _check_f32("src", src, 3)
-    _check_f32("out", out, 3)
-    _same_shape(src, out)
-    if out is src or np.may_share_memory(src, out):
-        raise ValueError("Expected out and src not to overlap (a warp cannot run in place)")
+    _check_pair(src, out, 3, moves="a warp")
     matrix = np.ascontiguousarray(matrix, dtype=np.float64)
     if matrix.shape != (2, 3):
         raise ValueError(f"Expected a (2, 3) affine matrix, got shape {matrix.shape}")
