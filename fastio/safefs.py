@@ -1,0 +1,118 @@
+"""Filesystem actions that can only touch what a tool wrote.
+
+Every command that removes or overwrites goes through here:
+
+- :func:`atomic_output` / :func:`atomic_write_text` / :func:`atomic_write_bytes` write to a
+  unique temp name in the target's folder and ``os.replace`` it into place, so a kill never
+  leaves half a file, and a symlink planted at the target is replaced, never written through.
+- :func:`check_removable` refuses to remove a path unless it is provably the tool's own: not
+  ``.``, ``..``, the home or root folder, not an ancestor of the working directory, not a
+  symlink, holding none of the sources, and carrying the owner's marker file.
+- :func:`remove_owned` is the one ``rmtree`` the project runs; it calls
+  :func:`check_removable` first.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterable, Iterator
+
+__all__ = [
+    "UnsafePathError",
+    "atomic_output",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "check_removable",
+    "remove_owned",
+    "is_within",
+]
+
+
+class UnsafePathError(ValueError):
+    """A remove or overwrite was refused because the target is not provably ours."""
+
+
+def is_within(path: str | os.PathLike, folder: str | os.PathLike) -> bool:
+    """True when ``path`` is ``folder`` or lies below it (symlinks resolved)."""
+    p, f = Path(path).resolve(), Path(folder).resolve()
+    return p == f or f in p.parents
+
+
+def check_removable(path: str | os.PathLike, *, marker: str | None, what: str,
+                    sources: Iterable[str | os.PathLike] = ()) -> Path:
+    """Return ``path`` if the caller may remove it, else raise :class:`UnsafePathError`.
+
+    ``marker`` names a file (relative to ``path``) that only the owning tool writes, e.g.
+    ``zarr.json`` whose attributes a caller checks separately, or a run manifest. ``None``
+    skips the marker check (for a path the caller created in this very call).
+    ``sources`` are inputs of the same command: none may lie inside what is removed.
+    """
+    raw = Path(path)
+    if raw.name in ("", ".", ".."):
+        raise UnsafePathError(f"{path}: refusing to remove {raw.name or 'the root'!r}; expected the {what}'s own folder")
+    if raw.is_symlink():
+        raise UnsafePathError(f"{path}: is a symlink; refusing to remove through it (expected the {what} itself)")
+    resolved = raw.resolve()
+    protected = {Path("/").resolve(), Path.home().resolve()}
+    if resolved in protected:
+        raise UnsafePathError(f"{path}: refusing to remove the home or root folder")
+    cwd = Path.cwd().resolve()
+    if resolved == cwd or resolved in cwd.parents:
+        raise UnsafePathError(f"{path}: is the working directory or one of its parents; refusing to remove it")
+    for src in sources:
+        if is_within(src, resolved):
+            raise UnsafePathError(f"{path}: holds the source {src}; refusing to remove it (write the {what} elsewhere)")
+    if marker is not None and raw.exists() and not (raw / marker).is_file():
+        raise UnsafePathError(
+            f"{path}: exists but is not a {what} (no {marker}); refusing to remove files this tool did not write"
+        )
+    return raw
+
+
+def remove_owned(path: str | os.PathLike, *, marker: str | None, what: str,
+                 sources: Iterable[str | os.PathLike] = ()) -> None:
+    """Remove a folder or file after :func:`check_removable` proved it is ours."""
+    target = check_removable(path, marker=marker, what=what, sources=sources)
+    if target.is_dir():
+        shutil.rmtree(target)
+    elif target.exists():
+        target.unlink()
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temp path beside ``path``; on success it replaces ``path`` atomically.
+
+    On an exception the temp file is removed and ``path`` is untouched. A symlink at
+    ``path`` is replaced by the new file, never written through.
+    """
+    target = Path(path)
+    if target.is_dir() and not target.is_symlink():
+        raise IsADirectoryError(f"{target}: is a folder; expected a file path to write")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through :func:`atomic_output` (fsync'd before the rename)."""
+    with atomic_output(path) as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    return Path(path)
+
+
+def atomic_write_text(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` through :func:`atomic_output`."""
+    return atomic_write_bytes(path, text.encode(encoding))

@@ -1,0 +1,75 @@
+"""fastio.safefs: removes only what is provably ours; writes never go through a symlink."""
+import os
+from pathlib import Path
+
+import pytest
+
+from fastio.safefs import UnsafePathError, atomic_output, atomic_write_text, check_removable, remove_owned
+
+
+def test_refuses_dot_dotdot_cwd_and_parents(tmp_path, monkeypatch):
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    for target in (".", "..", str(work), str(tmp_path / "a")):
+        with pytest.raises(UnsafePathError):
+            check_removable(target, marker=None, what="store")
+    assert work.is_dir()
+
+
+def test_refuses_folder_without_marker_and_keeps_user_files(tmp_path):
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "thesis.txt").write_text("precious")
+    with pytest.raises(UnsafePathError, match="no zarr.json"):
+        remove_owned(user, marker="zarr.json", what="store")
+    assert (user / "thesis.txt").read_text() == "precious"
+
+
+def test_refuses_folder_holding_the_source(tmp_path):
+    out = tmp_path / "out"
+    (out / "hd5").mkdir(parents=True)
+    (out / "zarr.json").write_text("{}")
+    with pytest.raises(UnsafePathError, match="holds the source"):
+        remove_owned(out, marker="zarr.json", what="store", sources=[out / "hd5"])
+    assert (out / "hd5").is_dir()
+
+
+def test_refuses_symlinked_target(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "zarr.json").write_text("{}")
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    with pytest.raises(UnsafePathError, match="symlink"):
+        remove_owned(link, marker="zarr.json", what="store")
+    assert (real / "zarr.json").is_file()
+
+
+def test_removes_owned_folder(tmp_path):
+    own = tmp_path / "store.zarr"
+    own.mkdir()
+    (own / "zarr.json").write_text("{}")
+    remove_owned(own, marker="zarr.json", what="store")
+    assert not own.exists()
+
+
+def test_atomic_write_replaces_symlink_not_its_target(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    link = tmp_path / "out.tsv"
+    link.symlink_to(victim)
+    atomic_write_text(link, "new")
+    assert victim.read_text() == "keep me"
+    assert not link.is_symlink() and link.read_text() == "new"
+
+
+def test_atomic_output_leaves_nothing_on_error(tmp_path):
+    target = tmp_path / "table.tsv"
+    target.write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_output(target) as tmp:
+            Path(tmp).write_text("half")
+            raise RuntimeError("killed")
+    assert target.read_text() == "old"
+    assert sorted(os.listdir(tmp_path)) == ["table.tsv"]
