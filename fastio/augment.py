@@ -9,6 +9,13 @@ Geometric augmentation applies to images (rank-3 tensors, H × W × C, channels 
 cine frames share one transform); time shift and per-lead amplitude apply to signals
 (rank-2 tensors, T × C, e.g. ECG leads). Intensity scale/shift and Gaussian noise apply
 to every tensor, in normalised units.
+
+When one tensor is both a model input and its target (an autoencoder), the two kinds
+are treated differently. *Geometric* augmentation (translate, flips, rotate, zoom,
+time shift) moves values: the model cannot know where the sample was before, so the
+target is moved the same way. *Value* augmentation (intensity scale/shift, per-lead
+amplitude, noise) corrupts values: the target stays clean, so the model learns to undo
+it rather than to reproduce it (:attr:`Augment.corrupts_values`).
 """
 from __future__ import annotations
 
@@ -71,6 +78,12 @@ class Augment:
     @property
     def temporal(self) -> bool:
         return bool(self.time_shift or self.amplitude)
+
+    @property
+    def corrupts_values(self) -> bool:
+        """Intensity scale/shift, per-lead amplitude or noise: a target of the same
+        tensor must then be computed without them (the geometry alone)."""
+        return bool(self.intensity_scale or self.intensity_shift or self.noise or self.amplitude)
 
     @property
     def active(self) -> bool:

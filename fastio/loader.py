@@ -3,7 +3,9 @@
 Per batch, the loader's threads each take a contiguous share of the batch slots and, for
 every requested tensor, ``pread`` + decode the sample's chunk (:mod:`fastio.reader`) and
 run one fused numba kernel (normalise → warp/shift → intensity → noise) into a batch
-buffer. Kernels and decoders release the GIL, so threads scale; threads, not processes,
+buffer. A tensor that is both input and output under value-corrupting augmentation gets
+a second buffer, its target: the same geometry without intensity changes or noise
+(:mod:`fastio.augment`). Kernels and decoders release the GIL, so threads scale; threads, not processes,
 because numba's parallel layer hangs in forked children.
 
 Batch buffers are reused, but only once nobody else holds them: a batch the caller (or
@@ -52,6 +54,9 @@ class _Tensor:
             self.mean, self.std = float(stats["mean"]), float(stats["std"])
         self.present = np.asarray(view.present(spec.name), dtype=bool)
         self.native = reader.dtype != np.float32
+        # Set by the loader when this tensor is also an output and its augmentation
+        # corrupts values: the target then gets its own, clean buffer.
+        self.clean_target = False
 
 
 def _resolve(view, item) -> TensorSpec:
@@ -123,6 +128,10 @@ class LoaderCore:
                                  f"its spec says {specs[name].shape}")
             self._tensors[name] = _Tensor(view, specs[name], reader,
                                           augments.get(name) if name in input_names else None)
+        for s in out_specs:
+            t = self._tensors[s.name]
+            # A purely geometric augmentation leaves the input a valid target: share it.
+            t.clean_target = t.augment is not None and t.augment.corrupts_values
         sigmas = [t.augment.noise for t in self._tensors.values() if t.augment is not None]
         largest = max(int(np.prod(t.shape)) for t in self._tensors.values())
         self._table_size = _aug.table_size_for(largest)
@@ -208,7 +217,8 @@ class LoaderCore:
                     f.result()
         views = {name: bufs[name][:n] for name in self._tensors}
         x = {s.input_name: views[s.name] for s in self.input_specs}
-        y = {s.output_name: views[s.name] for s in self.output_specs}
+        y = {s.output_name: bufs["__y__" + s.name][:n] if self._tensors[s.name].clean_target else views[s.name]
+             for s in self.output_specs}
         if self.missing == "mask" and self.output_specs:
             w = {s.output_name: bufs["__w__" + s.name][:n] for s in self.output_specs}
             return x, y, w
@@ -226,6 +236,8 @@ class LoaderCore:
         # loss, so a (B,) weight would not broadcast against a (B, T) loss of a (T, C) output.
         bufs.update({"__w__" + name: np.empty((self.batch_size, *[1] * (len(t.shape) - 1)), dtype=np.float32)
                      for name, t in self._tensors.items()})
+        bufs.update({"__y__" + name: np.empty((self.batch_size, *t.shape), dtype=np.float32)
+                     for name, t in self._tensors.items() if t.clean_target})
         self._buffers.append(bufs)
         return bufs
 
@@ -245,14 +257,17 @@ class LoaderCore:
             for j in slots:
                 row = int(rows[j])
                 dest = out[j]
+                target = bufs["__y__" + name][j] if t.clean_target else None
                 if not t.present[row]:
                     dest.fill(0.0)
+                    if target is not None:
+                        target.fill(0.0)
                     weight[j] = 0.0
                     continue
                 weight[j] = 1.0
                 moves = t.augment is not None and (
                     (rank == 3 and p.warp[j]) or (rank == 2 and t.augment.temporal))
-                src = self._scratch(name, t.shape) if moves else dest
+                src = self._scratch(name, t.shape) if moves or target is not None else dest
                 if t.native:
                     raw = self._scratch(name, t.shape, t.reader.dtype)
                     t.reader.read_into(row, raw)
@@ -260,6 +275,8 @@ class LoaderCore:
                 else:
                     t.reader.read_into(row, src)
                 mu, inv_sd = _k.normalise_params(src, t.code, t.mean, t.std)
+                if target is not None:
+                    self._clean_target(src, target, rank, moves, p, j, mu, inv_sd)
                 scale, shift, offset = p.scale[j], p.shift[j], p.offset[j]
                 if moves and rank == 3:
                     _k.warp2d(src, dest, p.matrix[j], mu, inv_sd, scale, shift, p.sigma, self._table, offset)
@@ -268,6 +285,17 @@ class LoaderCore:
                                p.sigma, self._table, offset)
                 else:
                     _k.pointwise(src, dest, mu, inv_sd, scale, shift, p.sigma, self._table, offset)
+
+    @staticmethod
+    def _clean_target(src, target, rank, moves, p, j, mu, inv_sd) -> None:
+        """The input's geometry (warp, time shift) without its value augmentation
+        (intensity, per-lead amplitude, noise)."""
+        if moves and rank == 3:
+            _k.warp2d(src, target, p.matrix[j], mu, inv_sd)
+        elif moves:
+            _k.shift1d(src, target, p.roll[j], np.ones(src.shape[1]), mu, inv_sd)
+        else:
+            _k.pointwise(src, target, mu, inv_sd)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -288,8 +316,11 @@ _LOADER_DOC = """A Keras ``PyDataset`` over a fastio store.
     ``loader[i]`` is ``(x, y)``: dicts of float32 arrays keyed by ``spec.input_name`` /
     ``spec.output_name`` (``(x,)`` without outputs; ``(x, y, sample_weight)`` with
     ``missing="mask"``, weight 0 where an output tensor is absent). Inputs are normalised
-    (spec) and augmented; output-only tensors are normalised; a tensor that is both gets
-    the same array in x and y. The order reshuffles each epoch from ``seed``; every
+    (spec) and augmented; output-only tensors are normalised. A tensor that is both input
+    and output (an autoencoder) gets as its target the input's geometric augmentation
+    (translate, flips, rotate, zoom, time shift) without its value augmentation
+    (intensity scale/shift, amplitude, noise): the clean tensor, moved like the input.
+    Without value augmentation x and y share one array. The order reshuffles each epoch from ``seed``; every
     random draw is a function of (seed, epoch, tensor, sample), so batches do not depend
     on ``workers``. ``drop_remainder`` defaults to True for ``split="train"``.
     """

@@ -56,7 +56,57 @@ def test_augmented_batch_matches_numpy_reference(toy_store):
         ref = numpy_ref.shift1d(toy_store["sig"][r], ps.roll[j], ps.chan_scale[j], 0.0, 0.01,
                                 ps.scale[j], ps.shift[j], 0.05, table, ps.offset[j])
         np.testing.assert_allclose(x["input_sig_continuous"][j], ref, rtol=1e-5, atol=1e-4)
-    assert y["output_img_continuous"] is x["input_img_continuous"]  # autoencoder target
+    # the autoencoder target: the same warp, without intensity changes or noise
+    for j, r in enumerate(rows):
+        src = toy_store["img"][r]
+        mu, sd = numpy_ref.sample_stats(src)
+        ref = numpy_ref.warp2d(src, pi.matrix[j], mu, 1 / (sd + 1e-6))
+        np.testing.assert_allclose(y["output_img_continuous"][j], ref, rtol=1e-5, atol=1e-4)
+
+
+def test_autoencoder_target_is_the_clean_tensor_moved_like_the_input(toy_store):
+    """Geometric augmentation moves input and target alike; intensity, amplitude and noise
+    corrupt the input only (numpy reference of each, and input − target = the corruption)."""
+    aug = {"img": Augment(translate=0.1, rotate=15, flip_lr=True, noise=0.3),
+           "sig": Augment(time_shift=0.3, amplitude=0.2, intensity_shift=0.5, noise=0.2)}
+    loader = LoaderCore(toy_store["path"], inputs=["img", "sig"], outputs=["img", "sig"], batch_size=6,
+                        seed=7, augment=aug, split="all", workers=2)
+    table = noise_table(7)
+    for b in range(len(loader)):
+        x, y = loader[b]
+        rows = loader.batch_rows(b)
+        pi = draw_params(aug["img"], (16, 12, 2), 7, 0, "img", rows)
+        ps = draw_params(aug["sig"], (40, 3), 7, 0, "sig", rows)
+        assert pi.warp.any() and (ps.roll != 0).any()
+        for j, r in enumerate(rows):
+            src = toy_store["img"][r]
+            mu, sd = numpy_ref.sample_stats(src)
+            moved = numpy_ref.warp2d(src, pi.matrix[j], mu, 1 / (sd + 1e-6))
+            np.testing.assert_allclose(y["output_img_continuous"][j], moved, rtol=1e-5, atol=1e-4)
+            noise = 0.3 * table[pi.offset[j]:pi.offset[j] + src.size].reshape(src.shape)
+            np.testing.assert_allclose(x["input_img_continuous"][j], moved + noise, rtol=1e-5, atol=1e-4)
+            sig = toy_store["sig"][r]
+            shifted = np.roll(sig, ps.roll[j], axis=0) / 100.0
+            np.testing.assert_allclose(y["output_sig_continuous"][j], shifted, rtol=1e-5, atol=1e-5)
+            ref = numpy_ref.shift1d(sig, ps.roll[j], ps.chan_scale[j], 0.0, 0.01, ps.scale[j], ps.shift[j],
+                                    0.2, table, ps.offset[j])
+            np.testing.assert_allclose(x["input_sig_continuous"][j], ref, rtol=1e-5, atol=1e-4)
+        assert np.abs(x["input_img_continuous"] - y["output_img_continuous"]).mean() > 0.1
+
+
+def test_autoencoder_target_without_geometry_is_the_clean_tensor(toy_store):
+    loader = LoaderCore(toy_store["path"], inputs=["img"], outputs=["img"], batch_size=4, seed=1, split="all",
+                        shuffle=False, augment={"intensity_scale": 0.5, "noise": 1.0})
+    x, y = loader[0]
+    rows = loader.batch_rows(0)
+    np.testing.assert_allclose(y["output_img_continuous"], np.stack([_zscore(toy_store["img"][r]) for r in rows]),
+                               rtol=1e-5, atol=1e-5)
+    assert not np.allclose(x["input_img_continuous"], y["output_img_continuous"], atol=0.1)
+    # purely geometric augmentation: the augmented input is itself the target (one array)
+    moved = LoaderCore(toy_store["path"], inputs=["img"], outputs=["img"], batch_size=4, seed=1, split="all",
+                       augment={"flip_lr": True, "rotate": 10})
+    x, y = moved[0]
+    assert y["output_img_continuous"] is x["input_img_continuous"]
 
 
 def test_output_only_tensors_are_normalised_not_augmented(toy_store):
