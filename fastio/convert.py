@@ -9,7 +9,6 @@ Blocks run in worker processes (spawn: numba and h5py do not like fork) or threa
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
@@ -20,13 +19,16 @@ import numpy as np
 
 from fastio.catalogue import resolve_specs
 from fastio.hdf5 import read_sample
+from fastio.integrity import is_fastio_store
 from fastio.inventory import Inventory, scan_sources
 from fastio.parts import merge_parts, parse_part, part_blocks
+from fastio.safefs import UnsafePathError, check_removable, is_within, remove_owned
 from fastio.spec import TensorSpec
 from fastio.store import Store, create_store, open_store
 from fastio.summary import ConvertSummary
 
-__all__ = ["convert", "merge_parts", "prepare_store", "finalize_store", "conversion_config"]
+__all__ = ["convert", "merge_parts", "prepare_store", "finalize_store", "conversion_config",
+           "check_store_target"]
 
 EXECUTORS = ("process", "thread")
 
@@ -57,12 +59,44 @@ def _describe_mismatch(old: dict, new: dict) -> str:
     return ", ".join(keys) or "nothing"
 
 
+def check_store_target(path: str | os.PathLike, *, overwrite: bool,
+                       sources: Iterable[str | os.PathLike] = ()) -> Path:
+    """Validate the output store path before any filesystem action: a folder name (not
+    ``.``/``..``), not a file, holding none of the sources, and with ``overwrite`` only a
+    fastio store this tool wrote (its zarr.json metadata), never through a symlink."""
+    path = Path(path)
+    if path.name in ("", ".", ".."):
+        raise UnsafePathError(f"{path}: expected a new folder name for the store, got {path.name or str(path)!r}")
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{path}: is a file; expected a store folder")
+    for src in sources:
+        if is_within(src, path):
+            raise UnsafePathError(f"{path}: holds the source {src}; write the store outside the source folder")
+    if path.exists() and overwrite and any(path.iterdir()):
+        check_removable(path, marker="zarr.json", what="fastio store", sources=sources, owned=is_fastio_store)
+    elif path.is_symlink() and overwrite:
+        raise UnsafePathError(f"{path}: is a symlink; refusing to replace what it points to")
+    return path
+
+
+def _clear_leftover(tmp: Path, sources: Iterable[str | os.PathLike]) -> None:
+    """Remove what a killed creation left at ``tmp``: an empty folder or a store of ours."""
+    if tmp.is_dir() and not tmp.is_symlink() and not any(tmp.iterdir()):
+        tmp.rmdir()
+    elif tmp.exists() or tmp.is_symlink():
+        remove_owned(tmp, marker="zarr.json", what="fastio store being created", sources=sources,
+                     owned=is_fastio_store)
+
+
 def prepare_store(path: str | os.PathLike, config: dict[str, Any], sample_ids: list[str],
                   source_files: list[str], specs: Sequence[TensorSpec], provenance: dict[str, Any],
-                  overwrite: bool = False) -> Store:
+                  overwrite: bool = False, sources: Iterable[str | os.PathLike] = ()) -> Store:
     """Open the store to resume, or create it. Creation happens in a sibling folder that
-    is renamed into place, so a kill during creation leaves nothing half-made."""
-    path = Path(path)
+    is renamed into place, so a kill during creation leaves nothing half-made; with
+    ``overwrite`` the old store is removed only once the new one is ready, and only if
+    :func:`check_store_target` proves it is ours."""
+    sources = list(sources)
+    path = check_store_target(path, overwrite=overwrite, sources=sources)
     if (path / "zarr.json").is_file() and not overwrite:
         try:
             store = open_store(path, mode="r+")
@@ -78,17 +112,18 @@ def prepare_store(path: str | os.PathLike, config: dict[str, Any], sample_ids: l
         for stale in path.rglob("*.partial"):  # temp files of writes a kill interrupted
             stale.unlink(missing_ok=True)
         return store
-    if path.exists():
-        if not overwrite and any(path.iterdir()):
-            raise ValueError(f"{path}: exists and is not a zarr store; expected a new path or overwrite=True")
-        shutil.rmtree(path)
+    if path.exists() and not overwrite and any(path.iterdir()):
+        raise ValueError(f"{path}: exists and is not a zarr store; expected a new path or overwrite=True")
     tmp = path.with_name(path.name + ".creating")
-    if tmp.exists():
-        shutil.rmtree(tmp)
+    _clear_leftover(tmp, sources)
     store = create_store(tmp, sample_ids, shard_size=config["shard_size"],
                          source_files=source_files, provenance={**provenance, "conversion": config})
     for spec in specs:
         store.create_tensor(spec)
+    if path.is_dir() and any(path.iterdir()):
+        remove_owned(path, marker="zarr.json", what="fastio store", sources=sources, owned=is_fastio_store)
+    elif path.is_dir():
+        path.rmdir()
     os.replace(tmp, path)
     return open_store(path, mode="r+")
 
@@ -195,6 +230,7 @@ def convert(src_dir: str | os.PathLike, store: str | os.PathLike, tensors: Itera
     if workers < 1:
         raise ValueError(f"Expected workers >= 1, got {workers}")
     part_t = parse_part(part)
+    check_store_target(store, overwrite=overwrite, sources=[src_dir])
     inventory = scan_sources(src_dir)
     config = conversion_config(specs, shard_size, inventory)
     provenance = {
@@ -204,7 +240,7 @@ def convert(src_dir: str | os.PathLike, store: str | os.PathLike, tensors: Itera
         "part": list(part_t) if part_t else None,
     }
     st = prepare_store(store, config, list(inventory.sample_ids), inventory.source_files, specs,
-                       provenance, overwrite=overwrite)
+                       provenance, overwrite=overwrite, sources=[inventory.root])
     mine = part_blocks(st.n_blocks(), part_t)
     marks = np.ones(st.n_blocks(), dtype=bool)
     for name in names:

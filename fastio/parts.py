@@ -9,12 +9,14 @@ same values as a single run.
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import numpy as np
+
+from fastio.integrity import is_fastio_store
+from fastio.safefs import remove_owned
 
 __all__ = ["parse_part", "part_blocks", "merge_parts", "convert_dask"]
 
@@ -78,7 +80,7 @@ def merge_parts(parts: Iterable[str | os.PathLike], out: str | os.PathLike, *,
     provenance = {k: v for k, v in first.provenance.items() if k != "conversion"}
     provenance.update(part=None, merged_from=n_parts)
     dest = prepare_store(out, config, first.sample_ids, first.source_files, specs, provenance,
-                         overwrite=overwrite)
+                         overwrite=overwrite, sources=[st.path for st in stores])
     marks = np.ones(dest.n_blocks(), dtype=bool)
     for spec in specs:
         marks &= dest.written(spec.name)
@@ -122,7 +124,10 @@ def convert_dask(src_dir: str | os.PathLike, store: str | os.PathLike, tensors: 
     from distributed import get_client
 
     from fastio.catalogue import resolve_specs
+    from fastio.convert import check_store_target
 
+    # Before any part runs: a refused --overwrite must not cost a whole cluster run.
+    check_store_target(store, overwrite=convert_kwargs.get("overwrite", False), sources=[src_dir])
     client = client or get_client()
     if n_parts is None:
         n_parts = max(1, len(client.scheduler_info().get("workers", {})))
@@ -141,5 +146,9 @@ def convert_dask(src_dir: str | os.PathLike, store: str | os.PathLike, tensors: 
     client.gather(futures)
     summary = merge_parts(paths, store, progress=progress, overwrite=convert_kwargs.get("overwrite", False))
     if not keep_parts:
-        shutil.rmtree(root)
+        # Only the part stores this call wrote; the folder goes only if nothing else is left.
+        for p in paths:
+            remove_owned(p, marker="zarr.json", what="part store", owned=is_fastio_store)
+        if not any(root.iterdir()):
+            root.rmdir()
     return summary

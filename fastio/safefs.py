@@ -18,7 +18,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 __all__ = [
     "UnsafePathError",
@@ -42,12 +42,15 @@ def is_within(path: str | os.PathLike, folder: str | os.PathLike) -> bool:
 
 
 def check_removable(path: str | os.PathLike, *, marker: str | None, what: str,
-                    sources: Iterable[str | os.PathLike] = ()) -> Path:
+                    sources: Iterable[str | os.PathLike] = (),
+                    owned: Callable[[Path], bool] | None = None) -> Path:
     """Return ``path`` if the caller may remove it, else raise :class:`UnsafePathError`.
 
     ``marker`` names a file (relative to ``path``) that only the owning tool writes, e.g.
     ``zarr.json`` whose attributes a caller checks separately, or a run manifest. ``None``
     skips the marker check (for a path the caller created in this very call).
+    ``owned(path)`` reads the owner's own metadata (the marker's content): a marker file of
+    the right name that another tool wrote is not proof.
     ``sources`` are inputs of the same command: none may lie inside what is removed.
     """
     raw = Path(path)
@@ -69,13 +72,19 @@ def check_removable(path: str | os.PathLike, *, marker: str | None, what: str,
         raise UnsafePathError(
             f"{path}: exists but is not a {what} (no {marker}); refusing to remove files this tool did not write"
         )
+    if owned is not None and raw.exists() and not owned(raw):
+        raise UnsafePathError(
+            f"{path}: exists but its {marker or 'metadata'} was not written by this tool (expected a {what}); "
+            "refusing to remove files this tool did not write"
+        )
     return raw
 
 
 def remove_owned(path: str | os.PathLike, *, marker: str | None, what: str,
-                 sources: Iterable[str | os.PathLike] = ()) -> None:
+                 sources: Iterable[str | os.PathLike] = (),
+                 owned: Callable[[Path], bool] | None = None) -> None:
     """Remove a folder or file after :func:`check_removable` proved it is ours."""
-    target = check_removable(path, marker=marker, what=what, sources=sources)
+    target = check_removable(path, marker=marker, what=what, sources=sources, owned=owned)
     if target.is_dir():
         shutil.rmtree(target)
     elif target.exists():

@@ -14,7 +14,9 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from fastio.integrity import is_fastio_store
 from fastio.moments import MOMENT_FIELDS, block_moments, combine_moments
+from fastio.safefs import remove_owned
 from fastio.spec import TensorSpec
 
 __all__ = ["Store", "open_store", "create_store", "FAILURE_COLUMNS", "STORE_FORMAT", "codec_chain"]
@@ -356,9 +358,15 @@ def create_store(path: str | os.PathLike, sample_ids: list[str], *, shard_size: 
         raise ValueError(f"{path}: expected shard_size >= 1, got {shard_size}")
     if source_files is not None and len(source_files) != len(ids):
         raise ValueError(f"{path}: expected one source file per sample id")
-    if path.exists() and any(path.iterdir()) and not overwrite:
-        raise ValueError(f"{path}: exists and is not empty (pass overwrite=True)")
-    group = zarr.open_group(str(path), mode="w", zarr_format=3)
+    if path.exists() and any(path.iterdir()):
+        if not overwrite:
+            raise ValueError(f"{path}: exists and is not empty (pass overwrite=True)")
+        remove_owned(path, marker="zarr.json", what="fastio store", owned=is_fastio_store)
+    # The marker goes in with the group's first metadata write: a creation killed at any
+    # point leaves a folder that --overwrite can prove is ours.
+    meta = {"format": STORE_FORMAT, "shard_size": int(shard_size), "specs": {},
+            "provenance": dict(provenance or {}), "complete": False}
+    group = zarr.open_group(str(path), mode="w", zarr_format=3, attributes={"regzoo": meta})
     n = len(ids)
     n_blocks = (n + int(shard_size) - 1) // int(shard_size)
     _string_array(group, "sample_id", ids, "sample")
@@ -370,10 +378,6 @@ def create_store(path: str | os.PathLike, sample_ids: list[str], *, shard_size: 
     fail = group.require_group("failures")
     for c in FAILURE_COLUMNS:
         _string_array(fail, c, [], "failure")
-    group.attrs["regzoo"] = {
-        "format": STORE_FORMAT, "shard_size": int(shard_size), "specs": {},
-        "provenance": dict(provenance or {}), "complete": False,
-    }
     return Store(path, mode="r+")
 
 
