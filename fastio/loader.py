@@ -92,7 +92,7 @@ class LoaderCore:
                  split: str = "train", shuffle: bool = True, seed: int = 0, augment=None,
                  valid_ratio: float = 0.1, test_ratio: float = 0.1, sample_csv=None,
                  missing: str = "exclude", drop_remainder: bool | None = None, workers: int = 2,
-                 split_csvs: Mapping[str, Any] | None = None):
+                 split_csvs: Mapping[str, Any] | None = None, split_seed: int = 0):
         view = open_view(store)
         self.store_path = str(view.path)
         if split not in (*SPLITS, "all"):
@@ -112,6 +112,9 @@ class LoaderCore:
         # Not ``self.workers``: that is Keras' PyDataset property, and setting it would
         # make Keras start its own thread pool on top of ours.
         self.seed, self.missing, self.threads = int(seed), missing, int(workers)
+        # The split has its own seed: loaders built with different training seeds
+        # (order, augmentation) must still hold out the same samples.
+        self.split_seed = int(split_seed)
         self.drop_remainder = (split == "train") if drop_remainder is None else bool(drop_remainder)
         self.epoch = 0
 
@@ -161,7 +164,7 @@ class LoaderCore:
                 raise ValueError(f"{view.path}: present/{t.name} has shape {t.present.shape}, expected ({len(ids)},)")
         keep &= np.logical_and.reduce(masks) if self.missing == "exclude" else np.logical_or.reduce(masks)
         if self.split != "all":
-            chosen = set(split_ids(ids, valid_ratio, test_ratio, self.seed, csvs=split_csvs)[self.split])
+            chosen = set(split_ids(ids, valid_ratio, test_ratio, self.split_seed, csvs=split_csvs)[self.split])
             keep &= np.array([s in chosen for s in ids], dtype=bool)
         self.rows = np.flatnonzero(keep)
 
@@ -311,11 +314,14 @@ _LOADER_DOC = """A Keras ``PyDataset`` over a fastio store.
 
     ``Loader(store, inputs=[...], outputs=[...], batch_size=8, split="train", shuffle=True,
     seed=0, augment=None, valid_ratio=0.1, test_ratio=0.1, sample_csv=None,
-    missing="exclude", drop_remainder=None, workers=2, split_csvs=None, **pydataset_kwargs)``
+    missing="exclude", drop_remainder=None, workers=2, split_csvs=None, split_seed=0,
+    **pydataset_kwargs)``
 
     ``loader[i]`` is ``(x, y)``: dicts of float32 arrays keyed by ``spec.input_name`` /
     ``spec.output_name`` (``(x,)`` without outputs; ``(x, y, sample_weight)`` with
-    ``missing="mask"``, weight 0 where an output tensor is absent). Inputs are normalised
+    ``missing="mask"``, weight 0 where an output tensor is absent). Which samples are in
+    ``split`` is a function of ``split_seed`` and the sample ids alone
+    (:func:`fastio.split.split_ids`), never of ``seed``. Inputs are normalised
     (spec) and augmented; output-only tensors are normalised. A tensor that is both input
     and output (an autoencoder) gets as its target the input's geometric augmentation
     (translate, flips, rotate, zoom, time shift) without its value augmentation
@@ -334,14 +340,15 @@ def _build_loader_class():
 
         def __init__(self, store, inputs=(), outputs=(), batch_size=8, split="train", shuffle=True,
                      seed=0, augment=None, valid_ratio=0.1, test_ratio=0.1, sample_csv=None,
-                     missing="exclude", drop_remainder=None, workers=2, split_csvs=None, **kwargs):
+                     missing="exclude", drop_remainder=None, workers=2, split_csvs=None, split_seed=0,
+                     **kwargs):
             # Our threads do the parallel work; Keras' own workers (PyDataset ``workers``,
             # left at 1) would only contend. tf.data's prefetch still overlaps loading
             # with training.
             keras.utils.PyDataset.__init__(self, **kwargs)
             LoaderCore.__init__(self, store, inputs, outputs, batch_size, split, shuffle, seed,
                                 augment, valid_ratio, test_ratio, sample_csv, missing,
-                                drop_remainder, workers, split_csvs)
+                                drop_remainder, workers, split_csvs, split_seed)
 
     Loader.__module__ = __name__
     Loader.__qualname__ = "Loader"

@@ -158,11 +158,31 @@ def test_splits_follow_split_ids(toy_store):
     expect = split_ids(ids, 0.25, 0.25, seed=4)
     seen = []
     for split in ("train", "valid", "test"):
-        loader = LoaderCore(toy_store["path"], inputs=["img"], batch_size=1, split=split, seed=4,
+        loader = LoaderCore(toy_store["path"], inputs=["img"], batch_size=1, split=split, split_seed=4,
                             valid_ratio=0.25, test_ratio=0.25, shuffle=False)
         assert loader.sample_ids == expect[split]
         seen += loader.sample_ids
     assert sorted(seen) == ids
+
+
+def test_split_does_not_depend_on_the_training_seed(toy_store):
+    """Train/valid/test loaders built with any two training seeds never share a sample;
+    only split_seed moves samples between splits."""
+    def members(split, seed, split_seed=0):
+        loader = LoaderCore(toy_store["path"], inputs=["img"], batch_size=1, split=split, seed=seed,
+                            split_seed=split_seed, valid_ratio=0.25, test_ratio=0.25)
+        return set(loader.rows.tolist())
+
+    seeds = (0, 1, 4, 12878)
+    splits = {(split, seed): members(split, seed) for split in ("train", "valid", "test") for seed in seeds}
+    for a in seeds:
+        for b in seeds:
+            assert not splits["train", a] & splits["valid", b]
+            assert not splits["train", a] & splits["test", b]
+            assert not splits["valid", a] & splits["test", b]
+            assert splits["valid", a] == splits["valid", b]
+    assert all(splits[k] for k in splits)  # no split is trivially empty
+    assert members("valid", 0, split_seed=1) != splits["valid", 0]
 
 
 def test_drop_remainder_and_sample_csv(toy_store, tmp_path):

@@ -89,7 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--patience", type=int, default=8)
     fit.add_argument("--valid_ratio", type=float, default=0.1)
     fit.add_argument("--test_ratio", type=float, default=0.1)
-    fit.add_argument("--random_seed", type=int, default=12878)
+    fit.add_argument("--random_seed", type=int, default=12878,
+                     help="weights, sample order and augmentation (not the split: --split_seed)")
+    fit.add_argument("--split_seed", type=int, default=0,
+                     help="regzoo: which samples are train/valid/test; fixed, so runs with different "
+                          "--random_seed hold out the same samples")
     fit.add_argument("--workers", type=int, default=2, help="regzoo: Loader threads")
     fit.add_argument("--run_eagerly", action="store_true",
                      help="regzoo: skip graph tracing (tiny models, debugging)")

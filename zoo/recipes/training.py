@@ -36,7 +36,8 @@ def _loaders(args, store_path, inputs, outputs, distributed: bool):
 
     common = dict(
         inputs=[s.name for s in inputs], outputs=[s.name for s in outputs],
-        batch_size=args.batch_size, seed=args.random_seed, valid_ratio=args.valid_ratio,
+        batch_size=args.batch_size, seed=args.random_seed, split_seed=args.split_seed,
+        valid_ratio=args.valid_ratio,
         test_ratio=args.test_ratio, sample_csv=args.sample_csv, workers=args.workers,
     )
     train = Loader(store_path, split="train", shuffle=True, **common)
@@ -201,7 +202,8 @@ def train(argv_or_namespace=None) -> Path:
         "inputs": [s.to_dict() for s in inputs], "outputs": [s.to_dict() for s in outputs],
         "epochs_run": epochs_run, "best_epoch": best + 1, "best_val_loss": float(losses[best]),
         "history": {k: [float(v) for v in vals] for k, vals in history.items()},
-        "test_loss": test_loss, "n_train": int(train_loader.rows.size), "n_valid": int(valid.rows.size),
+        "test_loss": test_loss, "split_seed": args.split_seed,
+        "n_train": int(train_loader.rows.size), "n_valid": int(valid.rows.size),
         "fit_seconds": fit_seconds,
         "train_samples_per_second": epochs_run * args.training_steps * args.batch_size / fit_seconds,
         "loader_seconds": data.load_seconds, "files": files, "reconstructions": figures,
