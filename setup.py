@@ -19,6 +19,9 @@ CORE = [
     "threadpoolctl>=3.1",
     "keras>=3.5",
     "opencv-python-headless>=4.8",
+    # its wheel ships the MNI152 (ICBM 2009a) templates the brain phantom is built from
+    "nilearn>=0.10",
+    "nibabel>=5.0",
 ]
 
 EXTRAS = {

@@ -21,6 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", choices=("quick", "full"), default="quick",
                    help="quick: reduced resolutions for CPU training; full: UK Biobank shapes")
     p.add_argument("--n-variants", type=int, default=None, help="number of variants (default by scale)")
+    p.add_argument("--nuisance", type=float, default=None,
+                   help="nuisance strength 0..1: pose, scale, heartbeat phase, acquisition geometry "
+                   "(default 0.5; 0 = none, 1 = the largest amplitudes)")
     p.add_argument("--workers", type=int, default=None, help="rendering threads (default: up to 2)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -35,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         cohort = generate(
             args.out, n=args.n, seed=args.seed, scale=args.scale, n_variants=args.n_variants,
             progress=not args.quiet, workers=args.workers,
+            **({} if args.nuisance is None else {"nuisance": args.nuisance}),
         )
     except ValueError as exc:
         print(f"zoo phantom: {exc}", file=sys.stderr)

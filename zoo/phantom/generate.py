@@ -82,8 +82,13 @@ def _blocks(count: int, size: int) -> list[np.ndarray]:
     return [np.arange(s, min(s + size, count)) for s in range(0, count, size)]
 
 
-def generate(out_dir, n=1000, seed=0, scale="quick", n_variants=None, progress=True, *, workers=None) -> PhantomCohort:
+def generate(out_dir, n=1000, seed=0, scale="quick", n_variants=None, progress=True, *, workers=None,
+             nuisance: float = layout.DEFAULT_NUISANCE) -> PhantomCohort:
     """Generate a phantom biobank of ``n`` subjects under ``out_dir`` and return its record.
+
+    ``nuisance`` (0..1) scales every modality's nuisance — pose, scale, heartbeat phase,
+    acquisition geometry — from none to the largest amplitudes; the same draws are scaled,
+    so cohorts differing only in ``nuisance`` share people, genotypes and anatomy.
 
     Writes ``hd5/{sample_id}.hd5`` (ml4h layout, all nine tensors), ``phenotypes.csv``,
     ``genotypes.bed/.bim/.fam``, ``truth.json`` and ``preview.png``.
@@ -95,6 +100,7 @@ def generate(out_dir, n=1000, seed=0, scale="quick", n_variants=None, progress=T
     from zoo.phantom.truth_build import build_truth
 
     n_variants = _validate(n, scale, n_variants)
+    nuisance = layout.check_strength(nuisance)
     n = int(n)
     workers = workers or max(1, min(2, os.cpu_count() or 1))
     geo = layout.Geometry(scale)
@@ -117,8 +123,8 @@ def generate(out_dir, n=1000, seed=0, scale="quick", n_variants=None, progress=T
 
     plan = _visit_plan(n, r_plan)
     anat = anatomy(bio)
-    nuis = layout.draw_nuisance(n, r_nuis)
-    nuis_repeat = layout.draw_nuisance(len(plan["repeat"]), r_nuis)
+    nuis = layout.draw_nuisance(n, r_nuis, nuisance)
+    nuis_repeat = layout.draw_nuisance(len(plan["repeat"]), r_nuis, nuisance)
     block_size = int(max(1, min(128, _BLOCK_BYTES // geo.bytes_per_subject())))
 
     def rng_for(visit: int, block: int) -> np.random.Generator:
@@ -172,7 +178,7 @@ def generate(out_dir, n=1000, seed=0, scale="quick", n_variants=None, progress=T
     log.info("phantom: %d subjects (%s) in %s", n, scale, {k: round(v, 1) for k, v in timings.items()})
     truth = build_truth(
         ids=ids, seed=seed, scale=scale, geno=geno, model=model, bio=bio, anat=anat, geo=geo,
-        nuis=nuis, nuis_repeat=nuis_repeat, plan=plan, ecg_meta=ecg_meta,
+        nuis=nuis, nuis_repeat=nuis_repeat, plan=plan, ecg_meta=ecg_meta, nuisance_strength=nuisance,
     )
     write_truth(cohort.truth_json, truth)
     return cohort

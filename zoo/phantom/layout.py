@@ -8,7 +8,7 @@ from fastio.catalogue import ECG_LEADS, get_spec
 from zoo.phantom import render_brain, render_cardiac, render_dxa, render_ecg
 from zoo.phantom.hd5 import Dataset
 
-__all__ = ["GROUPS", "Geometry", "draw_nuisance", "render_block", "subject_datasets"]
+__all__ = ["DEFAULT_NUISANCE", "GROUPS", "Geometry", "check_strength", "draw_nuisance", "render_block", "subject_datasets"]
 
 # modality groups: a subject missing a modality misses every tensor of its group
 GROUPS = {
@@ -20,6 +20,10 @@ GROUPS = {
     "lax_4ch": ("lax_4ch_heart_center",),
     "brain": ("t1_slice_80", "t1_mni_slice_80"),
 }
+# Nuisance strength of a default cohort: pose, scale, phase and acquisition geometry at
+# half their largest amplitudes, where unregistered tensors keep part of the biology (as
+# real unregistered images do) and registration still has something to remove.
+DEFAULT_NUISANCE = 0.5
 _IMAGES = ("dxa_2", "dxa_5", "dxa_11", "dxa_12", "t1_slice_80", "t1_mni_slice_80")
 
 
@@ -46,12 +50,20 @@ class Geometry:
         return 4 * (pixels + 12 * int(self.fs * 11.2))
 
 
-def draw_nuisance(n: int, rng: np.random.Generator) -> dict[str, dict[str, np.ndarray]]:
+def check_strength(strength) -> float:
+    if not isinstance(strength, (int, float)) or not 0.0 <= strength <= 1.0:
+        raise ValueError(f"Expected a nuisance strength in [0, 1], got {strength!r}")
+    return float(strength)
+
+
+def draw_nuisance(n: int, rng: np.random.Generator, strength: float = DEFAULT_NUISANCE) -> dict[str, dict[str, np.ndarray]]:
+    """Every modality's nuisance at ``strength`` (0: none; 1: the largest amplitudes)."""
+    strength = check_strength(strength)
     return {
-        "dxa": render_dxa.draw_nuisance(n, rng),
-        "ecg": render_ecg.draw_nuisance(n, rng),
-        "cardiac": render_cardiac.draw_nuisance(n, rng),
-        "brain": render_brain.draw_nuisance(n, rng),
+        "dxa": render_dxa.draw_nuisance(n, rng, strength),
+        "ecg": render_ecg.draw_nuisance(n, rng, strength),
+        "cardiac": render_cardiac.draw_nuisance(n, rng, strength),
+        "brain": render_brain.draw_nuisance(n, rng, strength),
     }
 
 

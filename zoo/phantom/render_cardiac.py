@@ -25,11 +25,12 @@ def padded_shape(crop_shape: tuple[int, int, int]) -> tuple[int, int, int]:
     return (rows + 2 * round(rows * PAD_FRACTION), cols + 2 * round(cols * PAD_FRACTION), frames)
 
 
-def draw_nuisance(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def draw_nuisance(n: int, rng: np.random.Generator, strength: float = 1.0) -> dict[str, np.ndarray]:
+    """``strength`` scales the cycle's start phase and the slice's in-plane pose."""
     return {
-        "start_phase": rng.random(n),
-        "rotation_deg": rng.uniform(-10.0, 10.0, n),
-        "shift_mm": rng.uniform(-4.0, 4.0, (n, 2)),
+        "start_phase": strength * rng.random(n),
+        "rotation_deg": strength * rng.uniform(-10.0, 10.0, n),
+        "shift_mm": strength * rng.uniform(-4.0, 4.0, (n, 2)),
         "gain": rng.normal(1.0, 0.05, n),
     }
 

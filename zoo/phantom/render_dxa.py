@@ -30,11 +30,12 @@ SCANNER_BACKGROUND = 252.0
 WHOLE_BODY = ("dxa_2", "dxa_5")
 
 
-def draw_nuisance(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def draw_nuisance(n: int, rng: np.random.Generator, strength: float = 1.0) -> dict[str, np.ndarray]:
     """Per subject: a gain per view (DropFuse sees it as view-specific noise) and the
-    four dxa_12 corner offsets as fractions of width/height, ordered TL, TR, BR, BL."""
+    four dxa_12 corner offsets as fractions of width/height, ordered TL, TR, BR, BL;
+    ``strength`` scales the corner offsets (the acquisition geometry)."""
     out = {f"gain_{v}": rng.normal(1.0, 0.06, n) for v in VIEWS}
-    out["corners_dxa_12"] = rng.uniform(-CORNER_JITTER, CORNER_JITTER, (n, 4, 2))
+    out["corners_dxa_12"] = strength * rng.uniform(-CORNER_JITTER, CORNER_JITTER, (n, 4, 2))
     return out
 
 

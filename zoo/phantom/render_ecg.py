@@ -31,13 +31,15 @@ LEAD_AXES = np.array(
 )
 
 
-def draw_nuisance(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def draw_nuisance(n: int, rng: np.random.Generator, strength: float = 1.0) -> dict[str, np.ndarray]:
+    """``strength`` scales the start phase, the heart-rate variability and the baseline
+    wander (what the median beat removes); at 0 every strip starts on an R peak."""
     return {
-        "start_phase": rng.random(n),  # fraction of an RR interval before the first R
-        "hrv_amplitude": rng.uniform(0.02, 0.08, n),
+        "start_phase": strength * rng.random(n),  # fraction of an RR interval before the first R
+        "hrv_amplitude": strength * rng.uniform(0.02, 0.08, n),
         "resp_period_s": rng.uniform(3.0, 5.0, n),
         "resp_phase": rng.uniform(0.0, 2 * np.pi, n),
-        "wander_uv": rng.uniform(20.0, 120.0, n),
+        "wander_uv": strength * rng.uniform(20.0, 120.0, n),
         "wander_hz": rng.uniform(0.1, 0.35, n),
         "t_amplitude": rng.normal(1.0, 0.1, n),
     }

@@ -80,7 +80,8 @@ def _descriptions(geo) -> dict:
     }
 
 
-def build_truth(*, ids, seed, scale, geno, model, bio, anat, geo, nuis, nuis_repeat, plan, ecg_meta) -> dict:
+def build_truth(*, ids, seed, scale, geno, model, bio, anat, geo, nuis, nuis_repeat, plan, ecg_meta,
+                nuisance_strength: float = 1.0) -> dict:
     from zoo.phantom.generate import PRIMARY, REPEAT
 
     repeat = plan["repeat"]
@@ -97,6 +98,9 @@ def build_truth(*, ids, seed, scale, geno, model, bio, anat, geo, nuis, nuis_rep
         "scale": scale,
         "n": len(ids),
         "n_variants": int(geno.n_variants),
+        # 0..1 scale of pose, scale, phase and acquisition geometry; the amplitudes in
+        # "modalities" are those at strength 1
+        "nuisance_strength": float(nuisance_strength),
         "genotype_model": model.to_dict(),
         "sample_ids": list(ids),
         "factors": [
@@ -114,6 +118,7 @@ def build_truth(*, ids, seed, scale, geno, model, bio, anat, geo, nuis, nuis_rep
             "binary": {k: {"prevalence": p, "liability_weights": w} for k, (p, w) in BINARY.items()},
         },
         "modalities": MODALITIES,
+        "anatomy_sources": _anatomy_sources(),
         "registration_methods": list(REGISTRATION_METHODS),
         "nuisance": {PRIMARY: primary, REPEAT: rep_nuis},
         "nuisance_notes": _descriptions(geo),
@@ -121,6 +126,17 @@ def build_truth(*, ids, seed, scale, geno, model, bio, anat, geo, nuis, nuis_rep
                       "primary_date": plan["primary_date"], "repeat_date": plan["repeat_date"]},
         "missing": {ids[i]: [t for g in groups for t in _group_tensors(g)] for i, groups in sorted(plan["missing"].items())},
     }
+
+
+def _anatomy_sources() -> dict:
+    """Where each tensor's anatomy comes from: a shipped real template, or none exists."""
+    synthetic = ("analytic primitives (capsules, ellipses) driven by the anatomy: no shipped real "
+                 "template of this modality exists")
+    out = {name: synthetic for name in MODALITIES}
+    for name in ("t1_slice_80", "t1_mni_slice_80"):
+        out[name] = dict(render_brain.ANATOMY_SOURCE)
+    out["t1_mni_slice_80"].pop("scalp_and_skull")
+    return out
 
 
 def _group_tensors(group: str) -> tuple[str, ...]:

@@ -11,7 +11,9 @@ def cohort(tmp_path_factory):
     phantom = pytest.importorskip("zoo.phantom")
     convert = pytest.importorskip("fastio.convert").convert
     root = tmp_path_factory.mktemp("phantom")
-    c = phantom.generate(root / "cohort", n=24, seed=1, scale="quick", progress=False, workers=1)
+    # the largest nuisance (strength 1): each method must find and remove it
+    c = phantom.generate(root / "cohort", n=24, seed=1, scale="quick", progress=False, workers=1,
+                         nuisance=1.0)
     store = root / "store.zarr"
     convert(c.hd5_dir, store, TENSORS, scale="quick", shard_size=8, workers=1, executor="thread", progress=False)
     truth = phantom.load_truth(c.truth_json)
