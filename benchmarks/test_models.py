@@ -17,8 +17,6 @@ import time
 import numpy as np
 import pytest
 
-pytest.importorskip("fastio.loader")
-
 N_SAMPLES = 48
 ML4H_ARCH = dict(conv_layers=(32,), dense_blocks=(32, 32, 32), dense_layers=(256,), block_size=3,
                  activation="mish")

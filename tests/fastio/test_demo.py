@@ -1,8 +1,6 @@
 """``fastio demo``: generate, convert (and load) — the README's main job."""
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pytest
 
@@ -46,7 +44,6 @@ def test_synthetic_cohort_is_deterministic(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(importlib.util.find_spec("fastio.loader") is None, reason="no loader")
 def test_demo_with_the_loader(tmp_path, capsys):
     from fastio.cli import main
 

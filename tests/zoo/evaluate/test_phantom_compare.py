@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from zoo.phantom.generate import generate
+
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def phantom(tmp_path_factory):
-    generate = pytest.importorskip("zoo.phantom.generate").generate
     root = tmp_path_factory.mktemp("phantom")
     cohort = generate(root, n=600, seed=1, scale="quick", n_variants=5000, progress=False)
     pheno = pd.read_csv(cohort.phenotypes_csv, dtype={"sample_id": str}).set_index("sample_id")

@@ -4,9 +4,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("fastio.loader")
-pytest.importorskip("fastio.store")
-
 N_SAMPLES = 40
 SIZE = 32
 # the ml4h command lines' architecture flags, shrunk so a run takes seconds on CPU

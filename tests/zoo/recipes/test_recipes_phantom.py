@@ -7,10 +7,11 @@ import json
 
 import pytest
 
+from zoo.phantom import generate
+
 
 @pytest.fixture(scope="module")
 def phantom(tmp_path_factory):
-    generate = pytest.importorskip("zoo.phantom").generate
     return generate(tmp_path_factory.mktemp("phantom"), n=48, seed=0, scale="quick", progress=False)
 
 

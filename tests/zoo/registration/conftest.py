@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from fastio.store import create_store
 from regsynth import blob_image
 
 
@@ -13,8 +14,6 @@ def blobs():
 
 def write_store(path, tensors, shard_size=4):
     """A small store holding ``tensors``: {name: (TensorSpec, values (n, ...), present (n,))}."""
-    from fastio.store import create_store
-
     n = len(next(iter(tensors.values()))[1])
     store = create_store(path, [f"s{i:03d}" for i in range(n)], shard_size=shard_size)
     for spec, values, present in tensors.values():
@@ -29,5 +28,4 @@ def write_store(path, tensors, shard_size=4):
 
 @pytest.fixture
 def make_store():
-    pytest.importorskip("fastio.store")
     return write_store

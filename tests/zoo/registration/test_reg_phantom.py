@@ -1,15 +1,16 @@
 """On a tiny phantom cohort, each method reduces the nuisance it targets, measured against
-``truth.json`` (skipped until zoo.phantom and fastio.convert are importable)."""
+``truth.json``."""
 import numpy as np
 import pytest
+
+from fastio.convert import convert
+from zoo import phantom
 
 TENSORS = ["t1_slice_80", "t1_mni_slice_80", "dxa_12", "ecg_rest", "lax_4ch_heart_center"]
 
 
 @pytest.fixture(scope="module")
 def cohort(tmp_path_factory):
-    phantom = pytest.importorskip("zoo.phantom")
-    convert = pytest.importorskip("fastio.convert").convert
     root = tmp_path_factory.mktemp("phantom")
     # the largest nuisance (strength 1): each method must find and remove it
     c = phantom.generate(root / "cohort", n=24, seed=1, scale="quick", progress=False, workers=1,

@@ -1,6 +1,8 @@
+import cv2
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
+import tensorflow as tf
 from keras import ops
 
 from zoo.registration import spatial
@@ -47,7 +49,6 @@ def test_integer_shift_is_exact(blobs):
 
 
 def test_homography_maps_corners_like_opencv():
-    cv2 = pytest.importorskip("cv2")
     rng = np.random.default_rng(4)
     shape = (30, 22)
     offsets = rng.uniform(-4, 4, size=(3, 4, 2)).astype(np.float32)
@@ -112,7 +113,6 @@ def test_flow_composition_matches_sequential_warps_and_affine_flow(blobs):
 
 
 def test_gradients_reach_image_and_transform_finite_differences():
-    tf = pytest.importorskip("tensorflow")
     rng = np.random.default_rng(7)
     img = tf.constant(rng.normal(size=(1, 9, 8, 2)))
     offsets = tf.constant(rng.uniform(-1.3, 1.3, size=(1, 4, 2)))
@@ -141,7 +141,6 @@ def test_gradients_reach_image_and_transform_finite_differences():
 
 
 def test_flow_gradient_finite_differences():
-    tf = pytest.importorskip("tensorflow")
     rng = np.random.default_rng(8)
     img = tf.constant(rng.normal(size=(1, 6, 7, 5, 1)))
     flow = tf.constant(rng.uniform(-0.8, 0.8, size=(1, 6, 7, 5, 3)))
