@@ -102,18 +102,23 @@ class ConvertSummary:
 
 
 def format_failures(failures, limit: int = 20) -> str:
-    """The failures table as text (first ``limit`` rows)."""
-    if not len(failures):
+    """The failures table as text (first ``limit`` rows). ``failures``: the DataFrame of
+    ``Store.failures`` or the plain columns of ``Store.failure_columns()`` (the command
+    lines pass the latter: no pandas import at start-up)."""
+    cols = {c: [str(v) for v in list(failures[c])[:max(limit, 0)]]
+            for c in ("sample_id", "tensor", "file", "reason")}
+    total = len(failures["sample_id"])
+    if not total:
         return "no failures"
     if limit <= 0:
-        return f"{len(failures)} failures (rows not shown)"
-    rows = failures.head(limit)
-    w_id = max([9, *(len(s) for s in rows["sample_id"])])
-    w_t = max([6, *(len(s) for s in rows["tensor"])])
-    w_f = max([4, *(len(s) for s in rows["file"])])
+        return f"{total} failures (rows not shown)"
+    w_id = max([9, *(len(s) for s in cols["sample_id"])])
+    w_t = max([6, *(len(s) for s in cols["tensor"])])
+    w_f = max([4, *(len(s) for s in cols["file"])])
     out = [f"{'sample_id':<{w_id}}  {'tensor':<{w_t}}  {'file':<{w_f}}  reason"]
-    for r in rows.itertuples(index=False):
-        out.append(f"{r.sample_id:<{w_id}}  {r.tensor:<{w_t}}  {r.file:<{w_f}}  {r.reason}")
-    if len(failures) > limit:
-        out.append(f"... and {len(failures) - limit} more")
+    for sid, tensor, file, reason in zip(cols["sample_id"], cols["tensor"], cols["file"],
+                                         cols["reason"]):
+        out.append(f"{sid:<{w_id}}  {tensor:<{w_t}}  {file:<{w_f}}  {reason}")
+    if total > limit:
+        out.append(f"... and {total - limit} more")
     return "\n".join(out)

@@ -72,5 +72,5 @@ def main(argv: list[str] | None = None) -> int:
     print(summary.format())
     if summary.n_failures and args.show_failures:
         print()
-        print(format_failures(open_store(summary.store).failures, args.show_failures))
+        print(format_failures(open_store(summary.store).failure_columns(), args.show_failures))
     return 0

@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
                           workers=args.workers, progress=True, overwrite=True)
     print(summary.format())
     print()
-    print(format_failures(open_store(store_path).failures, limit=12))
+    print(format_failures(open_store(store_path).failure_columns(), limit=12))
     from fastio.preview import plot_store
 
     print(f"\npreview   {plot_store(open_store(store_path), out / 'preview.png')} (samples and histograms)")

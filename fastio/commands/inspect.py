@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"{name:<{width}}{'(no stats yet)':>24}")
     print()
-    print(format_failures(store.failures, args.failures))
+    print(format_failures(store.failure_columns(), args.failures))
     if args.plot:
         from fastio.preview import plot_store
 

@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)   # first: `zoo compare --help` imports nothing heavy
     from zoo.evaluate.compare import CompareConfig, build_comparison
     from zoo.evaluate.design import parse_covar_names
     from zoo.evaluate.gwas import GwasConfig
@@ -74,7 +75,6 @@ def main(argv: list[str] | None = None) -> int:
     from zoo.evaluate.phenotypes import CvConfig
     from zoo.evaluate.report import write_comparison
 
-    args = build_parser().parse_args(argv)
     try:
         named = [parse_named(t) for t in args.latents]
         names = [n for n, _ in named]

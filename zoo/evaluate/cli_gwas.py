@@ -16,8 +16,6 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 __all__ = ["build_parser", "main", "gwas_summary"]
 
 
@@ -118,13 +116,13 @@ def gwas_summary(result, *, threshold: float, window: int, ld_r2: float | None, 
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)   # first: `zoo gwas --help` imports nothing heavy
     from zoo.evaluate.design import parse_covar_names, read_covariates
     from zoo.evaluate.gwas import GwasConfig
     from zoo.evaluate.latents import read_latents
     from zoo.evaluate.plots import manhattan_plot, qq_plot
     from zoo.evaluate.tsv import write_tsv
 
-    args = build_parser().parse_args(argv)
     try:
         names = parse_covar_names(args.covar_names)
         if names and not args.covariates:
@@ -166,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _json_default(value):
+    import numpy as np   # here, not at the top: `zoo gwas --help` stays numpy-free
+
     if isinstance(value, (np.integer, np.floating)):
         return value.item()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
