@@ -1,7 +1,8 @@
 """PLINK 1 binary filesets: metadata through bed-reader, genotype chunks decoded by numba.
 
 ``open_bfile`` validates ``PREFIX.bed/.bim/.fam``; ``BedChunks`` turns a range of variants
-into centred, mean-imputed float columns (allele-1 counts, .bim column 5) either with the
+into float columns centred over the called samples, 0 at a missing call (allele-1 counts,
+.bim column 5), plus each variant's missing positions, either with the
 fused numba decoder over a memory map of the .bed (``reader="numba"``, default) or through
 bed-reader's int8 read plus the numba centring kernel (``reader="bed-reader"``). Both give
 identical numbers; the first skips an int8 copy and is several times faster.
@@ -12,8 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.evaluate._kernels.bed import BYTE_TABLE, decode_centre, decode_centre_all
+from zoo.evaluate._kernels.bed import (BYTE_TABLE, decode_centre, decode_centre_all,
+                                       missing_positions)
 from zoo.evaluate._kernels.genotypes import centre_impute
+from zoo.evaluate.called import missing_index
 
 __all__ = ["open_bfile", "BedChunks", "READERS"]
 
@@ -74,7 +77,8 @@ class BedChunks:
                          shape=(self.n_variants, self.bytes_per_variant))
 
     def read(self, start: int, stop: int, out: np.ndarray) -> dict[str, np.ndarray]:
-        """Fill ``out[:, :stop-start]`` (F order); return per-variant obs, mean, sumsq."""
+        """Fill ``out[:, :stop-start]`` (F order); return per-variant obs, mean, sumsq and
+        ``missing`` = ``(ptr, idx)``, variant j's missing rows in ``idx[ptr[j]:ptr[j + 1]]``."""
         m = stop - start
         g = out[:, :m]
         obs, mean, sumsq = np.empty(m, np.int64), np.empty(m), np.empty(m)
@@ -84,9 +88,16 @@ class BedChunks:
                 decode_centre_all(packed, self.n_fam, BYTE_TABLE, g, obs, mean, sumsq)
             else:
                 decode_centre(packed, self.rows, g, obs, mean, sumsq)
+            ptr = np.zeros(m + 1, np.int64)
+            np.cumsum(len(self.rows) - obs, out=ptr[1:])
+            idx = np.empty(ptr[-1], np.int64)
+            if idx.size:
+                missing_positions(packed, self.rows, self.all_rows, BYTE_TABLE, ptr, idx)
+            missing = (ptr, idx)
         else:
             sel = slice(None) if self.all_rows else self.rows
             codes = self.bed.read(index=np.s_[sel, start:stop], dtype="int8", order="F",
                                   num_threads=self.num_threads)
             centre_impute(codes, g, obs, mean, sumsq)
-        return {"g": g, "obs": obs, "mean": mean, "sumsq": sumsq}
+            missing = missing_index(codes, obs)
+        return {"g": g, "obs": obs, "mean": mean, "sumsq": sumsq, "missing": missing}

@@ -1,14 +1,14 @@
 """Latent GWAS: every latent dimension against every variant of a PLINK .bed, in chunks.
 
 Genotypes are allele-1 counts (the .bim's 5th column, which plink2 loads as ALT and, with
-``omit-ref``, tests as A1), decoded by a numba kernel straight from the .bed into centred
-floats with **mean imputation** of missing calls (see ``bedfile.py``), and multiplied once
-per chunk by ``[y_r, Q]`` (see ``design.py``). Mean imputation keeps every sample in every
-regression, so OBS_CT is the number of samples of the model; plink2 instead drops a sample
-with a missing call from that variant's regression, so the two agree exactly only on
-variants without missing calls. The scan runs in float32 by default (centred genotypes and
-an orthonormal covariate basis keep it well conditioned; genotype sums of squares are exact
-integer sums) or float64.
+``omit-ref``, tests as A1), decoded by a numba kernel straight from the .bed into floats
+centred over the called samples, with 0 at a missing call (see ``bedfile.py``), and
+multiplied once per chunk by ``[y_r, Q]`` (see ``design.py``). Like plink2, a sample with a
+missing call is left out of that variant's regression, covariates re-fitted on the called
+samples: for a variant with missing calls the chunk product is corrected exactly from the
+missing samples' rows (see ``called.py``), and OBS_CT is its number of called samples.
+The scan runs in float32 by default (centred genotypes and an orthonormal covariate basis
+keep it well conditioned; genotype sums of squares are exact integer sums) or float64.
 """
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ from scipy import special
 
 from zoo.evaluate._kernels.genotypes import centre_impute
 from zoo.evaluate.bedfile import READERS, BedChunks, open_bfile
+from zoo.evaluate.called import called_products, missing_index
 from zoo.evaluate.design import LatentModel, prepare_model
-from zoo.evaluate.manova import pillai_from_products
+from zoo.evaluate.manova import pillai_from_products, pillai_from_sscp
 from zoo.evaluate.tsv import write_long_table, write_tsv
 
 __all__ = ["GwasConfig", "GwasResult", "scan_genotypes", "chunk_statistics", "run_gwas",
@@ -77,31 +78,54 @@ def scan_genotypes(model: LatentModel, codes: np.ndarray, *, manova: bool = True
         buffer = np.empty((n, m), dtype=dtype, order="F")
     g = buffer[:, :m]
     obs, mean, sumsq = np.empty(m, np.int64), np.empty(m), np.empty(m)
-    centre_impute(np.asfortranarray(codes), g, obs, mean, sumsq)
-    return chunk_statistics(model, g, obs, mean, sumsq, manova=manova)
+    codes = np.asfortranarray(codes)
+    centre_impute(codes, g, obs, mean, sumsq)
+    return chunk_statistics(model, g, obs, mean, sumsq, missing=missing_index(codes, obs),
+                            manova=manova)
 
 
 def chunk_statistics(model: LatentModel, g: np.ndarray, obs: np.ndarray, mean: np.ndarray,
-                     sumsq: np.ndarray, *, manova: bool = True) -> dict[str, np.ndarray]:
-    """Statistics of centred genotype columns ``g`` (n, m), F order (see ``scan_genotypes``)."""
-    k = model.n_dims
+                     sumsq: np.ndarray, *, missing: tuple[np.ndarray, np.ndarray] | None = None,
+                     manova: bool = True) -> dict[str, np.ndarray]:
+    """Statistics of centred genotype columns ``g`` (n, m), F order, 0 at missing calls;
+    ``missing`` = ``(ptr, idx)`` lists each variant's missing rows (required when any
+    ``obs`` < n; see ``scan_genotypes`` and ``called.py``)."""
+    k, n = model.n_dims, model.n_samples
     # gᵀ[y_r, Q]: G's F-order buffer is a C-order (m, n) matrix, the orientation in which
     # OpenBLAS runs this skinny product ~3× faster than [y_r, Q]ᵀ G.
     prod = (g.T @ model.stacked).astype(np.float64)            # (m, K + p)
     yg, qg = prod[:, :k], prod[:, k:]
     ss = sumsq - np.einsum("ij,ij->i", qg, qg)
+    yy = np.broadcast_to(model.yy, yg.shape).copy()             # residual SS of y per row
+    cols = np.flatnonzero(np.asarray(obs) < n)
+    if cols.size:
+        if missing is None:
+            raise ValueError(f"Expected the missing-call positions of {cols.size} variants "
+                             f"with missing calls, got none")
+        called = called_products(model, cols, *missing, yg[cols], qg[cols], sumsq[cols],
+                                 sscp=manova)
+        ss[cols], yg[cols], yy[cols] = called["s"], called["c"], called["yy"]
     # A variant that is constant (or explained by covariates) has no test.
-    ss[ss <= 1e-9 * np.maximum(sumsq, 1e-300)] = np.nan
-    df = model.df_resid
+    ss[~(ss > 1e-9 * np.maximum(sumsq, 1e-300))] = np.nan
+    df = (np.asarray(obs) - model.n_covariates - 1).astype(np.float64)
+    df[df <= 0] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         beta = yg / ss[:, None]
-        rss = np.maximum(model.yy[None, :] - yg * beta, 0.0)
-        se = np.sqrt(rss / df / ss[:, None])
+        rss = np.maximum(yy - yg * beta, 0.0)
+        se = np.sqrt(rss / df[:, None] / ss[:, None])
         t = beta / se
-        p = 2.0 * special.stdtr(df, -np.abs(t))
+        p = 2.0 * special.stdtr(df[:, None], -np.abs(t))
     out = {"beta": beta, "se": se, "t": t, "p": p, "obs": obs, "a1_freq": mean / 2.0}
     if manova:
-        out["pillai"], out["F"], out["p_manova"] = pillai_from_products(yg.T, ss, model.chol, df)
+        v, f, pm = np.empty(len(ss)), np.empty(len(ss)), np.empty(len(ss))
+        fast = np.ones(len(ss), bool)
+        fast[cols] = False
+        v[fast], f[fast], pm[fast] = pillai_from_products(yg[fast].T, ss[fast], model.chol,
+                                                          model.df_resid)
+        if cols.size:
+            v[cols], f[cols], pm[cols] = pillai_from_sscp(yg[cols], ss[cols], called["T"],
+                                                          df[cols])
+        out["pillai"], out["F"], out["p_manova"] = v, f, pm
     return out
 
 
@@ -141,7 +165,7 @@ class GwasResult:
         rep = {c: np.tile(self.variants[c].to_numpy(), k) for c in self.variants.columns}
         frame = pd.DataFrame(rep)
         frame["PHENO"] = np.repeat(np.asarray(self.pheno_names, dtype=object), m)
-        frame["OBS_CT"] = self.n_samples
+        frame["OBS_CT"] = np.tile(np.asarray(self.stats["obs"], np.int64), k)
         for col, key in (("BETA", "beta"), ("SE", "se"), ("T_STAT", "t"), ("P", "p")):
             frame[col] = self.stats[key].T.reshape(-1)
         return frame[list(LONG_COLUMNS)]
@@ -151,13 +175,13 @@ class GwasResult:
         frame = self.variants.copy()
         frame["A1_FREQ"] = self.stats["a1_freq"]
         frame["MISS_CT"] = self.n_samples - self.stats["obs"]
-        frame["OBS_CT"] = self.n_samples
+        frame["OBS_CT"] = self.stats["obs"]
         frame["MIN_P_BONF"] = self.min_p()
         if "pillai" in self.stats:
             frame["PILLAI"] = self.stats["pillai"]
             frame["F_STAT"] = self.stats["F"]
             frame["NUM_DF"] = len(self.pheno_names)
-            frame["DEN_DF"] = self.n_samples - self._n_cov - len(self.pheno_names)
+            frame["DEN_DF"] = self.stats["obs"] - self._n_cov - len(self.pheno_names)
             frame["P"] = self.stats["p_manova"]
         return frame
 
@@ -176,9 +200,10 @@ class GwasResult:
         """
         out_dir = Path(out_dir)
         cast = np.dtype(precision or self.stats.get("dtype", "float64"))
-        long = write_long_table(self.variants, list(self.pheno_names),
-                                {"OBS_CT": self.n_samples},
-                                {"BETA": self.stats["beta"].astype(cast),
+        obs = np.asarray(self.stats["obs"], np.int64)
+        long = write_long_table(self.variants, list(self.pheno_names), {},
+                                {"OBS_CT": np.broadcast_to(obs[:, None], self.p.shape),
+                                 "BETA": self.stats["beta"].astype(cast),
                                  "SE": self.stats["se"].astype(cast),
                                  "T_STAT": self.stats["t"].astype(cast), "P": self.stats["p"]},
                                 out_dir / f"{stem}.glm.linear.tsv")
@@ -246,7 +271,8 @@ def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame 
             if i + 1 < len(bounds):
                 pending = pool.submit(chunks.read, *bounds[i + 1], buffers[(i + 1) % 2])
             parts.append(chunk_statistics(model, chunk["g"], chunk["obs"], chunk["mean"],
-                                          chunk["sumsq"], manova=config.manova))
+                                          chunk["sumsq"], missing=chunk["missing"],
+                                          manova=config.manova))
             progress.update(1)
     progress.close()
     keys = parts[0].keys() if parts else ("beta", "se", "t", "p", "obs", "a1_freq")

@@ -9,14 +9,16 @@ Pillai's trace reduces to a scalar per variant,
 
 and with one hypothesis df its F approximation is exact:
 ``F = V / (1 − V) · (df_e − K + 1) / K`` on ``(K, df_e − K + 1)`` df, df_e = n − p − 1.
-All variants of a chunk are handled by one triangular solve.
+All variants of a chunk are handled by one triangular solve. A variant with missing calls
+is tested on its called samples, with its own T and df_e (``pillai_from_sscp``; see
+``called.py``).
 """
 from __future__ import annotations
 
 import numpy as np
 from scipy import linalg, special
 
-__all__ = ["pillai_from_products", "pillai_trace"]
+__all__ = ["pillai_from_products", "pillai_from_sscp", "pillai_trace"]
 
 
 def pillai_from_products(yg: np.ndarray, ss: np.ndarray, chol: np.ndarray,
@@ -34,6 +36,29 @@ def pillai_from_products(yg: np.ndarray, ss: np.ndarray, chol: np.ndarray,
         z = linalg.solve_triangular(chol, np.asarray(yg, np.float64), lower=True,
                                     check_finite=False)
         v = np.einsum("ij,ij->j", z, z) / ss
+    return _f_test(v, ss, k, df2)
+
+
+def pillai_from_sscp(c: np.ndarray, ss: np.ndarray, sscp: np.ndarray, df_resid: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pillai's V, F and p per variant, each with its own residual SSCP ``sscp`` (m, K, K),
+    positive definite or NaN, and residual df ``df_resid`` (m,): ``V = cᵀ T⁻¹ c / s`` with
+    ``c`` (m, K), ``ss`` (m,). NaN where T is NaN or df_e < K.
+    """
+    m, k = c.shape
+    v = np.full(m, np.nan)
+    good = np.isfinite(sscp).all(axis=(1, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.linalg.solve(sscp[good], c[good][:, :, None])[:, :, 0]
+        v[good] = np.einsum("tk,tk->t", c[good], z) / ss[good]
+    df2 = np.asarray(df_resid, np.float64) - k + 1
+    df2[df2 <= 0] = np.nan
+    return _f_test(v, ss, k, df2)
+
+
+def _f_test(v, ss, k, df2):
+    """F approximation of Pillai's V (exact with one hypothesis df) on (K, df2) df."""
+    with np.errstate(divide="ignore", invalid="ignore"):
         v = np.clip(v, 0.0, 1.0)
         f = v / (1.0 - v) * (df2 / k)
         p = special.fdtrc(k, df2, f)

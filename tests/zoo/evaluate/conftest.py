@@ -21,9 +21,9 @@ def cohort(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def cohort_missing(tmp_path_factory):
-    """Like ``cohort`` with 2 % missing genotype calls."""
+    """Like ``cohort`` with 5 % missing genotype calls (each variant misses ~15 of 300)."""
     return simulate_cohort(tmp_path_factory.mktemp("cohort_missing"), n=300, m=120, k=3,
-                           missing_rate=0.02, seed=2)
+                           missing_rate=0.05, seed=2)
 
 
 @pytest.fixture(scope="session")

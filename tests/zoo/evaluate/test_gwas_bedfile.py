@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zoo.evaluate._kernels.bed import BYTE_TABLE, decode_centre, decode_centre_all
+from zoo.evaluate._kernels.bed import (BYTE_TABLE, decode_centre, decode_centre_all,
+                                       missing_positions)
 from zoo.evaluate._kernels.genotypes import centre_impute
 from zoo.evaluate.bedfile import BedChunks
 from zoo.evaluate.gwas import GwasConfig, run_gwas
@@ -18,7 +19,14 @@ def _reference(prefix, rows, start, stop):
     called = ~np.isnan(x)
     mean = np.nanmean(x, axis=0)
     g = np.where(called, x - mean, 0.0)
-    return g, called.sum(axis=0), mean, (g * g).sum(axis=0)
+    return g, called.sum(axis=0), mean, (g * g).sum(axis=0), called
+
+
+def _missing_reference(called: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ptr, idx) of the missing rows per column, by a plain loop."""
+    rows = [np.flatnonzero(~called[:, j]) for j in range(called.shape[1])]
+    ptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
+    return ptr, np.concatenate(rows).astype(np.int64)
 
 
 @pytest.mark.parametrize("subset", [False, True])
@@ -29,11 +37,15 @@ def test_readers_match_numpy(cohort_missing, reader, subset):
     chunks = BedChunks(cohort_missing.bfile, rows, reader=reader)
     out = np.empty((len(rows), 50), np.float64, order="F")
     got = chunks.read(17, 60, out)
-    g, obs, mean, ss = _reference(cohort_missing.bfile, rows, 17, 60)
+    g, obs, mean, ss, called = _reference(cohort_missing.bfile, rows, 17, 60)
     np.testing.assert_allclose(got["g"], g, atol=1e-12)
     np.testing.assert_array_equal(got["obs"], obs)
     np.testing.assert_allclose(got["mean"], mean, rtol=1e-12)
     np.testing.assert_allclose(got["sumsq"], ss, rtol=1e-10)
+    ptr, idx = _missing_reference(called)
+    np.testing.assert_array_equal(got["missing"][0], ptr)
+    np.testing.assert_array_equal(got["missing"][1], idx)
+    assert idx.size > 0
 
 
 @pytest.mark.filterwarnings("ignore:Mean of empty slice")
@@ -58,13 +70,19 @@ def test_padding_and_python_kernels(tmp_path, n):
             np.testing.assert_allclose(out, expect[0], atol=1e-12)
             np.testing.assert_array_equal(obs, expect[1])
             np.testing.assert_allclose(ss, expect[3], atol=1e-12)
+    ptr, idx = _missing_reference(expect[4])
+    for fn in (missing_positions, getattr(missing_positions, "py_func", missing_positions)):
+        for all_rows in (True, False):      # byte-skipping and per-sample paths
+            got = np.full(ptr[-1], -1, np.int64)
+            fn(packed, np.arange(n, dtype=np.int64), all_rows, BYTE_TABLE, ptr, got)
+            np.testing.assert_array_equal(got, idx)
     out = np.empty((n, 9), np.float64, order="F")
     obs, mean, ss = np.empty(9, np.int64), np.empty(9), np.empty(9)
     getattr(centre_impute, "py_func", centre_impute)(np.where(geno == -127, -127, geno).astype(np.int8), out, obs, mean, ss)
     np.testing.assert_allclose(out, expect[0], atol=1e-12)
 
 
-def test_readers_give_identical_gwas(cohort_missing):
+def test_readers_give_identical_gwas(cohort_missing, tmp_path):
     from zoo.evaluate.design import read_covariates
     from zoo.evaluate.latents import read_latents
 
@@ -74,6 +92,13 @@ def test_readers_give_identical_gwas(cohort_missing):
     b = run_gwas(cohort_missing.bfile, latents, covar,
                  GwasConfig(progress=False, dtype="float64", reader="bed-reader"))
     np.testing.assert_allclose(a.p, b.p, rtol=1e-10)
+    np.testing.assert_array_equal(a.stats["obs"], b.stats["obs"])
+    files = a.write(tmp_path)        # OBS_CT: each variant's called samples, in both tables
+    long = pd.read_csv(files["long"], sep="\t")
+    np.testing.assert_array_equal(long["OBS_CT"], np.tile(a.stats["obs"], latents.shape[1]))
+    manova = pd.read_csv(files["manova"], sep="\t")
+    np.testing.assert_array_equal(manova["OBS_CT"] + manova["MISS_CT"], len(latents))
+    assert manova["OBS_CT"].nunique() > 1
 
 
 def test_bad_bed_files_are_named(cohort, tmp_path):

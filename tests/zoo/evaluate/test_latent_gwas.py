@@ -10,6 +10,7 @@ from zoo.evaluate.design import prepare_model, read_covariates
 from zoo.evaluate.gwas import GwasConfig, GwasResult, LONG_COLUMNS, run_gwas, scan_genotypes
 from zoo.evaluate.latents import read_latents
 from zoo.evaluate.loci import clump_distance, genomic_control, match_loci, read_truth
+from zoo.evaluate.manova import pillai_trace
 
 
 
@@ -31,24 +32,45 @@ def test_matches_numpy_ols(cohort, cohort_tables, ols, dtype, tol):
             assert result.p[v, k] == pytest.approx(p, rel=max(tol * 10, 1e-9))
 
 
-def test_mean_imputation_matches_ols_on_imputed_dosage(cohort_missing, ols):
+@pytest.mark.parametrize("reader,subset", [("numba", False), ("numba", True),
+                                           ("bed-reader", True)])
+def test_missing_calls_match_ols_on_called_samples(cohort_missing, ols, reader, subset):
+    """A sample with a missing call leaves that variant's regression (covariates re-fitted
+    on the called samples): the same numbers as OLS and MANOVA on the complete cases."""
     latents = read_latents(cohort_missing.latents)
     covar = read_covariates(cohort_missing.phenotypes, cohort_missing.covar_names)
+    if subset:      # a shuffled subset of the .fam's samples: the general decoder
+        latents = latents.sample(frac=0.8, random_state=1)
     result = run_gwas(cohort_missing.bfile, latents, covar,
-                      GwasConfig(dtype="float64", progress=False))
+                      GwasConfig(dtype="float64", progress=False, reader=reader, chunk_size=40))
     from bed_reader import open_bed
     geno = open_bed(cohort_missing.bfile + ".bed").read(dtype="float64")
-    assert np.isnan(geno).any()
-    miss = np.isnan(geno).sum(axis=0)
-    imputed = np.where(np.isnan(geno), np.nanmean(geno, axis=0), geno)
+    fam = pd.Index(open_bed(cohort_missing.bfile + ".bed").iid.astype(str))
+    keep = fam[fam.isin(latents.index)]
+    geno = geno[fam.get_indexer(keep)]
+    y, cov = latents.loc[keep].to_numpy(), covar.loc[keep].to_numpy()
+    called = ~np.isnan(geno)
     frame = result.manova_frame()
-    np.testing.assert_array_equal(frame["MISS_CT"], miss)
+    np.testing.assert_array_equal(frame["OBS_CT"], called.sum(axis=0))
+    np.testing.assert_array_equal(frame["MISS_CT"], (~called).sum(axis=0))
+    # Pillai's F: df_e − K + 1 with df_e = OBS_CT − (1 + covariates) − 1
+    np.testing.assert_array_equal(frame["DEN_DF"], called.sum(axis=0) - (1 + cov.shape[1])
+                                  - y.shape[1])
+    assert (frame["MISS_CT"] > 0).all()
     np.testing.assert_allclose(frame["A1_FREQ"], np.nanmean(geno, axis=0) / 2)
-    cov = covar.loc[latents.index].to_numpy()
-    for v in (3, 77):
-        beta, se, _ = ols(latents.iloc[:, 1].to_numpy(), imputed[:, v], cov)
-        assert result.stats["beta"][v, 1] == pytest.approx(beta, rel=1e-9)
-        assert result.stats["se"][v, 1] == pytest.approx(se, rel=1e-9)
+    long = result.long_frame()
+    np.testing.assert_array_equal(long["OBS_CT"], np.tile(called.sum(axis=0), y.shape[1]))
+    for v in (0, 3, 77, 119):
+        ok = called[:, v]
+        for k in range(y.shape[1]):
+            beta, se, t = ols(y[ok, k], geno[ok, v], cov[ok])
+            assert result.stats["beta"][v, k] == pytest.approx(beta, rel=1e-9)
+            assert result.stats["se"][v, k] == pytest.approx(se, rel=1e-9)
+            p = 2 * stats.t.sf(abs(t), ok.sum() - cov.shape[1] - 2)
+            assert result.p[v, k] == pytest.approx(p, rel=1e-8)
+        pillai, f, p = pillai_trace(y[ok], geno[ok, v], cov[ok])
+        assert result.stats["pillai"][v] == pytest.approx(pillai, rel=1e-9)
+        assert result.stats["p_manova"][v] == pytest.approx(p, rel=1e-8)
 
 
 def test_sample_alignment_and_subsets(cohort, cohort_tables, ols):

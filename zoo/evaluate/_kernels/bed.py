@@ -1,4 +1,4 @@
-"""Kernels: PLINK .bed bytes -> mean-imputed, centred allele-1 counts, one pass per column.
+"""Kernels: PLINK .bed bytes -> allele-1 counts centred over the called samples.
 
 SNP-major .bed: each variant is ``ceil(n_fam / 4)`` bytes, sample i in bits
 ``2 * (i % 4)`` of byte ``i // 4``; codes 00 = two copies of allele 1 (.bim column 5),
@@ -6,7 +6,10 @@ SNP-major .bed: each variant is ``ceil(n_fam / 4)`` bytes, sample i in bits
 product reads skips the int8 copy a general reader makes, which on these machines cost
 about as much as the product itself. Counts and sums come from per-byte tables (4 samples
 per lookup); the centred values are written branch-free through a 4-entry table per
-variant, and the sum of squares follows exactly from integer sums.
+variant, and the sum of squares follows exactly from integer sums. A missing call is
+written as 0 (the called samples' mean, centred), which keeps it out of every product with
+the column; ``missing_positions`` then lists where those samples are, for the exact
+per-variant correction (see ``zoo/evaluate/called.py``).
 """
 from __future__ import annotations
 
@@ -36,7 +39,7 @@ BYTE_TABLE = _byte_tables()
 def _finish(j, count, total, total_sq, vals, obs, mean, sumsq):
     mu = total / count if count > 0 else 0.0
     vals[0] = 2.0 - mu
-    vals[1] = 0.0          # missing call: mean imputation, centred to 0
+    vals[1] = 0.0          # missing call: 0, out of every product with the column
     vals[2] = 1.0 - mu
     vals[3] = -mu
     obs[j] = count
@@ -101,3 +104,36 @@ def decode_centre_all(packed, n, table, out, obs, mean, sumsq):
             out[base + 3, j] = vals[(b >> 6) & 3]
         for i in range(full << 2, n):
             out[i, j] = vals[(packed[j, i >> 2] >> ((i & 3) << 1)) & 3]
+
+
+@jit
+def missing_positions(packed, rows, all_rows, table, ptr, out):
+    """Positions (in ``rows`` order, ascending) of each variant's missing calls, variant j's
+    in ``out[ptr[j]:ptr[j + 1]]``; ``ptr`` (m + 1,) comes from the decoders' ``obs``. With
+    ``all_rows`` (rows = every .fam row in order) bytes without a missing code are skipped
+    through the per-byte call counts ``table[0]``."""
+    m = packed.shape[0]
+    n = rows.shape[0]
+    full = n >> 2
+    for j in range(m):
+        w = ptr[j]
+        if w == ptr[j + 1]:
+            continue
+        if all_rows:
+            for k in range(full):
+                b = packed[j, k]
+                if table[0, b] < 4:
+                    for s in range(4):
+                        if (b >> (s << 1)) & 3 == 1:
+                            out[w] = (k << 2) + s
+                            w += 1
+            for i in range(full << 2, n):
+                if (packed[j, i >> 2] >> ((i & 3) << 1)) & 3 == 1:
+                    out[w] = i
+                    w += 1
+        else:
+            for i in range(n):
+                r = rows[i]
+                if (packed[j, r >> 2] >> ((r & 3) << 1)) & 3 == 1:
+                    out[w] = i
+                    w += 1
