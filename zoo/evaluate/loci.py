@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-__all__ = ["genomic_control", "clump_distance", "clump_ld", "match_loci", "read_truth",
-           "GENOME_WIDE"]
+__all__ = ["genomic_control", "clump_distance", "clump_ld", "match_loci", "match_leads",
+           "null_rate", "read_truth", "GENOME_WIDE"]
 
 GENOME_WIDE = 5e-8
 _CHI2_MEDIAN = special.chdtri(1, 0.5)   # 0.4549…, the χ²(1) median (scipy.stats costs ~1 s to import)
@@ -154,3 +154,36 @@ def match_loci(loci: pd.DataFrame, truth: pd.DataFrame, *, window: int = 500_000
             "recovered": int(found.sum()), "true_positive_loci": int(true_pos.sum()),
             "recall": float(found.mean()) if len(truth) else float("nan"),
             "precision": float(true_pos.mean()) if len(loci) else float("nan")}
+
+
+def match_leads(loci: pd.DataFrame, truth: pd.DataFrame, *, window: int) -> dict:
+    """``match_loci`` on lead variants alone: a locus is true only if its lead lies within
+    ``window`` bp of a true variant (a wide clump span cannot make it true)."""
+    leads = loci.assign(START=loci["POS"], END=loci["POS"]) if len(loci) else loci
+    return match_loci(leads, truth, window=window)
+
+
+def null_rate(variants: pd.DataFrame, truth: pd.DataFrame, *, window: int,
+              mask: np.ndarray | None = None) -> float:
+    """The chance rate of ``match_leads``: the fraction of variants (those where ``mask``)
+    lying within ``window`` bp of some true variant on their chromosome."""
+    if window < 0:
+        raise ValueError(f"Expected a window >= 0 bp, got {window}")
+    chrom = variants["#CHROM"].astype(str).to_numpy()
+    pos = variants["POS"].to_numpy(np.int64)
+    keep = np.ones(len(pos), bool) if mask is None else np.asarray(mask, bool)
+    if keep.shape != pos.shape:
+        raise ValueError(f"Expected one mask value per variant ({len(pos)}), got {keep.shape}")
+    if not keep.any():
+        raise ValueError("Expected at least one variant for the null rate, got none")
+    near = np.zeros(len(pos), bool)
+    t_chrom = truth["#CHROM"].astype(str).to_numpy()
+    t_pos = truth["POS"].to_numpy(np.int64)
+    for c in np.unique(t_chrom):
+        sites = np.sort(t_pos[t_chrom == c])
+        on = np.flatnonzero(chrom == c)
+        i = np.searchsorted(sites, pos[on])
+        left = np.abs(pos[on] - sites[np.clip(i - 1, 0, len(sites) - 1)])
+        right = np.abs(sites[np.clip(i, 0, len(sites) - 1)] - pos[on])
+        near[on] = np.minimum(left, right) <= window
+    return float(near[keep].mean())
