@@ -48,7 +48,7 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["fastio", "fastio.*", "zoo", "zoo.*"]),
     include_package_data=True,
-    package_data={"zoo": ["cards/*.md", "data/*"], "fastio": ["*.yaml"]},
+    package_data={"zoo": ["cards/*.md", "data/*", "presets/registry.json", "presets/files/*/*"], "fastio": ["*.yaml"]},
     install_requires=CORE,
     extras_require=EXTRAS,
     entry_points={

@@ -4,17 +4,15 @@ Sub-packages are imported lazily: ``import zoo`` does no work and never imports 
 """
 from __future__ import annotations
 
-import importlib
+from fastio._lazy import lazy_exports
 
-_SUBPACKAGES = ("phantom", "models", "recipes", "registration", "evaluate")
+_SUBPACKAGES = ("phantom", "models", "recipes", "registration", "evaluate", "presets")
+# the zoo itself: pretrained encoders, one call away (zoo.presets holds the rest)
+_PRESET_NAMES = ("list_presets", "embed", "Encoder", "EmbeddingTransformer")
 
-__all__ = list(_SUBPACKAGES)
+_EXPORTS = {**{name: None for name in _SUBPACKAGES}, **{name: "zoo.presets" for name in _PRESET_NAMES}}
+
+__all__ = sorted(_EXPORTS)
 __version__ = "0.1.0"
 
-
-def __getattr__(name: str):
-    if name in _SUBPACKAGES:
-        module = importlib.import_module(f"zoo.{name}")
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'zoo' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

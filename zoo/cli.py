@@ -13,6 +13,8 @@ COMMANDS = {
     "register": ("zoo.registration.cli", "register a tensor in a store (template, homography, ...)"),
     "gwas": ("zoo.evaluate.cli_gwas", "latent GWAS from PLINK files"),
     "compare": ("zoo.evaluate.cli_compare", "registered-vs-unregistered comparison table"),
+    "presets": ("zoo.presets.cli", "pretrained encoders: list, show, fetch, verify, publish, build"),
+    "embed": ("zoo.presets.cli_embed", "latent table of a cohort from a pretrained encoder"),
     "demo": ("zoo.demo", "the end-to-end experiment on the phantom cohort"),
 }
 

@@ -1,0 +1,241 @@
+"""``zoo presets build --out DIR``: train and publish every shipped preset, seeded.
+
+One command, in the experiment's own steps: a phantom cohort at quick scale (or your ml4h
+``.hd5`` folder with ``--hd5``) → one fastio store → every registration the experiment
+compares (``zoo register``) → one autoencoder or DropFuse pair model per latent space
+(the ml4h recipe, the demo's architecture) → ``zoo infer`` latents → ``zoo compare``
+metrics (held-out phenotype R²/AUROC with their spread over splits, PheWAS counts, GWAS
+loci against the planted truth) → ``zoo presets publish`` of each encoder with its metrics.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["RECIPES", "REGISTRATIONS", "Registration", "Recipe", "add_arguments", "run_build",
+           "space_metrics"]
+
+SOURCE_TENSORS = ("dxa_2", "dxa_5", "dxa_11", "dxa_12", "ecg_rest", "ecg_rest_median_raw_10",
+                  "lax_4ch_heart_center", "t1_slice_80", "t1_mni_slice_80")
+
+
+@dataclass(frozen=True)
+class Registration:
+    """``zoo register METHOD --tensor SOURCE --out-tensor OUT``."""
+
+    method: str
+    source: str
+    out: str
+    learned: bool = False
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One training run: an autoencoder of ``inputs[0]``, or a DropFuse pair of two."""
+
+    run_id: str
+    inputs: tuple[str, ...]
+
+
+REGISTRATIONS = (
+    Registration("template", "t1_slice_80", "t1_slice_80_template"),
+    Registration("median_beat", "ecg_rest", "ecg_rest_median_beat"),
+    Registration("homography", "dxa_12", "dxa_12_homography"),
+    Registration("deepcycle", "lax_4ch_heart_center", "lax_4ch_heart_center_deepcycle", learned=True),
+    Registration("voxelmorph", "dxa_12", "dxa_12_voxelmorph", learned=True),
+    Registration("voxelmorph", "lax_4ch_heart_center", "lax_4ch_heart_center_voxelmorph", learned=True),
+)
+
+_AE_TENSORS = ("ecg_rest", "ecg_rest_median_beat", "t1_slice_80", "t1_slice_80_template", "t1_mni_slice_80",
+               "dxa_2", "dxa_5", "dxa_11", "dxa_12", "dxa_12_homography", "dxa_12_voxelmorph",
+               "lax_4ch_heart_center", "lax_4ch_heart_center_deepcycle", "lax_4ch_heart_center_voxelmorph")
+_PAIRS = (("dxa_2", "dxa_5"), ("dxa_11", "dxa_12"), ("lax_4ch_heart_center", "ecg_rest_median_raw_10"))
+
+RECIPES = tuple(Recipe(f"{t}_ae", (t,)) for t in _AE_TENSORS) + tuple(
+    Recipe(f"{a}_{b}_dropfuse", (a, b)) for a, b in _PAIRS)
+
+# registered : unregistered, as the experiment compares them (DropFuse against each side's AE)
+COMPARED = (("t1_slice_80_template", "t1_slice_80"), ("t1_mni_slice_80", "t1_slice_80"),
+            ("ecg_rest_median_beat", "ecg_rest"), ("dxa_12_homography", "dxa_12"),
+            ("dxa_12_voxelmorph", "dxa_12"), ("lax_4ch_heart_center_deepcycle", "lax_4ch_heart_center"),
+            ("lax_4ch_heart_center_voxelmorph", "lax_4ch_heart_center"),
+            ("dxa_2@dxa_2_dxa_5_dropfuse", "dxa_2"), ("dxa_5@dxa_2_dxa_5_dropfuse", "dxa_5"),
+            ("dxa_11@dxa_11_dxa_12_dropfuse", "dxa_11"), ("dxa_12@dxa_11_dxa_12_dropfuse", "dxa_12"),
+            ("lax_4ch_heart_center@lax_4ch_heart_center_ecg_rest_median_raw_10_dropfuse", "lax_4ch_heart_center"))
+
+
+def _say(message: str) -> None:
+    print(f"[zoo presets build] {message}", flush=True)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, help="work folder (cohort, store, runs, comparison, mirror)")
+    p.add_argument("--hd5", default=None, help="an ml4h .hd5 folder to train on instead of a new phantom cohort")
+    p.add_argument("--phenotypes", default=None, help="with --hd5: phenotypes.csv for the metrics")
+    p.add_argument("--bfile", default=None, help="with --hd5: PLINK prefix for the GWAS metrics")
+    p.add_argument("--truth", default=None, help="with --hd5: truth.json (phantom cohorts only)")
+    p.add_argument("--n", type=int, default=400, help="phantom subjects (default 400)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=int, default=4, help="autoencoder epochs")
+    p.add_argument("--steps", type=int, default=12, help="training steps per epoch")
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--latent", type=int, default=16, help="latent dimensions")
+    p.add_argument("--reg-epochs", type=int, default=4, help="epochs of the learned registrations")
+    p.add_argument("--reg-steps", type=int, default=12, help="steps per epoch of the learned registrations")
+    p.add_argument("--version", type=int, default=1, help="version to publish every preset as")
+    p.add_argument("--publish-to", default=None, help="mirror to publish into (default OUT/mirror)")
+    p.add_argument("--cards", default=None, help="card folder (default PUBLISH_TO/model_cards)")
+    p.add_argument("--only", nargs="*", default=None, help="run ids to train (default all; for trials)")
+    p.add_argument("--quiet", action="store_true")
+
+
+def _recipe_argv(store, runs, recipe: Recipe, args) -> list[str]:
+    from zoo.demo import _autoencoder_argv
+
+    argv = _autoencoder_argv(store, runs, recipe.inputs[0], args.latent, args.epochs, args.steps,
+                             args.batch_size, args.seed)
+    argv[argv.index("--id") + 1] = recipe.run_id
+    if len(recipe.inputs) == 2:
+        for flag in ("--input_tensors", "--output_tensors"):
+            i = argv.index(flag)
+            argv[i + 1:i + 2] = list(recipe.inputs)
+        argv += ["--pairs", *recipe.inputs, "--pair_loss", "contrastive", "--pair_loss_weight", "0.1",
+                 "--pair_merge", "dropout"]
+    return argv
+
+
+def _space_name(recipe: Recipe, tensor: str) -> str:
+    return tensor if len(recipe.inputs) == 1 else f"{tensor}@{recipe.run_id}"
+
+
+def space_metrics(comparison: dict, scores, space: str) -> dict:
+    """Metrics of one latent space: mean held-out R²/AUROC over phenotypes (± SD over the
+    identical splits), PheWAS count, GWAS loci, recall/precision against the truth."""
+    out = {"n_samples": comparison["n_samples"]}
+    rows = scores[scores["space"] == space]
+    for metric in ("r2", "auroc"):
+        sub = rows[rows["metric"] == metric]
+        if len(sub):
+            per_split = sub.groupby("split")["value"].mean()
+            out[f"mean_{metric}"] = {"mean": round(float(per_split.mean()), 4),
+                                     "sd_over_splits": round(float(per_split.std(ddof=1)), 4),
+                                     "phenotypes": int(sub["phenotype"].nunique()), "splits": int(len(per_split))}
+    for row in comparison.get("phewas_counts") or []:
+        if row["space"] == space:
+            out["phewas_diseases"] = int(row["n_associated"])
+    for row in comparison.get("gwas") or []:
+        if row["space"] == space:
+            out["gwas"] = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()
+                           if k != "space" and not k.startswith("half") and v is not None}
+    return out
+
+
+def _register(store, args) -> None:
+    from zoo.registration.pipeline import register_store
+
+    for reg in REGISTRATIONS:
+        t = time.perf_counter()
+        options = {"epochs": args.reg_epochs, "steps": args.reg_steps} if reg.learned else {}
+        result = register_store(store, reg.method, reg.source, out_tensor=reg.out, progress=not args.quiet,
+                                seed=args.seed, plot=False, **options)
+        _say(f"register {reg.source} by {reg.method} → {reg.out}: {result['n_registered']} of "
+             f"{result['n_source_present']} samples, {len(result['failures'])} failures "
+             f"({time.perf_counter() - t:.0f} s)")
+
+
+def run_build(args, command: str = "zoo presets build (from Python)") -> dict:
+    import fastio
+    from zoo.evaluate.cli_compare import main as compare_main
+    from zoo.phantom import generate
+    from zoo.presets.publish import publish
+    from zoo.recipes.run import run as recipe_run
+
+    import pandas as pd
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    if args.hd5:
+        hd5, phenotypes, bfile, truth = Path(args.hd5), args.phenotypes, args.bfile, args.truth
+        data = {"name": str(hd5), "kind": "ml4h", "description": f"ml4h .hd5 files under {hd5}."}
+    else:
+        _say(f"phantom cohort: {args.n} subjects, seed {args.seed}, quick scale")
+        cohort = generate(out / "cohort", n=args.n, seed=args.seed, scale="quick", progress=not args.quiet)
+        hd5, phenotypes, bfile, truth = cohort.hd5_dir, cohort.phenotypes_csv, cohort.bfile, cohort.truth_json
+        data = {"name": "regzoo-phantom-quick", "kind": "phantom",
+                "description": f"regzoo phantom cohort (synthetic; {args.n} subjects, seed {args.seed}, quick "
+                               "scale: reduced resolutions)."}
+    store = out / "store.zarr"
+    _say(f"convert {len(SOURCE_TENSORS)} tensors → {store}")
+    print(fastio.convert(hd5, store, SOURCE_TENSORS, scale="quick", progress=not args.quiet))
+    _register(store, args)
+
+    runs = out / "runs"
+    recipes = [r for r in RECIPES if args.only is None or r.run_id in args.only]
+    latents: dict[str, Path] = {}
+    for recipe in recipes:
+        t = time.perf_counter()
+        argv = _recipe_argv(store, runs, recipe, args)
+        for mode in ("train", "infer_encoders"):
+            code = recipe_run(["--mode", mode, *argv])
+            if code != 0:
+                raise RuntimeError(f"{mode} {recipe.run_id} failed with exit status {code}")
+        spec_names = {t: fastio.open_store(store).spec(t).dataset_name for t in recipe.inputs}
+        for tensor in recipe.inputs:
+            latents[_space_name(recipe, tensor)] = runs / recipe.run_id / f"hidden_{spec_names[tensor]}_{recipe.run_id}.tsv"
+        _say(f"trained {recipe.run_id} ({time.perf_counter() - t:.0f} s)")
+
+    comparison, scores = {"n_samples": None}, pd.DataFrame(columns=["space", "metric", "split", "value", "phenotype"])
+    if phenotypes:
+        report = out / "comparison"
+        pairs = [f"{a}:{b}" for a, b in COMPARED if a in latents and b in latents]
+        argv = ["--phenotypes", str(phenotypes), "--out", str(report), "--seed", str(args.seed), "--no-plots"]
+        argv += ["--bfile", str(bfile)] if bfile else []
+        argv += ["--truth", str(truth)] if truth else []
+        for name, path in latents.items():
+            argv += ["--latents", f"{name}={path}"]
+        argv += ["--pairs", *pairs] if pairs else []
+        argv += ["--quiet"] if args.quiet else []
+        if compare_main(argv) != 0:
+            raise RuntimeError("zoo compare failed")
+        comparison = json.loads((report / "comparison.json").read_text(encoding="utf-8"))
+        scores = pd.read_csv(report / "scores.tsv", sep="\t")
+
+    mirror = Path(args.publish_to) if args.publish_to else out / "mirror"
+    evaluation = (f"Held-out phenotype prediction (ridge R² for continuous, logistic AUROC for binary "
+                  f"phenotypes; mean over phenotypes, ± SD over {comparison.get('config', {}).get('cv', {}).get('n_splits', 'the')} "
+                  "identical random splits), PheWAS disease count (Bonferroni) and latent GWAS loci "
+                  "(p < 5e-8, MAF ≥ 1 %, 500 kb clumps; recall/precision against the planted causal variants) "
+                  f"on the samples every compared latent space shares ({comparison['n_samples']}).")
+    published = []
+    for recipe in recipes:
+        for tensor in recipe.inputs:
+            space = _space_name(recipe, tensor)
+            metrics = space_metrics(comparison, scores, space) if phenotypes else {}
+            preset = publish(runs / recipe.run_id, version=args.version, out=mirror, tensor=tensor,
+                             cards=args.cards, metrics=metrics, data=data, command=command,
+                             evaluation=evaluation if phenotypes else "")
+            published.append(preset.ref)
+            _say(f"published {preset.ref} ({preset.encoder_file.size / 1e6:.2f} MB encoder)")
+    record = {"command": command, "published": published, "seconds": round(time.perf_counter() - t0, 1),
+              "mirror": str(mirror), "latents": {k: str(v) for k, v in latents.items()}}
+    (out / "build.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
+    _say(f"done: {len(published)} presets in {record['seconds']:.0f} s → {mirror}")
+    return record
+
+
+def main(argv: list[str] | None = None) -> int:  # `python -m zoo.presets.build`
+    p = argparse.ArgumentParser(prog="zoo presets build", description=__doc__.split("\n\n")[0])
+    add_arguments(p)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    run_build(p.parse_args(argv), "zoo presets build " + " ".join(shlex.quote(a) for a in argv))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

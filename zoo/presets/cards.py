@@ -1,0 +1,104 @@
+"""Model cards: ``model_cards/<name>@<version>.md``, Hugging Face style.
+
+The YAML front matter is the registry entry itself plus the keys a model hub indexes
+(``library_name``, ``tags``, ``datasets``); the body is written from the same record, so
+a card can never drift from its entry (a test compares every card with the registry).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from zoo.presets.record import Preset
+
+__all__ = ["render_card", "parse_card", "hub_keys"]
+
+_FENCE = "---"
+
+
+def hub_keys(preset: Preset) -> dict[str, Any]:
+    data = preset.training.get("data", {})
+    return {
+        "library_name": "keras",
+        "tags": ["regzoo", "autoencoder", preset.source.name, f"registration-{preset.method}", preset.objective],
+        "datasets": [str(data.get("name", "unspecified"))],
+    }
+
+
+def _metrics_table(metrics: dict) -> list[str]:
+    rows = []
+    for key, value in metrics.items():
+        if isinstance(value, dict):
+            text = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in value.items())
+        else:
+            text = f"{value:.4g}" if isinstance(value, float) else str(value)
+        rows.append(f"| {key} | {text} |")
+    return ["| metric | value |", "|---|---|", *rows] if rows else ["No metrics were recorded for this run."]
+
+
+def _body(p: Preset) -> str:
+    data = p.training.get("data", {})
+    synthetic = data.get("kind") == "phantom"
+    reg = p.registration
+    params = ", ".join(f"{k}={v}" for k, v in sorted(reg.get("params", {}).items())) or "none"
+    lines = [
+        f"# {p.ref}",
+        "",
+        p.description or f"{p.objective} encoder of {p.source.name} after {p.method} registration.",
+        "",
+        "## Intended use",
+        "",
+        f"`zoo.embed(x, \"{p.ref}\")` maps {p.source.name} tensors as ml4h stores them "
+        f"(shape {tuple(p.source.shape)}, unregistered, unnormalised) to a {p.embedding_dim}-d latent "
+        "space for association studies (phenotype prediction, latent GWAS). The preset registers "
+        f"({p.method}; {params}) and normalises ({p.input.normalization.kind}) its input itself.",
+        "",
+        "## Training data",
+        "",
+        f"{data.get('description', 'Not recorded.')} Data fingerprint: `{data.get('fingerprint', 'n/a')}`.",
+        "",
+        "Command:",
+        "",
+        "```bash",
+        str(p.training.get("command", "not recorded")),
+        "```",
+        "",
+        "## Evaluation",
+        "",
+        str(p.training.get("evaluation", "Measured on the training cohort.")),
+        "",
+        *_metrics_table(p.metrics),
+        "",
+        "## Limitations",
+        "",
+    ]
+    if synthetic:
+        lines.append("Trained on a synthetic cohort (the regzoo phantom at quick scale), not for clinical use. "
+                     "The numbers above describe the phantom's planted signal, not real biology.")
+    else:
+        lines.append("Validated only on the cohort named above; check calibration before applying it elsewhere.")
+    lines.append(f"Inputs must match {p.source.name} as ml4h stores it; other resolutions are padded/cropped "
+                 f"({p.source.resize}).")
+    return "\n".join(lines) + "\n"
+
+
+def render_card(preset: Preset) -> str:
+    import yaml
+
+    front = {**hub_keys(preset), **preset.to_dict()}
+    text = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=100)
+    return f"{_FENCE}\n{text}{_FENCE}\n\n{_body(preset)}"
+
+
+def parse_card(text: str, where: str = "card") -> tuple[dict, str]:
+    """(front matter, body) of a card's text."""
+    import yaml
+
+    if not text.startswith(_FENCE + "\n"):
+        raise ValueError(f"{where}: expected YAML front matter opening with '---'")
+    end = text.find(f"\n{_FENCE}\n", len(_FENCE))
+    if end < 0:
+        raise ValueError(f"{where}: expected the front matter to close with '---'")
+    front = yaml.safe_load(text[len(_FENCE) + 1:end + 1])
+    if not isinstance(front, dict):
+        raise ValueError(f"{where}: expected a mapping as front matter, got {type(front).__name__}")
+    return front, text[end + len(_FENCE) + 2:]

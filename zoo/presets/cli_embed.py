@@ -1,0 +1,50 @@
+"""``zoo embed NAME --input PATH --out hidden_NAME.tsv``: latents of a cohort from a preset.
+
+``--input`` is a folder of ml4h ``.hd5`` files or a fastio store; the output is ml4h's
+latent table (``sample_id latent_0 …``, tab-separated), which ``zoo gwas`` and
+``zoo compare`` read.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="zoo embed", description=__doc__.split("\n\n")[0])
+    p.add_argument("name", help="preset NAME or NAME@VERSION (`zoo presets list`)")
+    p.add_argument("--input", required=True, help="folder of ml4h .hd5 files, one .hd5 file, or a fastio store")
+    p.add_argument("--out", default=None, help="latent table (default hidden_<NAME>.tsv)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--tsv-style", choices=("standard", "genetics"), default="standard",
+                   help="header 'sample_id' (standard) or 'FID IID' (genetics)")
+    p.add_argument("--strict", action="store_true", help="a sample lacking the tensor is an error")
+    p.add_argument("--registry", action="append", default=None, help="extra registry file (repeatable)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from zoo.presets.embed import embed
+    from zoo.presets.registry import load_registry
+    from zoo.recipes.inference import write_latents
+
+    out = Path(args.out or f"hidden_{args.name.replace('@', '_v')}.tsv")
+    try:
+        df = embed(args.input, args.name, batch_size=args.batch_size, strict=args.strict,
+                   registry=load_registry(args.registry))
+        write_latents(out, list(df.index), df.to_numpy(), args.tsv_style)
+    except (ValueError, OSError) as exc:
+        print(f"zoo embed: error: {exc}", file=sys.stderr)
+        return 1
+    missing = df.attrs.get("missing", {})
+    print(f"zoo embed: {len(df)} samples × {df.shape[1]} latents ({df.attrs['preset']}) → {out}"
+          + (f"; {len(missing)} samples lack the tensor and were left out" if missing else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

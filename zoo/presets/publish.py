@@ -1,0 +1,171 @@
+"""``zoo presets publish RUN_DIR --name N --version V --out MIRROR``: a trained recipe run
+→ preset files, a registry entry and a model card.
+
+The run directory (``zoo train`` output) gives the encoder and the training store; the
+store's registration attributes and work folder give the method, its parameters and the
+fitted state (template, network weights) that ``embed()`` reloads. A mirror is laid out
+like the package: ``MIRROR/registry.json``, ``MIRROR/files/<name>@<version>/``,
+``MIRROR/model_cards/<name>@<version>.md`` (``--cards`` puts cards elsewhere). A version
+is published once: an existing ``name@version`` is an error, never overwritten.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from fastio.safefs import atomic_output, atomic_write_text
+from fastio.spec import Normalization
+from zoo.presets.cards import render_card
+from zoo.presets.fetch import sha256_of
+from zoo.presets.record import FileEntry, Preset, check_preset_name
+from zoo.presets.registry import read_registry_file, registry_json
+
+__all__ = ["publish", "run_facts"]
+
+ENCODER_FILE = "encoder.keras"
+# the state files a registration step reloads from its work folder (steps.py, learned_steps.py)
+_STATE_FILES = ("template.npy", "model.weights.h5")
+_ARCH_KEYS = ("encoder_blocks", "activation", "conv_layers", "conv_width", "conv_x", "conv_y", "conv_z",
+              "dense_blocks", "dense_layers", "block_size", "pool_type", "pool_x", "pool_y", "pool_z",
+              "dense_normalize", "dropout", "pair_merge", "pair_loss", "pair_loss_weight")
+
+
+def _short(name: str) -> str:
+    return str(name).rsplit(".", 1)[-1]
+
+
+def _read_json(path: Path) -> dict:
+    if not path.is_file():
+        raise ValueError(f"{path}: expected this file of a finished `zoo train` run, found none")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def run_facts(run_dir: str | Path) -> tuple[dict, dict]:
+    """(arguments, train summary) of a recipe run directory."""
+    run_dir = Path(run_dir)
+    summary = next(iter(sorted(run_dir.glob("train_summary_*.json"))), None)
+    if summary is None:
+        raise ValueError(f"{run_dir}: expected a `zoo train` run directory (train_summary_<id>.json), found none")
+    run_id = summary.name[len("train_summary_"):-len(".json")]
+    return _read_json(run_dir / f"arguments_{run_id}.json"), _read_json(summary)
+
+
+def _resolved_normalization(store, tensor: str) -> Normalization:
+    norm = store.spec(tensor).normalization
+    if norm.kind != "dataset_zscore":
+        return norm
+    stats = store.stats(tensor)
+    return Normalization("standardize", float(stats["mean"]), float(stats["std"]))
+
+
+def _fingerprint(store, tensor: str) -> str:
+    """sha256 over the sample ids and float32 values of the encoder's training tensor."""
+    h = hashlib.sha256()
+    present, ids, arr = store.present(tensor), store.sample_ids, store[tensor]
+    for block in range(store.n_blocks()):
+        a, b = store.block_range(block)
+        rows = np.flatnonzero(present[a:b])
+        if rows.size:
+            values = np.ascontiguousarray(np.asarray(arr[a:b], dtype=np.float32)[rows])
+            h.update("\n".join(ids[a + r] for r in rows).encode())
+            h.update(values.tobytes())
+    return h.hexdigest()
+
+
+def _objective(args: dict, tensor: str) -> str:
+    inputs = [_short(t) for t in args["input_tensors"]]
+    if len(inputs) == 1:
+        return "ae"
+    partners = [t for t in inputs if t != tensor]
+    merge = {"dropout": "dropfuse"}.get(args.get("pair_merge"), args.get("pair_merge") or "pair")
+    return f"{merge}_{'_'.join(partners)}"
+
+
+def _registration(store, tensor: str) -> tuple[dict, str, Path | None]:
+    """(registration record, source tensor, work folder) of the encoder's input tensor."""
+    from zoo.registration.pipeline import work_dir_for
+
+    info = dict(store[tensor].attrs.get("registration") or {})
+    config = dict(info.get("config") or {})
+    if not config:
+        return {"method": "none", "params": {}}, tensor, None
+    source = config["source"]
+    if dict(store[source].attrs.get("registration") or {}):
+        raise ValueError(f"{store.path}: {tensor} registers {source}, itself registered; publishing a chain "
+                         "of registrations is not supported (register the stored source tensor)")
+    params = {k: v for k, v in config.items() if k not in ("method", "source", "out")}
+    return {"method": config["method"], "params": params, "fit": info.get("fit", {})}, source, \
+        work_dir_for(store.path, tensor)
+
+
+def publish(run_dir, *, version: int, out, name: str | None = None, tensor: str | None = None,
+            cards=None, metrics: dict | None = None, data: dict | None = None, command: str = "",
+            evaluation: str = "", description: str = "", license: str = "Apache-2.0",
+            urls=()) -> Preset:
+    """Publish one encoder of a finished run; returns the new record."""
+    from fastio import open_store
+    from zoo.models import load_model
+
+    run_dir, out = Path(run_dir), Path(out)
+    cards = Path(cards) if cards is not None else out / "model_cards"
+    args, summary = run_facts(run_dir)
+    inputs = [_short(t) for t in args["input_tensors"]]
+    tensor = _short(tensor) if tensor else inputs[0]
+    if tensor not in inputs:
+        raise ValueError(f"{run_dir}: expected --tensor among the run's inputs {inputs}, got {tensor!r}")
+    encoder_path = run_dir / f"encoder_{tensor}.keras"
+    if not encoder_path.is_file():
+        raise ValueError(f"{run_dir}: expected {encoder_path.name} (the trained encoder), found none")
+    store = open_store(summary["store"])
+    registration, source, work = _registration(store, tensor)
+    name = name or f"{source}.{registration['method']}.{_objective(args, tensor)}"
+    check_preset_name(name)
+    registry_path = out / "registry.json"
+    existing = read_registry_file(registry_path) if registry_path.is_file() else []
+    if any(p.name == name and p.version == int(version) for p in existing):
+        raise ValueError(f"{registry_path}: {name}@{version} is already published; versions are immutable "
+                         "(publish a new --version)")
+
+    model = load_model(encoder_path)  # safe mode: refuses Lambda layers and pickles
+    input_spec = store.spec(tensor).replace(normalization=_resolved_normalization(store, tensor))
+    if tuple(model.inputs[0].shape[1:]) != tuple(input_spec.shape):
+        raise ValueError(f"{encoder_path}: input shape {tuple(model.inputs[0].shape[1:])} does not match "
+                         f"tensor {tensor} {tuple(input_spec.shape)} of {store.path}")
+    sources = [(ENCODER_FILE, encoder_path, "encoder")]
+    if work is not None:
+        sources += [(f, work / f, "registration") for f in _STATE_FILES if (work / f).is_file()]
+    arch = {k: args[k] for k in _ARCH_KEYS if args.get(k) is not None}
+    arch["parameters"] = int(model.count_params())
+    training = {
+        "command": command, "run_id": args["id"], "seed": args.get("random_seed"),
+        "epochs_run": summary.get("epochs_run"), "best_epoch": summary.get("best_epoch"),
+        "best_val_loss": summary.get("best_val_loss"), "n_train": summary.get("n_train"),
+        "n_valid": summary.get("n_valid"), "partners": [t for t in inputs if t != tensor],
+        "data": {**(data or {}), "fingerprint": _fingerprint(store, tensor)},
+    }
+    if evaluation:
+        training["evaluation"] = evaluation
+    ref = f"{name}@{int(version)}"
+    files = [FileEntry(f, sha256_of(p), p.stat().st_size, role) for f, p, role in sources]
+    preset = Preset(
+        name=name, version=int(version), source=store.spec(source), input=input_spec,
+        registration=registration, objective=name.split(".")[2], embedding_dim=int(model.outputs[0].shape[-1]),
+        files=tuple(files), architecture=arch, license=license, urls=tuple(urls), training=training,
+        metrics=metrics or {}, description=description,
+    )
+    folder = out / "files" / ref
+    folder.mkdir(parents=True, exist_ok=True)
+    for (fname, path, _), entry in zip(sources, files):
+        with atomic_output(folder / fname) as tmp:
+            shutil.copyfile(path, tmp)
+            if sha256_of(tmp) != entry.sha256:
+                raise ValueError(f"{path}: changed while being published (sha256 mismatch)")
+    cards.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(cards / f"{ref}.md", render_card(preset))
+    # the registry last: an entry exists only once its files and card do
+    atomic_write_text(registry_path, registry_json([*existing, preset]))
+    return preset
