@@ -13,10 +13,19 @@ from zoo.presets.registry import PACKAGE_REGISTRY, Registry
 ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = Registry([PACKAGE_REGISTRY])
 ENTRIES = [SHIPPED.entries[k] for k in sorted(SHIPPED.entries)]
+# an empty registry must not turn these tests into skips: its one case checks there are no cards
+PARAMS = [pytest.param(e, id=e.preset.ref) for e in ENTRIES] or [pytest.param(None, id="empty-registry")]
 
 
-@pytest.mark.parametrize("entry", ENTRIES, ids=[e.preset.ref for e in ENTRIES])
+def _no_cards() -> bool:
+    return not list((ROOT / "model_cards").glob("*@*.md"))
+
+
+@pytest.mark.parametrize("entry", PARAMS)
 def test_card_equals_registry_entry(entry):
+    if entry is None:
+        assert _no_cards()
+        return
     preset = entry.preset
     card = ROOT / preset.card_path
     assert card.is_file(), f"preset {preset.ref} has no card at {preset.card_path}"
@@ -29,8 +38,11 @@ def test_card_equals_registry_entry(entry):
         assert "not for clinical use" in body
 
 
-@pytest.mark.parametrize("entry", ENTRIES, ids=[e.preset.ref for e in ENTRIES])
+@pytest.mark.parametrize("entry", PARAMS)
 def test_bundled_files_match(entry):
+    if entry is None:
+        assert not (PACKAGE_REGISTRY.parent / "files").exists()
+        return
     for f in entry.preset.files:
         path = entry.bundled(f.name)
         assert path.is_file(), f"{entry.preset.ref}: bundled file {f.name} missing"
