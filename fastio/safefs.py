@@ -31,6 +31,11 @@ __all__ = [
 ]
 
 
+# Read once at import (os.umask can only be read by setting it, which is not thread safe).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
 class UnsafePathError(ValueError):
     """A remove or overwrite was refused because the target is not provably ours."""
 
@@ -92,20 +97,23 @@ def remove_owned(path: str | os.PathLike, *, marker: str | None, what: str,
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
+def atomic_output(path: str | os.PathLike, *, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temp path beside ``path``; on success it replaces ``path`` atomically.
 
     On an exception the temp file is removed and ``path`` is untouched. A symlink at
-    ``path`` is replaced by the new file, never written through.
+    ``path`` is replaced by the new file, never written through. ``suffix`` ends the temp
+    name, for writers that insist on an extension (Keras' ``.weights.h5``).
     """
     target = Path(path)
     if target.is_dir() and not target.is_symlink():
         raise IsADirectoryError(f"{target}: is a folder; expected a file path to write")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        # mkstemp makes the file private (0600); the output gets the mode a plain open() gives.
+        os.chmod(tmp_path, 0o666 & ~_UMASK)
         os.replace(tmp_path, target)
     except BaseException:
         tmp_path.unlink(missing_ok=True)

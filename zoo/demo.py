@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from fastio.safefs import atomic_write_text
+
 __all__ = ["Experiment", "EXPERIMENTS", "headline_table", "main", "run_demo"]
 
 
@@ -165,11 +167,11 @@ def run_demo(out: str | Path, *, n: int = 500, seed: int = 0, epochs: int = 6,
 
     headline = headline_table(json.loads((report / "comparison.json").read_text(encoding="utf-8")))
     print(headline)
-    (out / "headline.md").write_text(headline + "\n", encoding="utf-8")
+    atomic_write_text(out / "headline.md", headline + "\n")
     _say(f"full comparison: {report / 'comparison.md'}")
     record = {"out": str(out), "store": str(store_path), "latents": {k: str(v) for k, v in latents.items()},
               "report": str(report), "timings_s": timings, "n": n, "seed": seed}
-    (out / "demo.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
+    atomic_write_text(out / "demo.json", json.dumps(record, indent=2))
     _say(f"done in {sum(timings.values()):.0f} s; everything is under {out}")
     return record
 

@@ -16,6 +16,8 @@ import json
 import sys
 from pathlib import Path
 
+from fastio.safefs import atomic_write_text
+
 __all__ = ["build_parser", "main", "gwas_summary"]
 
 
@@ -107,8 +109,10 @@ def gwas_summary(result, *, threshold: float, window: int, ld_r2: float | None, 
         "lambda_gc": genomic_control(result.p),
         "lambda_gc_per_dim": {name: genomic_control(result.p[:, j])
                               for j, name in enumerate(result.pheno_names)},
+        # None (JSON null) when the MANOVA is undefined (collinear latents: all p NaN)
         "lambda_gc_manova_chi2": (genomic_control(result.stats["p_manova"])
-                                  if "p_manova" in result.stats else None),
+                                  if "p_manova" in result.stats
+                                  and np.isfinite(result.stats["p_manova"]).any() else None),
         "n_loci": {kind: int(len(frame)) for kind, frame in loci.items()},
         "threshold": threshold, "window": window, "ld_r2": ld_r2, "min_maf": min_maf,
     }
@@ -156,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
                            title=f"{Path(args.latents).stem}: MANOVA (Pillai)")
         qq_plot(result.p, out / "qq.png", lambda_gc=summary["lambda_gc"],
                 title=Path(args.latents).stem)
-    (out / "summary.json").write_text(json.dumps(summary, indent=1, default=_json_default))
+    atomic_write_text(out / "summary.json", json.dumps(summary, indent=1, default=_json_default))
     print(f"zoo gwas: {summary['n_samples']} samples × {summary['n_variants']} variants × "
           f"{summary['n_dims']} dims; λ_GC {summary['lambda_gc']:.3f}; loci {summary['n_loci']}; "
           f"results in {files['long'].parent}")

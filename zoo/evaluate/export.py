@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from fastio.safefs import atomic_output
+
 __all__ = ["write_plink_phenotypes", "write_regenie_phenotypes", "variant_blocks",
            "run_gwas_dask"]
 
@@ -37,7 +39,8 @@ def write_plink_phenotypes(frame: pd.DataFrame, path: str | Path, *,
     path = Path(path)
     _check_names(frame, path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _with_ids(frame, fid).to_csv(path, sep="\t", index=False, na_rep="NA", float_format="%.9g")
+    with atomic_output(path) as tmp:
+        _with_ids(frame, fid).to_csv(tmp, sep="\t", index=False, na_rep="NA", float_format="%.9g")
     return path
 
 
@@ -47,7 +50,8 @@ def write_regenie_phenotypes(frame: pd.DataFrame, path: str | Path, *,
     path = Path(path)
     _check_names(frame, path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _with_ids(frame, fid).to_csv(path, sep=" ", index=False, na_rep="NA", float_format="%.9g")
+    with atomic_output(path) as tmp:
+        _with_ids(frame, fid).to_csv(tmp, sep=" ", index=False, na_rep="NA", float_format="%.9g")
     return path
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fastio.safefs import atomic_output
+
 __all__ = ["read_latents", "write_latents", "align_samples", "read_table"]
 
 _PARQUET = (".parquet", ".pq")
@@ -92,10 +94,11 @@ def write_latents(latents: pd.DataFrame, path: str | Path, *, plink_ids: bool = 
     else:
         frame.insert(0, "sample_id", ids)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() in _PARQUET:
-        frame.to_parquet(path, index=False)
-    else:
-        frame.to_csv(path, sep="\t", index=False, float_format="%.9g")
+    with atomic_output(path) as tmp:
+        if path.suffix.lower() in _PARQUET:
+            frame.to_parquet(tmp, index=False)
+        else:
+            frame.to_csv(tmp, sep="\t", index=False, float_format="%.9g")
     return path
 
 

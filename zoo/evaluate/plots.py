@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fastio.safefs import atomic_output
+
 __all__ = ["manhattan_plot", "qq_plot", "score_bar_chart"]
 
 
@@ -25,7 +27,8 @@ def _figure(width: float, height: float):
 def _save(fig, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, dpi=120, format=path.suffix.lstrip(".") or "png")
     return path
 
 

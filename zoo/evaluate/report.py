@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fastio.safefs import atomic_write_text
+
 __all__ = ["comparison_markdown", "comparison_json", "write_comparison"]
 
 
@@ -110,8 +112,8 @@ def write_comparison(comp, out_dir: str | Path, *, plots: bool = True) -> dict[s
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files = {"markdown": out / "comparison.md", "json": out / "comparison.json"}
-    files["markdown"].write_text(comparison_markdown(comp) + "\n")
-    files["json"].write_text(json.dumps(comparison_json(comp), indent=1))
+    atomic_write_text(files["markdown"], comparison_markdown(comp) + "\n")
+    atomic_write_text(files["json"], json.dumps(comparison_json(comp), indent=1))
     files["scores"] = write_tsv(comp.scores, out / "scores.tsv")
     if plots:
         files["scores_png"] = score_bar_chart(comp.summary, out / "scores.png",

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fastio.safefs import atomic_output, atomic_write_text
 from zoo.evaluate.latents import write_latents
 
 __all__ = ["SimulatedCohort", "simulate_cohort"]
@@ -111,11 +112,12 @@ def simulate_cohort(out_dir: str | Path, *, n: int = 500, m: int = 300, k: int =
     pheno = covar.copy()
     pheno["bmi"] = 25 + 2 * latent[:, 0] + rng.normal(0, 2, n)
     pheno["hypertension"] = (latent[:, 1] + rng.normal(0, 1, n) > 0.8).astype(int)
-    pheno.to_csv(out_dir / "phenotypes.csv", index=False)
+    with atomic_output(out_dir / "phenotypes.csv") as tmp:
+        pheno.to_csv(tmp, index=False)
     lat_path = write_latents(latents, out_dir / f"hidden_{name}.tsv")
     truth = {"causal_variants": [{"id": str(sid[v]), "chromosome": str(chrom[v]),
                                   "position": int(pos[v])} for v in causal]}
-    (out_dir / "truth.json").write_text(json.dumps(truth, indent=1))
+    atomic_write_text(out_dir / "truth.json", json.dumps(truth, indent=1))
     return SimulatedCohort(str(prefix), str(out_dir / "phenotypes.csv"), str(lat_path),
                            str(out_dir / "truth.json"), covar_names,
                            tuple(str(sid[v]) for v in causal))

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fastio.safefs import atomic_output
+
 __all__ = ["write_tsv", "write_long_table"]
 
 
@@ -57,11 +59,13 @@ def _write_arrow(columns: dict, path: Path, threads: int = 2) -> bool:
 
 
 def write_tsv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` (no index) as TSV with ``NA`` for missing values."""
+    """Write ``frame`` (no index) as TSV with ``NA`` for missing values (to a temp name,
+    renamed into place: never half a table, never through a symlink planted at ``path``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not _write_arrow({c: frame[c].to_numpy() for c in frame.columns}, path):
-        frame.to_csv(path, sep="\t", index=False, na_rep="NA")
+    with atomic_output(path) as tmp:
+        if not _write_arrow({c: frame[c].to_numpy() for c in frame.columns}, tmp):
+            frame.to_csv(tmp, sep="\t", index=False, na_rep="NA")
     return path
 
 
@@ -75,27 +79,32 @@ def write_long_table(variants: pd.DataFrame, labels: list[str], fixed: dict,
     path.parent.mkdir(parents=True, exist_ok=True)
     m, k = len(variants), len(labels)
     flat = {name: np.asarray(v).T.reshape(-1) for name, v in values.items()}
+    with atomic_output(path) as tmp:
+        if not _write_long_arrow(variants, labels, fixed, flat, tmp):
+            frame = pd.DataFrame({c: np.tile(variants[c].to_numpy(), k) for c in variants.columns})
+            frame["PHENO"] = np.repeat(np.asarray(labels, dtype=object), m)
+            for c, v in fixed.items():
+                frame[c] = v
+            for c, v in flat.items():
+                frame[c] = v
+            frame.to_csv(tmp, sep="\t", index=False, na_rep="NA")
+    return path
+
+
+def _write_long_arrow(variants: pd.DataFrame, labels: list[str], fixed: dict, flat: dict,
+                      path: Path) -> bool:
+    """The long table through Arrow; False when pyarrow is missing or too old."""
     try:
         import pyarrow as pa
-    except ImportError:
-        pa = None
-    if pa is not None:
         import pyarrow.compute as pc
-
-        # gather the m variant rows K times inside Arrow (faster to write than dictionaries)
-        rows = pa.array(np.tile(np.arange(m, dtype=np.int32), k))
-        cols = {c: pc.take(_arrow_column(variants[c].to_numpy()), rows) for c in variants.columns}
-        cols["PHENO"] = pc.take(pa.array(list(labels)),
-                                pa.array(np.repeat(np.arange(k, dtype=np.int32), m)))
-        cols.update({c: np.full(m * k, v) for c, v in fixed.items()})
-        cols.update(flat)
-        if _write_arrow(cols, path):
-            return path
-    frame = pd.DataFrame({c: np.tile(variants[c].to_numpy(), k) for c in variants.columns})
-    frame["PHENO"] = np.repeat(np.asarray(labels, dtype=object), m)
-    for c, v in fixed.items():
-        frame[c] = v
-    for c, v in flat.items():
-        frame[c] = v
-    frame.to_csv(path, sep="\t", index=False, na_rep="NA")
-    return path
+    except ImportError:
+        return False
+    m, k = len(variants), len(labels)
+    # gather the m variant rows K times inside Arrow (faster to write than dictionaries)
+    rows = pa.array(np.tile(np.arange(m, dtype=np.int32), k))
+    cols = {c: pc.take(_arrow_column(variants[c].to_numpy()), rows) for c in variants.columns}
+    cols["PHENO"] = pc.take(pa.array(list(labels)),
+                            pa.array(np.repeat(np.arange(k, dtype=np.int32), m)))
+    cols.update({c: np.full(m * k, v) for c, v in fixed.items()})
+    cols.update(flat)
+    return _write_arrow(cols, path)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fastio.safefs import atomic_output
 from zoo.phantom import layout
 from zoo.phantom.biology import FACTORS, anatomy, simulate_biology
 from zoo.phantom.cohort import PhantomCohort
@@ -118,7 +119,8 @@ def generate(out_dir, n=1000, seed=0, scale="quick", n_variants=None, progress=T
     pcs = genetic_pcs(geno, 10, seed=seed)
     pheno = make_phenotypes(ids, bio, pcs, r_pheno)
     write_plink(cohort.bfile, geno, ids, bio.sex)
-    pheno.to_csv(cohort.phenotypes_csv, index=False)
+    with atomic_output(cohort.phenotypes_csv) as tmp:
+        pheno.to_csv(tmp, index=False)
     timings["genetics_s"] = time.perf_counter() - t0
 
     plan = _visit_plan(n, r_plan)

@@ -17,6 +17,8 @@ import h5py
 import numpy as np
 from h5py import h5a, h5d, h5p, h5s, h5t
 
+from fastio.safefs import atomic_output
+
 __all__ = ["Dataset", "encode_chunk", "write_subject", "GZIP_LEVEL"]
 
 _STR = h5py.string_dtype("utf-8")
@@ -54,7 +56,7 @@ def _dcpl(shape, level):
 
 
 def write_subject(path: str | Path, datasets: list[Dataset], payloads: list[bytes] | None = None, level: int = GZIP_LEVEL) -> Path:
-    """Write one subject's file atomically (to ``.tmp``, then renamed). ``payloads`` are
+    """Write one subject's file atomically (to a temp name, then renamed). ``payloads`` are
     the datasets' chunks from :func:`encode_chunk` (encoded here when not given).
 
     Uses h5py's low-level API with property lists reused across datasets: the
@@ -65,13 +67,12 @@ def write_subject(path: str | Path, datasets: list[Dataset], payloads: list[byte
         payloads = [encode_chunk(d.array, level) for d in datasets]
     if len(payloads) != len(datasets):
         raise ValueError(f"{path}: expected one payload per dataset ({len(datasets)}), got {len(payloads)}")
-    tmp = path.with_name(path.name + ".tmp")
     lcpl = h5p.create(h5p.LINK_CREATE)
     lcpl.set_create_intermediate_group(True)
     scalar = h5s.create(h5s.SCALAR)
     cache: dict = {}
     seen: set[str] = set()
-    with h5py.File(tmp, "w") as f:
+    with atomic_output(path) as tmp, h5py.File(tmp, "w") as f:
         for d, payload in zip(datasets, payloads):
             if d.path in seen:
                 raise ValueError(f"{path}: dataset {d.path} written twice")
@@ -92,5 +93,4 @@ def write_subject(path: str | Path, datasets: list[Dataset], payloads: list[byte
                     tid_attr = h5t.py_create(value.dtype)
                 attr = h5a.create(dsid, name.encode(), tid_attr, scalar)
                 attr.write(value)
-    tmp.replace(path)
     return path

@@ -7,6 +7,7 @@ import h5py
 import numpy as np
 
 from fastio.catalogue import ECG_LEADS
+from fastio.safefs import atomic_output
 from fastio.spec import pick_instance
 
 __all__ = ["write_preview"]
@@ -67,6 +68,7 @@ def write_preview(cohort, n_subjects: int = 4, path: str | Path | None = None) -
                 ax.imshow(np.squeeze(x), cmap="gray", aspect="auto" if title.startswith("dxa_1") else "equal")
     fig.suptitle(f"phantom cohort ({cohort.scale} scale): first {len(ids)} subjects, instance 'first'", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=80)
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, dpi=80, format="png")
     plt.close(fig)
     return path

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from fastio.safefs import atomic_write_text
+
 __all__ = ["MODALITIES", "REGISTRATION_METHODS", "load_truth", "write_truth", "series", "TRUTH_FORMAT"]
 
 TRUTH_FORMAT = "regzoo-phantom-truth/1"
@@ -88,11 +90,7 @@ def series(values, digits: int = 6) -> list:
 
 
 def write_truth(path: str | Path, truth: dict) -> Path:
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(truth, separators=(",", ":")), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return atomic_write_text(path, json.dumps(truth, separators=(",", ":")))
 
 
 _REQUIRED = ("format", "sample_ids", "factors", "causal_variants", "modalities", "nuisance", "missing")

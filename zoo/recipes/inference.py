@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fastio.safefs import atomic_output
 from zoo.recipes.args import parse_args
 from zoo.recipes.data import resolve_store, store_specs
 from zoo.recipes.training import run_dir_of
@@ -49,14 +50,13 @@ def write_latents(path: Path, ids, latents: np.ndarray, style: str = "standard")
     if style not in ("standard", "genetics"):
         raise ValueError(f"Expected tsv_style 'standard' or 'genetics', got {style!r}")
     head = ["sample_id"] if style == "standard" else ["FID", "IID"]
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="") as f:
+    # a half-written table never carries the final name
+    with atomic_output(path) as tmp, open(tmp, "w", newline="") as f:
         writer = csv.writer(f, delimiter="\t", lineterminator="\n")
         writer.writerow(head + [f"latent_{j}" for j in range(latents.shape[1])])
         for sid, row in zip(ids, latents):
             key = [sid] if style == "standard" else [sid, sid]
             writer.writerow(key + [repr(float(v)) for v in row])
-    tmp.replace(path)  # a half-written table never carries the final name
     return path
 
 

@@ -6,6 +6,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from fastio.safefs import atomic_output
+
 __all__ = ["plot_learning_curve", "plot_reconstructions", "display_image"]
 
 
@@ -38,7 +40,8 @@ def plot_learning_curve(history: Mapping[str, Sequence[float]], path: Path, titl
     ax.set_title(title)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
     plt.close(fig)
     return path
 
@@ -78,6 +81,7 @@ def plot_reconstructions(columns: Mapping[str, np.ndarray], ids: Sequence[str], 
                 ax.set_ylabel(str(ids[i]), fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, dpi=90, format="png")
     plt.close(fig)
     return path

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fastio.safefs import atomic_output, atomic_write_text
 from zoo.recipes.args import parse_args
 from zoo.recipes.data import resolve_store, store_specs
 
@@ -27,8 +28,7 @@ def run_dir_of(args) -> Path:
 
 def write_arguments(args, run_dir: Path) -> Path:
     path = run_dir / f"arguments_{args.id}.json"
-    path.write_text(json.dumps(vars(args), indent=2, sort_keys=True, default=str) + "\n")
-    return path
+    return atomic_write_text(path, json.dumps(vars(args), indent=2, sort_keys=True, default=str) + "\n")
 
 
 def _loaders(args, store_path, inputs, outputs, distributed: bool):
@@ -100,13 +100,14 @@ def _save(model, run_dir: Path, run_id: str) -> dict[str, str]:
     from zoo.models import decoders_of, encoders_of
 
     files = {"model": run_dir / f"{run_id}.keras"}
-    model.save(files["model"])
+    parts = {"model": model}
     for name, encoder in encoders_of(model).items():
-        files[f"encoder_{name}"] = run_dir / f"encoder_{name}.keras"
-        encoder.save(files[f"encoder_{name}"])
+        files[f"encoder_{name}"], parts[f"encoder_{name}"] = run_dir / f"encoder_{name}.keras", encoder
     for name, decoder in decoders_of(model).items():
-        files[f"decoder_{name}"] = run_dir / f"decoder_{name}.keras"
-        decoder.save(files[f"decoder_{name}"])
+        files[f"decoder_{name}"], parts[f"decoder_{name}"] = run_dir / f"decoder_{name}.keras", decoder
+    for key, part in parts.items():
+        with atomic_output(files[key], suffix=".keras") as tmp:  # Keras insists on the suffix
+            part.save(tmp)
     return {k: str(v) for k, v in files.items()}
 
 
@@ -171,7 +172,7 @@ def train(argv_or_namespace=None) -> Path:
     if args.inspect_model:
         lines = []
         model.summary(print_fn=lambda line, *a, **k: lines.append(line), expand_nested=True)
-        (run_dir / f"architecture_{args.id}.txt").write_text("\n".join(lines) + "\n")
+        atomic_write_text(run_dir / f"architecture_{args.id}.txt", "\n".join(lines) + "\n")
 
     from zoo.recipes._steps import StepDataset
 
@@ -208,7 +209,7 @@ def train(argv_or_namespace=None) -> Path:
         "train_samples_per_second": epochs_run * args.training_steps * args.batch_size / fit_seconds,
         "loader_seconds": data.load_seconds, "files": files, "reconstructions": figures,
     }
-    (run_dir / f"train_summary_{args.id}.json").write_text(json.dumps(summary, indent=2) + "\n")
+    atomic_write_text(run_dir / f"train_summary_{args.id}.json", json.dumps(summary, indent=2) + "\n")
     for loader in (train_loader, valid, test):
         if loader is not None:
             loader.close()

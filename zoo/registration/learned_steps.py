@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.registration.steps import _check_image_spec, _extra_spec, load_template, save_json
+from fastio.safefs import atomic_output
+from zoo.registration.steps import _check_image_spec, _extra_spec, load_template, save_json, save_npy
 
 __all__ = ["AffineNetStep", "VoxelMorphStep", "DeepCycleStep", "make"]
 
@@ -51,7 +52,7 @@ class _Learned:
             # A template of another size or channel count: its (channel-mean) image, resized.
             t = fit_template_shape(given, spec.shape[:2])[..., None]
         t = np.broadcast_to(t, spec.shape).astype(np.float32)
-        np.save(path, t)
+        save_npy(path, t)
         return t
 
     def _build(self, spec):
@@ -72,7 +73,8 @@ class _Learned:
             self.net.load_weights(weights)
             return
         self.history = self._train(images)
-        self.net.save_weights(weights)
+        with atomic_output(weights, suffix=".weights.h5") as tmp:  # Keras insists on the suffix
+            self.net.save_weights(tmp)
         save_json(work / "training.json", {"loss": self.history})
 
     uses_template = True

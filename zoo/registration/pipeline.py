@@ -12,15 +12,31 @@ nothing is skipped silently.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 
+from fastio.safefs import atomic_write_text, remove_owned
 from zoo.registration.steps import make_step
 
-__all__ = ["METHODS", "register_store", "work_dir_for"]
+__all__ = ["METHODS", "WORK_MARKER", "check_tensor_name", "register_store", "work_dir_for"]
 
 METHODS = ("template", "homography", "affine", "median_beat", "voxelmorph", "deepcycle")
+# Written into every work folder this module creates; --overwrite removes only folders
+# that carry it (a folder of user files at the same path is never ours to delete).
+WORK_MARKER = ".zoo-registration.json"
+# A tensor name becomes a folder name inside the store and beside it (the work folder):
+# no separators, no leading dot (so never '.' or '..'), nothing a shell would mangle.
+_TENSOR_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def check_tensor_name(name, what: str = "output tensor name") -> str:
+    """Return ``name`` if it is a plain tensor name, else raise ``ValueError``."""
+    if not isinstance(name, str) or not _TENSOR_NAME.fullmatch(name):
+        raise ValueError(f"Expected an {what} of letters, digits, '_', '-' or '.' (not starting "
+                         f"with '.', no '/'), got {name!r}")
+    return name
 
 
 def work_dir_for(store_path, out_tensor: str) -> Path:
@@ -66,10 +82,18 @@ def _versions() -> dict:
     return out
 
 
-def _prepare_outputs(store, step, spec, out, config, overwrite):
+def _output_specs(store, step, spec, out, config, overwrite):
+    """``(out_spec, extras, reuse)``, checked before anything is written or removed:
+    without ``overwrite`` an output from another registration is an error (``reuse`` when it
+    is this one, complete with its extras); with it, only tensors registration wrote may go."""
     out_spec = step.out_spec(spec, out)
     extras = step.extra_specs(spec, out)
     names = [out_spec.name] + [e.name for e in extras]
+    for name in names:
+        check_tensor_name(name)
+        if overwrite and name in store and "registration" not in store[name].attrs:
+            raise ValueError(f"{store.path}: tensor {name!r} was not written by zoo register; "
+                             f"refusing to overwrite it (choose another --out-tensor)")
     if out in store and not overwrite:
         previous = dict(store[out].attrs.get("registration", {})).get("config")
         if previous != json.loads(json.dumps(config, default=str)):
@@ -77,13 +101,20 @@ def _prepare_outputs(store, step, spec, out, config, overwrite):
                 f"{store.path}: tensor {out!r} exists from a different registration ({previous}); "
                 f"pass overwrite=True (--overwrite) or choose another --out-tensor"
             )
-        missing = [n for n in names if n not in store]
-        if not missing:
-            return out_spec, extras, False
-    attrs = {"registration": {"config": config, "versions": _versions(), "complete": False}}
-    for s in [out_spec, *extras]:
-        store.create_tensor(s, attrs=attrs, overwrite=True)
-    return out_spec, extras, True
+        if all(n in store for n in names):
+            return out_spec, extras, True
+    return out_spec, extras, False
+
+
+def _prepare_work(store, work: Path, out: str, overwrite: bool) -> None:
+    """Create the work folder (with its marker); on ``overwrite`` first remove one we wrote."""
+    if overwrite and (work.exists() or work.is_symlink()):
+        remove_owned(work, marker=WORK_MARKER, what="registration work folder", sources=[store.path])
+    if not work.exists():
+        work.mkdir(parents=True)
+        atomic_write_text(work / WORK_MARKER, json.dumps({"store": str(store.path), "out": out}) + "\n")
+    elif not work.is_dir():
+        raise ValueError(f"{work}: expected the registration work folder, found a file")
 
 
 def register_store(store_path, method: str, tensor: str, *, out_tensor: str | None = None,
@@ -100,10 +131,10 @@ def register_store(store_path, method: str, tensor: str, *, out_tensor: str | No
 
     if method not in METHODS:
         raise ValueError(f"Expected a registration method in {METHODS}, got {method!r}")
+    out = check_tensor_name(f"{tensor}_registered" if out_tensor is None else out_tensor)
     store = open_store(store_path, mode="r+")
     if tensor not in store:
         raise ValueError(f"{store.path}: no tensor {tensor!r} to register; tensors are {store.tensors}")
-    out = out_tensor or f"{tensor}_registered"
     if out == tensor:
         raise ValueError(f"{store.path}: expected an output tensor name other than the source {tensor!r}")
     spec = store.spec(tensor)
@@ -112,12 +143,12 @@ def register_store(store_path, method: str, tensor: str, *, out_tensor: str | No
     was_complete = store.complete
     step = make_step(method, {**options, "template": template, "seed": seed})
     work = work_dir_for(store.path, out)
-    if overwrite and work.is_dir():
-        for f in work.iterdir():
-            if f.is_file():
-                f.unlink()
-    work.mkdir(parents=True, exist_ok=True)
-    out_spec, extras, created = _prepare_outputs(store, step, spec, out, config, overwrite)
+    out_spec, extras, reuse = _output_specs(store, step, spec, out, config, overwrite)
+    _prepare_work(store, work, out, overwrite)
+    if not reuse:
+        attrs = {"registration": {"config": config, "versions": _versions(), "complete": False}}
+        for s in [out_spec, *extras]:
+            store.create_tensor(s, attrs=attrs, overwrite=True)
     step.fit(store, tensor, spec, work, _sampler(store, tensor, seed), progress)
 
     present_all = store.present(tensor)

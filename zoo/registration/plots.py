@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
+from fastio.safefs import atomic_output
+
 __all__ = ["before_after"]
 
 
@@ -73,6 +75,7 @@ def before_after(store, tensor: str, out: str, method: str, path, n_subjects: in
     fig.suptitle(f"{tensor} -> {out} ({method})", fontsize=10)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=80)
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, dpi=80, format="png")
     plt.close(fig)
     return path

@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from fastio.catalogue import ECG_LEADS
+from fastio.safefs import atomic_output, atomic_write_text
 from fastio.spec import Normalization, TensorSpec
 
-__all__ = ["TemplateStep", "MedianBeatStep", "make_step", "load_template"]
+__all__ = ["TemplateStep", "MedianBeatStep", "make_step", "load_template", "save_json", "save_npy"]
 
 
 def _extra_spec(spec: TensorSpec, name: str, shape, description: str) -> TensorSpec:
@@ -100,7 +101,7 @@ class TemplateStep:
             given, _, _, _ = build_template(images, self.transform, self.iterations, threads=self.threads,
                                             progress=progress)
         self.template = fit_template_shape(given, spec.shape[:2])
-        np.save(path, self.template)
+        save_npy(path, self.template)
 
     def apply(self, values: np.ndarray):
         from zoo.registration.align import align_batch
@@ -180,6 +181,10 @@ def make_step(method: str, options: dict):
 
 
 def save_json(path: Path, data) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True, default=str), encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, json.dumps(data, indent=1, sort_keys=True, default=str))
+
+
+def save_npy(path: Path, array: np.ndarray) -> None:
+    """Fitted state a rerun reloads: whole or absent, never a truncated ``.npy``."""
+    with atomic_output(path) as tmp, open(tmp, "wb") as fh:
+        np.save(fh, array)

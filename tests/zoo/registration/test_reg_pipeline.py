@@ -163,3 +163,64 @@ def test_learned_image_methods_through_the_store(image_store, method):
     assert extra.endswith("_transform" if method == "affine" else "_flow")
     assert np.all(np.isfinite(np.asarray(store[extra][:])))
     assert (work_dir_for(path, f"img_{method}") / "model.weights.h5").is_file()
+
+
+def _user_files(folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("notes.txt", "data.csv"):
+        (folder / name).write_text(f"user's {name}\n")
+    return {p.name: p.read_text() for p in folder.iterdir() if p.is_file()}
+
+
+@pytest.mark.parametrize("name", ["..", ".", "", "a/b", "../up", ".hidden", "x y"])
+def test_overwrite_with_a_bad_out_tensor_name_touches_nothing(image_store, capsys, name):
+    path = image_store[0]
+    parent_files = _user_files(path.parent / "mine")
+    before = sorted(p.name for p in path.parent.iterdir())
+    rc = main(["template", "--store", str(path), "--tensor", "img", "--out-tensor", name,
+               "--overwrite", "--quiet", "--no-plot"])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "output tensor name" in err and "Traceback" not in err
+    assert sorted(p.name for p in path.parent.iterdir()) == before
+    assert {p.name: p.read_text() for p in (path.parent / "mine").iterdir()} == parent_files
+
+
+def test_overwrite_removes_only_a_work_folder_it_wrote(image_store, capsys):
+    path = image_store[0]
+    args = ["template", "--store", str(path), "--tensor", "img", "--out-tensor", "reg",
+            "--quiet", "--no-plot", "--iterations", "1"]
+    work = work_dir_for(path, "reg")
+    # A folder of user files where the work folder would go: not ours, never removed.
+    files = _user_files(work)
+    assert main(args + ["--overwrite"]) == 2
+    assert "refusing to remove" in capsys.readouterr().err
+    assert {p.name: p.read_text() for p in work.iterdir()} == files
+    # A symlink there (to the user's folder) is refused too, and its target kept.
+    elsewhere = path.parent / "elsewhere"
+    work.rename(elsewhere)
+    work.symlink_to(elsewhere, target_is_directory=True)
+    assert main(args + ["--overwrite"]) == 2
+    assert "symlink" in capsys.readouterr().err
+    assert {p.name: p.read_text() for p in elsewhere.iterdir()} == files
+    work.unlink()
+    # Its own folder (with the marker it wrote) is replaced on --overwrite.
+    assert main(args) == 0
+    assert (work / "template.npy").is_file()
+    (work / "stale.npy").write_bytes(b"old state")
+    assert main(args + ["--overwrite"]) == 0
+    assert not (work / "stale.npy").exists() and (work / "template.npy").is_file()
+
+
+def test_overwrite_refuses_a_tensor_registration_did_not_write(image_store, capsys):
+    from fastio import open_store
+
+    path = image_store[0]
+    spec = TensorSpec(name="other", group="test", path_prefix="p", dataset="other", shape=(40, 40, 1))
+    store = open_store(path, mode="r+")
+    store.create_tensor(spec)
+    assert main(["template", "--store", str(path), "--tensor", "img", "--out-tensor", "other",
+                 "--overwrite", "--quiet", "--no-plot"]) == 2
+    assert "not written by zoo register" in capsys.readouterr().err
+    assert not work_dir_for(path, "other").exists()
+    assert "registration" not in open_store(path)["other"].attrs
