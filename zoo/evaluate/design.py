@@ -14,6 +14,7 @@ per-dimension constants; ``gwas.py`` streams the genotypes through it.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +45,11 @@ def parse_covar_names(text: str | list[str] | tuple[str, ...] | None) -> tuple[s
                 names += [f"{stem_lo}{i}" for i in range(first, last + 1)]
                 continue
         names.append(item)
-    return tuple(names)
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        # A covariate twice is a rank-deficient design; the evident intent is "once".
+        warnings.warn(f"covariates {repeated} named more than once; each is used once", stacklevel=2)
+    return tuple(dict.fromkeys(names))
 
 
 def read_covariates(path: str | Path, names: tuple[str, ...] | list[str] | str) -> pd.DataFrame:
@@ -152,8 +157,16 @@ def _prepare(latents: pd.DataFrame, covariates: pd.DataFrame | None,
                          f"got constant {dead[:5]}")
     try:
         chol = np.linalg.cholesky(y_r.T @ y_r)
+        # Rounding can let an exactly singular Gram matrix through with a ~0 pivot.
+        singular = np.diag(chol).min() ** 2 <= 1e-10 * yy.max()
     except np.linalg.LinAlgError:
-        chol = np.full((k, k), np.nan)  # collinear latents: MANOVA undefined, reported as NaN
+        singular = True
+    if singular:
+        # Collinear latents: the MANOVA is undefined and reported as NaN; the per-dimension
+        # tests do not need the joint covariance and stay valid.
+        warnings.warn(f"{source}: latent dimensions are collinear (e.g. identical columns); "
+                      f"the MANOVA (Pillai) test is undefined and reported as NaN", stacklevel=2)
+        chol = np.full((k, k), np.nan)
     # Q's first column is the intercept direction (QR keeps the span of the leading column);
     # genotypes are centred exactly over these samples, so its product with them is zero
     # and the column is left out of the per-chunk product.

@@ -152,3 +152,41 @@ def test_comparison_without_genotypes_records_skipped(cohort_tables, tmp_path):
     assert "Not scored: " in text and "## Latent GWAS" not in text
     files = write_comparison(comp, tmp_path, plots=False)
     assert json.loads(files["json"].read_text())["skipped_phenotypes"]["rare"].startswith("3 cases")
+
+
+def test_zoo_gwas_repeated_covariate_is_used_once(cohort, tmp_path):
+    base = ["--bfile", cohort.bfile, "--latents", cohort.latents, "--covariates",
+            cohort.phenotypes, "--quiet", "--no-plots"]
+    assert cli_gwas.main(base + ["--covar-names", "age,sex", "--out", str(tmp_path / "once")]) == 0
+    with pytest.warns(UserWarning, match=r"\['age'\] named more than once"):
+        assert cli_gwas.main(base + ["--covar-names", "age,age,sex",
+                                     "--out", str(tmp_path / "twice")]) == 0
+    once, twice = (pd.read_csv(tmp_path / d / "latent_gwas.glm.linear.tsv", sep="\t")
+                   for d in ("once", "twice"))
+    pd.testing.assert_frame_equal(twice, once)
+    assert json.loads((tmp_path / "twice" / "summary.json").read_text())["covariates"] == ["age", "sex"]
+
+
+def test_zoo_gwas_identical_latents_give_nan_manova_and_per_dim_results(cohort, tmp_path):
+    latents = read_latents(cohort.latents)
+    latents["latent_copy"] = latents["latent_0"]
+    path = write_latents(latents, tmp_path / "hidden_dup.tsv")
+    out = tmp_path / "out"
+    with pytest.warns(UserWarning, match="MANOVA"):
+        rc = cli_gwas.main(["--bfile", cohort.bfile, "--latents", str(path), "--out", str(out),
+                            "--quiet", "--threshold", "1e-6"])
+    assert rc == 0
+    long = pd.read_csv(out / "latent_gwas.glm.linear.tsv", sep="\t")
+    first = long[long["PHENO"] == "latent_0"].reset_index(drop=True)
+    copy = long[long["PHENO"] == "latent_copy"].reset_index(drop=True)
+    np.testing.assert_allclose(copy["P"], first["P"], rtol=1e-6)
+    assert np.isfinite(first["P"]).all()
+    manova = pd.read_csv(out / "latent_gwas.manova.tsv", sep="\t")
+    assert len(manova) == 300 and manova["P"].isna().all()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["lambda_gc_manova_chi2"] is None and summary["n_loci"]["manova"] == 0
+    # each dimension's test is that of a run without the copy
+    assert cli_gwas.main(["--bfile", cohort.bfile, "--latents", cohort.latents, "--out",
+                          str(tmp_path / "plain"), "--quiet", "--no-plots"]) == 0
+    plain = pd.read_csv(tmp_path / "plain" / "latent_gwas.glm.linear.tsv", sep="\t")
+    pd.testing.assert_frame_equal(long[long["PHENO"] != "latent_copy"].reset_index(drop=True), plain)
