@@ -73,3 +73,14 @@ def test_atomic_output_leaves_nothing_on_error(tmp_path):
             raise RuntimeError("killed")
     assert target.read_text() == "old"
     assert sorted(os.listdir(tmp_path)) == ["table.tsv"]
+
+
+def test_atomic_output_gives_the_umask_mode_not_mkstemp_private(tmp_path):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    path = atomic_write_text(tmp_path / "a.txt", "x")
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    with atomic_output(tmp_path / "w.weights.h5", suffix=".weights.h5") as tmp:
+        assert tmp.name.endswith(".weights.h5") and tmp.parent == tmp_path
+        tmp.write_bytes(b"w")
+    assert (tmp_path / "w.weights.h5").read_bytes() == b"w"
