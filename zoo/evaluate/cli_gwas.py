@@ -86,8 +86,8 @@ def _export(out: Path, latents, covar) -> list[Path]:
 
 def gwas_summary(result, *, threshold: float, window: int, ld_r2: float | None, bfile: str,
                  sample_index=None, min_maf: float = 0.0) -> tuple[dict, dict]:
-    """λ_GC per dimension and overall, loci from min-p (Bonferroni over K) and MANOVA,
-    counted at variants with minor-allele frequency >= ``min_maf``."""
+    """λ_GC per dimension and overall, loci from min-p (Bonferroni over K) and MANOVA, all
+    over the same variants: those with minor-allele frequency >= ``min_maf``."""
     import numpy as np
 
     common = result.common(min_maf)
@@ -106,13 +106,16 @@ def gwas_summary(result, *, threshold: float, window: int, ld_r2: float | None, 
     summary = {
         "n_samples": result.n_samples, "n_variants": int(len(result.variants)),
         "n_dims": len(result.pheno_names),
-        "lambda_gc": genomic_control(result.p),
-        "lambda_gc_per_dim": {name: genomic_control(result.p[:, j])
+        # λ_GC on the variants that loci are counted on (rare ones excluded from both)
+        "n_variants_counted": int(common.sum()),
+        "lambda_gc": genomic_control(result.p[common]),
+        "lambda_gc_per_dim": {name: genomic_control(result.p[common, j])
                               for j, name in enumerate(result.pheno_names)},
         # None (JSON null) when the MANOVA is undefined (collinear latents: all p NaN)
-        "lambda_gc_manova_chi2": (genomic_control(result.stats["p_manova"])
+        "lambda_gc_manova_chi2": (genomic_control(result.stats["p_manova"][common])
                                   if "p_manova" in result.stats
-                                  and np.isfinite(result.stats["p_manova"]).any() else None),
+                                  and np.isfinite(result.stats["p_manova"][common]).any()
+                                  else None),
         "n_loci": {kind: int(len(frame)) for kind, frame in loci.items()},
         "threshold": threshold, "window": window, "ld_r2": ld_r2, "min_maf": min_maf,
     }
@@ -158,11 +161,14 @@ def main(argv: list[str] | None = None) -> int:
             manhattan_plot(result.variants, result.stats["p_manova"], out / "manhattan_manova.png",
                            threshold=args.threshold, loci=loci["manova"],
                            title=f"{Path(args.latents).stem}: MANOVA (Pillai)")
-        qq_plot(result.p, out / "qq.png", lambda_gc=summary["lambda_gc"],
-                title=Path(args.latents).stem)
+        qq_plot(result.p[result.common(args.min_maf)], out / "qq.png",
+                lambda_gc=summary["lambda_gc"],
+                title=f"{Path(args.latents).stem} (MAF ≥ {args.min_maf:g})")
     atomic_write_text(out / "summary.json", json.dumps(summary, indent=1, default=_json_default))
     print(f"zoo gwas: {summary['n_samples']} samples × {summary['n_variants']} variants × "
-          f"{summary['n_dims']} dims; λ_GC {summary['lambda_gc']:.3f}; loci {summary['n_loci']}; "
+          f"{summary['n_dims']} dims; λ_GC {summary['lambda_gc']:.3f} and loci "
+          f"{summary['n_loci']} over the {summary['n_variants_counted']} variants with MAF ≥ "
+          f"{args.min_maf:g}; "
           f"results in {files['long'].parent}")
     return 0
 

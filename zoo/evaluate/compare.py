@@ -79,8 +79,8 @@ class Comparison:
 
 def gwas_measures(result, *, threshold: float, window: int, truth: pd.DataFrame | None,
                   min_maf: float = 0.0) -> tuple[dict, dict]:
-    """λ_GC, loci counts (min-p and MANOVA, variants with MAF >= ``min_maf``) and, with
-    truth, recall/precision of one GWAS."""
+    """λ_GC and loci counts (min-p and MANOVA), both over the variants with MAF >=
+    ``min_maf``, and, with truth, recall/precision of one GWAS."""
     from zoo.evaluate.loci import clump_distance, genomic_control, match_loci
 
     common = result.common(min_maf)
@@ -90,7 +90,8 @@ def gwas_measures(result, *, threshold: float, window: int, truth: pd.DataFrame 
         loci["manova"] = clump_distance(result.variants,
                                         np.where(common, result.stats["p_manova"], np.nan),
                                         threshold=threshold, window=window)
-    row = {"lambda_gc": genomic_control(result.p)}
+    # λ_GC on the variants that loci are counted on
+    row = {"lambda_gc": genomic_control(result.p[common]), "n_variants_counted": int(common.sum())}
     for kind, frame in loci.items():
         row[f"loci_{kind}"] = int(len(frame))
         if truth is not None:

@@ -64,13 +64,15 @@ def comparison_markdown(comp) -> str:
     if comp.phewas_counts is not None:
         out += ["## PheWAS (score tests, Bonferroni over phenotypes)", ""]
         out += _table(["space", "associated phenotypes", "dimension associations",
-                       "α per phenotype"],
+                       "α per phenotype", "not tested: null fit failed"],
                       [[r.space, f"{r.n_associated} / {r.n_phenotypes}", r.n_dim_associations,
-                        f"{r.bonferroni_alpha:.2g}"] for r in comp.phewas_counts.itertuples()])
+                        f"{r.bonferroni_alpha:.2g}", r.null_fit_failed or "—"]
+                       for r in comp.phewas_counts.itertuples()])
     if comp.gwas is not None:
         out += [f"## Latent GWAS (loci at p < {comp.config.threshold:g}, "
-                f"{comp.config.window:,} bp windows)", ""]
-        cols = [c for c in ("lambda_gc", "loci_min_p", "loci_manova", "recall_min_p",
+                f"{comp.config.window:,} bp windows; λ_GC and loci over the variants with "
+                f"MAF ≥ {comp.config.min_maf:g})", ""]
+        cols = [c for c in ("lambda_gc", "n_variants_counted", "loci_min_p", "loci_manova", "recall_min_p",
                             "precision_min_p", "recall_manova", "precision_manova")
                 if c in comp.gwas.columns]
         out += _table(["space", *cols],

@@ -61,3 +61,35 @@ def test_counts(data):
     assert counts.loc["signal", "bonferroni_alpha"] == 0.025
     with pytest.raises(ValueError, match="'missing'"):
         phewas_table(spaces, pheno, ["missing"], covar)
+
+
+def test_separated_null_fit_gives_no_test_and_is_named(data):
+    """Covariates that separate cases from controls (every sex = 1 sample a case): the null
+    MLE does not exist (quasi-complete separation: the sex coefficient → ∞), so the
+    phenotype is reported as not tested, never given a p."""
+    y, x, cov = data
+    separated = np.where(cov[:, 1] == 1, 1.0, y)
+    out = logistic_score_tests(separated, x, cov)
+    assert out["null_fit"] == "separation"
+    assert np.isnan(out["p_joint"]) and np.isnan(out["p"]).all()
+    assert logistic_score_tests(y, x, cov)["null_fit"] == "converged"
+    ids = pd.Index([f"s{i}" for i in range(len(y))])
+    pheno = pd.DataFrame({"disease": y, "separated": separated}, index=ids)
+    table = phewas_table({"signal": pd.DataFrame(x, index=ids)}, pheno,
+                         ["disease", "separated"],
+                         pd.DataFrame(cov, index=ids, columns=["age", "sex"]))
+    assert table.set_index("phenotype")["null_fit"].to_dict() == {
+        "disease": "converged", "separated": "separation"}
+    counts = phewas_counts(table).iloc[0]
+    assert counts["null_fit_failed"] == "separated (separation)"
+    assert counts["n_tested"] == 1 and counts["n_phenotypes"] == 2
+    assert counts["n_associated"] == 1
+
+
+def test_null_fit_that_does_not_converge_is_flagged(data):
+    from zoo.evaluate.phewas import _null_fit
+
+    y, _, cov = data
+    design = np.column_stack([np.ones(len(y)), cov])
+    assert _null_fit(y, design)[1] == "converged"
+    assert _null_fit(y, design, max_iter=2)[1] == "not converged"
