@@ -15,6 +15,8 @@ from fastio.spec import Normalization, TensorSpec
 
 __all__ = [
     "ECG_LEADS",
+    "LAX_4CH_LABELS",
+    "LAX_4CH_HEART_LABELS",
     "SCALES",
     "get_spec",
     "list_specs",
@@ -26,6 +28,17 @@ __all__ = [
 # ml4h's channel order for 12-lead resting ECGs.
 ECG_LEADS = ("I", "II", "III", "V1", "V2", "V3", "V4", "V5", "V6", "aVF", "aVL", "aVR")
 SCALES = ("full", "quick")
+# ml4h's 4-chamber long-axis segmentation labels (defines.MRI_LAX_4CH_SEGMENTED_CHANNEL_MAP)
+# and the ones its heart crop keeps (LAX_4CH_HEART_LABELS: all but background, thoracic
+# cavity and breast prosthesis).
+LAX_4CH_LABELS = {
+    "background": 0, "RV_free_wall": 1, "RA_free_wall": 2, "LA_free_wall": 3, "LV_anterolateral_wall": 4,
+    "interventricular_septum": 5, "interatrial_septum": 6, "crista_terminalis": 7, "RA_cavity": 8,
+    "RV_cavity": 9, "LA_cavity": 10, "LV_cavity": 11, "descending_aorta": 12, "thoracic_cavity": 13,
+    "ascending_aorta": 14, "breast_prosthesis": 15,
+}
+LAX_4CH_HEART_LABELS = {k: v for k, v in LAX_4CH_LABELS.items()
+                        if k not in ("background", "thoracic_cavity", "breast_prosthesis")}
 
 _ZSCORE = Normalization("zscore")
 
@@ -38,8 +51,8 @@ def _dxa(view: int, shape, quick) -> dict[str, TensorSpec]:
     full = _entry(
         TensorSpec(
             name=f"dxa_{view}", group="dxa", path_prefix="ukb_dxa", dataset=f"dxa_1_{view}",
-            shape=shape, normalization=_ZSCORE, codec="blosc-lz4", background=252.0,
-            description=f"DXA view {view}, per-image z-score, scanner background (252) erased",
+            shape=shape, normalization=_ZSCORE, codec="blosc-lz4", background=252.0, instance="last",
+            description=f"DXA view {view}, last visit, per-image z-score, scanner background (252) erased",
         ),
         quick,
     )
@@ -49,12 +62,13 @@ def _dxa(view: int, shape, quick) -> dict[str, TensorSpec]:
     return full
 
 
-def _ecg(name, kind, shape, quick, normalization, description) -> dict[str, TensorSpec]:
+def _ecg(name, kind, shape, quick, normalization, description, ml4h_name="") -> dict[str, TensorSpec]:
     return _entry(
         TensorSpec(
             name=name, group="ecg", path_prefix="ukb_ecg_rest",
             dataset=tuple(f"{kind}_{lead}" for lead in ECG_LEADS), shape=shape,
             normalization=normalization, codec="blosc-lz4", description=description,
+            ml4h_name=ml4h_name,
         ),
         quick,
     )
@@ -87,14 +101,17 @@ def _builtin() -> dict[str, dict[str, TensorSpec]]:
         ),
         "ecg_rest": _ecg(
             "ecg_rest", "strip", (5000, 12), (1000, 12), _ZSCORE,
-            "12-lead 10 s strip, per-tensor z-score",
+            "12-lead 10 s strip, per-tensor z-score", ml4h_name="strip",
         ),
         "lax_4ch_heart_center": _entry(
             TensorSpec(
                 name="lax_4ch_heart_center", group="mri", path_prefix="ukb_cardiac_mri",
-                dataset="cine_segmented_lax_4ch", shape=(96, 96, 50), resize="center",
-                normalization=_ZSCORE, codec="blosc-lz4",
-                description="4-chamber long-axis cine, 50 frames, centred crop on the heart",
+                dataset="cine_segmented_lax_4ch/2", shape=(96, 96, 50),
+                normalization=_ZSCORE, codec="blosc-lz4", ml4h_name="lax_4ch_heart_center",
+                crop_dataset="cine_segmented_lax_4ch_annotated_1",
+                crop_labels=tuple(LAX_4CH_HEART_LABELS.values()),
+                description="4-chamber long-axis cine, 50 frames, cut to the heart labels' "
+                            "bounding box (frame 1's segmentation), padded from the top-left",
             ),
             (48, 48, 16),
         ),

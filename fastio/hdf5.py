@@ -125,6 +125,27 @@ def _read_dataset(h5, path: Path, spec: TensorSpec, group_path: str, instance: s
         raise SampleError(path, spec.name, f"truncated or corrupt data at {dataset.name} ({_short(exc)})") from None
 
 
+def _crop_to_labels(h5, path: Path, spec: TensorSpec, x: np.ndarray) -> np.ndarray:
+    """ml4h's heart crop: rows and columns of ``x`` inside the bounding box of the label
+    map's pixels that hold one of ``spec.crop_labels`` (the label map is read with the
+    spec's instance rule, on its own keys, as ml4h reads it)."""
+    group = f"/{spec.path_prefix}/{spec.crop_dataset}"
+    labels = _read_dataset(h5, path, spec, group)
+    if labels.ndim == 3 and labels.shape[-1] == 1:
+        labels = labels[..., 0]
+    if labels.ndim != 2:
+        raise SampleError(path, spec.name, f"wrong rank at {group}: expected a 2-D label map, got shape {labels.shape}")
+    rows, cols = np.nonzero(np.isin(labels, spec.crop_labels))
+    if rows.size == 0:
+        raise SampleError(path, spec.name, f"no heart label at {group}: expected a pixel with one of "
+                          f"the labels {list(spec.crop_labels)}")
+    r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+    if r1 > x.shape[0] or c1 > x.shape[1]:
+        raise SampleError(path, spec.name, f"label map {group} reaches ({r1}, {c1}), outside the "
+                          f"image of shape {x.shape}")
+    return x[r0:r1, c0:c1]
+
+
 def _from_file(h5, path: Path, spec: TensorSpec) -> np.ndarray:
     shape = tuple(spec.shape)
     if spec.per_channel:
@@ -155,6 +176,8 @@ def _from_file(h5, path: Path, spec: TensorSpec) -> np.ndarray:
                 path, spec.name,
                 f"wrong rank: expected shape {shape} (or {shape[:-1]} without the channel axis), got {x.shape}",
             )
+        if spec.crop_dataset:
+            x = _crop_to_labels(h5, path, spec, x)
     if spec.background is not None:
         # On the image as stored, before pad/crop: the border is the scanner's border.
         x = erase_background(x, spec.background, spec.background_min_pixels)

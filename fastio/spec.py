@@ -13,6 +13,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from fastio import ml4h_names
+
 __all__ = [
     "Normalization",
     "TensorSpec",
@@ -133,6 +135,13 @@ class TensorSpec:
     # when it covers more than background_min_pixels pixels. None: no erasing.
     background: float | None = None
     background_min_pixels: int = 20_000
+    # ml4h's tm.name when it is not the dataset name (fastio.ml4h_names): "strip" for ecg_rest.
+    ml4h_name: str = ""
+    # ml4h's heart crop (_heart_mask_instances): a label map at
+    # /{path_prefix}/{crop_dataset}/<instance>; the tensor is cut to the bounding box of
+    # the pixels holding one of crop_labels before the resize rule applies.
+    crop_dataset: str | None = None
+    crop_labels: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name or not re.fullmatch(r"[A-Za-z0-9_]+", self.name):
@@ -166,6 +175,16 @@ class TensorSpec:
             raise ValueError(f"Tensor {self.name}: expected background_min_pixels >= 0, "
                              f"got {self.background_min_pixels!r}")
         object.__setattr__(self, "background_min_pixels", int(self.background_min_pixels))
+        if self.ml4h_name and not re.fullmatch(r"[A-Za-z0-9_]+", self.ml4h_name):
+            raise ValueError(f"Tensor {self.name}: expected an ml4h name of letters, digits and '_', "
+                             f"got {self.ml4h_name!r}")
+        object.__setattr__(self, "crop_labels", tuple(int(v) for v in self.crop_labels))
+        if bool(self.crop_dataset) != bool(self.crop_labels):
+            raise ValueError(f"Tensor {self.name}: expected crop_dataset and crop_labels together, "
+                             f"got {self.crop_dataset!r} and {self.crop_labels!r}")
+        if self.crop_dataset and (self.per_channel or len(self.shape) < 2):
+            raise ValueError(f"Tensor {self.name}: expected a label crop on a one-dataset image, "
+                             f"got dataset {self.dataset!r} of shape {self.shape}")
 
     @property
     def full_name(self) -> str:
@@ -177,9 +196,14 @@ class TensorSpec:
         return not isinstance(self.dataset, str)
 
     @property
+    def tm_name(self) -> str:
+        """ml4h's ``tm.name`` (``dxa_1_2`` for ``dxa_2``), which names its files and layers."""
+        return ml4h_names.tm_name(self)
+
+    @property
     def dataset_name(self) -> str:
         """The name ml4h puts in latent file names (``hidden_{dataset_name}_{id}.tsv``)."""
-        return self.name if self.per_channel else self.dataset
+        return ml4h_names.tm_name(self)
 
     @property
     def input_name(self) -> str:
@@ -204,6 +228,7 @@ class TensorSpec:
         data["shape"] = list(self.shape)
         data["dataset"] = self.dataset if isinstance(self.dataset, str) else list(self.dataset)
         data["normalization"] = self.normalization.to_dict()
+        data["crop_labels"] = list(self.crop_labels)
         return data
 
     @classmethod

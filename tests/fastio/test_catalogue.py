@@ -8,28 +8,30 @@ import pytest
 from fastio.catalogue import ECG_LEADS, get_spec, list_specs, load_specs, register_spec, resolve_specs
 from fastio.spec import Normalization, TensorSpec, instance_sort_key, pick_instance
 
-# ML4H_COMPAT.md's table: ml4h name -> (dataset, path prefix, shape)
+# ml4h 0.1.4's TensorMaps: attribute -> (dataset, path prefix, shape, tm.name, visit rule)
 ML4H_TABLE = {
-    "dxa.dxa_2": ("dxa_1_2", "ukb_dxa", (768, 768, 1)),
-    "dxa.dxa_5": ("dxa_1_5", "ukb_dxa", (768, 768, 1)),
-    "dxa.dxa_6": ("dxa_1_6", "ukb_dxa", (864, 768, 1)),
-    "dxa.dxa_11": ("dxa_1_11", "ukb_dxa", (896, 384, 1)),
-    "dxa.dxa_12": ("dxa_1_12", "ukb_dxa", (928, 352, 1)),
-    "ecg.ecg_rest_median_raw_10": ("median", "ukb_ecg_rest", (600, 12)),
-    "ecg.ecg_rest_raw": ("strip", "ukb_ecg_rest", (5000, 12)),
-    "ecg.ecg_rest": ("strip", "ukb_ecg_rest", (5000, 12)),
-    "mri.lax_4ch_heart_center": ("cine_segmented_lax_4ch", "ukb_cardiac_mri", (96, 96, 50)),
-    "mri_brain.t1_slice_80": ("axial_80", "ukb_brain_mri/T1", (216, 256, 1)),
-    "mri_brain.t1_mni_slice_80": ("axial_80", "ukb_brain_mri/T1_brain_to_MNI", (176, 216, 1)),
+    "dxa.dxa_2": ("dxa_1_2", "ukb_dxa", (768, 768, 1), "dxa_1_2", "last"),
+    "dxa.dxa_5": ("dxa_1_5", "ukb_dxa", (768, 768, 1), "dxa_1_5", "last"),
+    "dxa.dxa_6": ("dxa_1_6", "ukb_dxa", (864, 768, 1), "dxa_1_6", "last"),
+    "dxa.dxa_11": ("dxa_1_11", "ukb_dxa", (896, 384, 1), "dxa_1_11", "last"),
+    "dxa.dxa_12": ("dxa_1_12", "ukb_dxa", (928, 352, 1), "dxa_1_12", "last"),
+    "ecg.ecg_rest_median_raw_10": ("median", "ukb_ecg_rest", (600, 12), "ecg_rest_median_raw_10", "first"),
+    "ecg.ecg_rest_raw": ("strip", "ukb_ecg_rest", (5000, 12), "ecg_rest_raw", "first"),
+    "ecg.ecg_rest": ("strip", "ukb_ecg_rest", (5000, 12), "strip", "first"),
+    "mri.lax_4ch_heart_center": ("cine_segmented_lax_4ch/2", "ukb_cardiac_mri", (96, 96, 50),
+                                 "lax_4ch_heart_center", "first"),
+    "mri_brain.t1_slice_80": ("axial_80", "ukb_brain_mri/T1", (216, 256, 1), "axial_80", "first"),
+    "mri_brain.t1_mni_slice_80": ("axial_80", "ukb_brain_mri/T1_brain_to_MNI", (176, 216, 1), "axial_80", "first"),
 }
 
 
 @pytest.mark.parametrize("full_name", sorted(ML4H_TABLE))
 def test_catalogue_matches_the_ml4h_table(full_name):
-    dataset, prefix, shape = ML4H_TABLE[full_name]
+    dataset, prefix, shape, tm_name, instance = ML4H_TABLE[full_name]
     spec = get_spec(full_name)
     assert spec is get_spec(full_name.split(".")[1])
     assert spec.full_name == full_name and spec.path_prefix == prefix and spec.shape == shape
+    assert spec.tm_name == tm_name and spec.instance == instance
     if spec.per_channel:
         assert spec.dataset == tuple(f"{dataset}_{lead}" for lead in ECG_LEADS)
         assert spec.hdf5_groups()[0] == f"/{prefix}/{dataset}_I"
@@ -55,7 +57,17 @@ def test_lookup_errors():
         get_spec("dxa_2", "huge")
 
 
+def test_heart_crop_uses_ml4h_heart_labels():
+    spec = get_spec("lax_4ch_heart_center")
+    assert spec.crop_dataset == "cine_segmented_lax_4ch_annotated_1" and spec.resize == "top_left"
+    # ml4h's LAX_4CH_HEART_LABELS: every label but background (0), thoracic cavity (13)
+    # and breast prosthesis (15)
+    assert spec.crop_labels == (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14)
+
+
 def test_spec_round_trip_and_validation():
+    cine = get_spec("lax_4ch_heart_center")
+    assert TensorSpec.from_dict(json.loads(json.dumps(cine.to_dict()))) == cine
     spec = get_spec("ecg_rest")
     assert TensorSpec.from_dict(json.loads(json.dumps(spec.to_dict()))) == spec
     with pytest.raises(ValueError, match="one dataset per channel"):
@@ -66,6 +78,10 @@ def test_spec_round_trip_and_validation():
         spec.replace(instance="middle")
     with pytest.raises(ValueError, match="Unknown TensorSpec fields"):
         TensorSpec.from_dict({**spec.to_dict(), "colour": 1})
+    with pytest.raises(ValueError, match="crop_dataset and crop_labels together"):
+        cine.replace(crop_dataset="seg", crop_labels=())
+    with pytest.raises(ValueError, match="label crop on a one-dataset image"):
+        spec.replace(crop_dataset="seg", crop_labels=(1,))
 
 
 def test_instance_order_is_numeric():

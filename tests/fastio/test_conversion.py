@@ -42,21 +42,22 @@ def test_values_equal_reading_each_file(converted, quick_cohort, quick_specs):
 
 
 def test_instance_rule_applies_in_conversion(converted, quick_cohort):
-    """Sample 1 has instances 0, 2 and 10: rule 'first' reads instance_0."""
+    """Sample 1 has instances 0, 2 and 10: DXA's rule 'last' (ml4h's) reads instance_10,
+    by number (string order would pick instance_2)."""
     import h5py
 
     st = open_store(converted[0])
     sid = "1000001"  # make_cohort gives sample i extra instances when i % 3 == 1
     with h5py.File(Path(quick_cohort.root) / f"{sid}.hd5") as h5:
         keys = sorted(h5["ukb_dxa/dxa_1_2"].keys())
-        first = h5["ukb_dxa/dxa_1_2/instance_0"][()]
-        others = [h5[f"ukb_dxa/dxa_1_2/{k}"][()] for k in ("instance_2", "instance_10")]
+        last = h5["ukb_dxa/dxa_1_2/instance_10"][()]
+        others = [h5[f"ukb_dxa/dxa_1_2/{k}"][()] for k in ("instance_0", "instance_2")]
     assert keys == ["instance_0", "instance_10", "instance_2"]
     stored = st["dxa_2"][st.sample_ids.index(sid)][..., 0]
-    body = first != 252  # the scanner background is erased, the body kept as stored
-    np.testing.assert_array_equal(stored[body], first[body].astype(np.float32))
+    body = last != 252  # the scanner background is erased, the body kept as stored
+    np.testing.assert_array_equal(stored[body], last[body].astype(np.float32))
     assert (stored[~body] == 0).all()
-    assert all(not np.array_equal(first, other) for other in others)
+    assert all(not np.array_equal(last, other) for other in others)
 
 
 def test_every_bad_input_is_recorded(converted, quick_cohort):

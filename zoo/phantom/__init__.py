@@ -3,8 +3,8 @@
 ``generate(out_dir, n=1000, seed=0, scale="quick")`` (or ``zoo phantom --n N --out DIR
 --seed S --scale quick|full``) writes::
 
-    DIR/hd5/{sample_id}.hd5     all nine tensors in the ml4h layout, /{prefix}/{dataset}/instance_2
-                                (about 10 % of subjects also have a repeat visit at instance_3)
+    DIR/hd5/{sample_id}.hd5     all nine tensors in the ml4h layout, /{prefix}/{dataset}/instance_0
+                                (about 10 % of subjects also have a repeat visit at instance_1)
     DIR/phenotypes.csv          sample_id, age, sex, PC1..PC10, continuous and 0/1 traits
     DIR/genotypes.bed/.bim/.fam PLINK 1 files, FID = IID = sample_id, allele 1 = ALT
     DIR/truth.json              factors (h2 target/realised), causal variants and effects,

@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 
 SCALES = ("quick", "full")
 DEFAULT_VARIANTS = {"quick": 20_000, "full": 100_000}
-PRIMARY, REPEAT = "instance_2", "instance_3"
-REPEAT_FRACTION = 0.10  # subjects with a repeat imaging visit at instance_3
+# ml4h's writer numbers each subject's visits instance_0, instance_1, ... (tensor_writer_ukbb)
+PRIMARY, REPEAT = "instance_0", "instance_1"
+REPEAT_FRACTION = 0.10  # subjects with a repeat imaging visit at instance_1
 MISSING_FRACTION = 0.03  # subjects lacking one modality group
 MIN_SUBJECTS, MIN_VARIANTS = 20, 1000
 _BLOCK_BYTES = 64e6

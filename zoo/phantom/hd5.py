@@ -1,9 +1,10 @@
 """Per-subject HDF5 files in the ml4h layout: ``/{path_prefix}/{dataset}/{instance}``.
 
-Datasets are gzip-compressed (with byte shuffle) as one chunk each. The compression is
+Numeric datasets are gzip-compressed (with byte shuffle) as one chunk each. The compression is
 done here with zlib, which releases the GIL, so worker threads can encode chunks in
 parallel; the finished chunks go in through ``write_direct_chunk``. Any HDF5 reader
-decodes the files normally. Write files from one thread only: with h5py's HDF5 build,
+decodes the files normally. Text datasets (the ECG interpretation ml4h reads) are
+stored as one UTF-8 string each, uncompressed. Write files from one thread only: with h5py's HDF5 build,
 ``write_direct_chunk`` from two threads failed ("no VOL object wrap context") even
 with every file write under one lock.
 """
@@ -38,8 +39,15 @@ class Dataset:
         self.attrs = dict(attrs or {})
 
 
+def _is_text(array: np.ndarray) -> bool:
+    return array.dtype.kind in "USO"
+
+
 def encode_chunk(array: np.ndarray, level: int = GZIP_LEVEL) -> bytes:
-    """HDF5's shuffle filter followed by deflate, applied to a whole C-ordered array."""
+    """HDF5's shuffle filter followed by deflate, applied to a whole C-ordered array
+    (empty for a text dataset, which is written as a string)."""
+    if _is_text(array):
+        return b""
     raw = np.ascontiguousarray(array)
     size = raw.dtype.itemsize
     if size > 1:
@@ -77,6 +85,10 @@ def write_subject(path: str | Path, datasets: list[Dataset], payloads: list[byte
             if d.path in seen:
                 raise ValueError(f"{path}: dataset {d.path} written twice")
             seen.add(d.path)
+            if _is_text(d.array):
+                text = f.create_dataset(d.path, data=str(d.array.reshape(-1)[0]), dtype=_STR)
+                text.attrs.update(d.attrs)
+                continue
             key = (d.array.shape, d.array.dtype.str)
             if key not in cache:
                 cache[key] = (_dcpl(d.array.shape, level), h5s.create_simple(d.array.shape), h5t.py_create(d.array.dtype))

@@ -8,7 +8,8 @@ from fastio.catalogue import ECG_LEADS, get_spec
 from zoo.phantom import render_brain, render_cardiac, render_dxa, render_ecg
 from zoo.phantom.hd5 import Dataset
 
-__all__ = ["DEFAULT_NUISANCE", "GROUPS", "Geometry", "check_strength", "draw_nuisance", "render_block", "subject_datasets"]
+__all__ = ["DEFAULT_NUISANCE", "GROUPS", "Geometry", "check_strength", "draw_nuisance", "ecg_text",
+           "render_block", "subject_datasets"]
 
 # modality groups: a subject missing a modality misses every tensor of its group
 GROUPS = {
@@ -71,15 +72,30 @@ def _int16(x: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(x), -32768, 32767).astype(np.int16)
 
 
+def _uint16(x: np.ndarray) -> np.ndarray:
+    # DXA exports are non-negative integer pixels (ml4h np.bincount's them)
+    return np.clip(np.rint(x), 0, 65535).astype(np.uint16)
+
+
+def ecg_text(rr_ms: np.ndarray) -> list[str]:
+    """The ``ecg_rest_text`` interpretation ml4h requires, from the heart rate."""
+    rate = 60_000.0 / np.asarray(rr_ms, dtype=np.float64)
+    return [("Sinus bradycardia" if r < 60 else "Sinus tachycardia" if r > 100 else "Sinus rhythm")
+            + f". Ventricular rate {r:.0f} BPM." for r in rate]
+
+
 def render_block(anat: dict, nuisance: dict, geo: Geometry, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """All tensors of a block of subjects: images int16, ECG float32 (µV)."""
+    """All tensors of a block of subjects: DXA uint16, other images int16, ECG float32
+    (µV), the cine's first-frame segmentation uint8 and the ECG text."""
     out = {}
     dxa = render_dxa.render_views(anat, nuisance["dxa"], geo.image_shapes, rng)
-    out.update({k: _int16(v)[..., None] for k, v in dxa.items()})
+    out.update({k: _uint16(v)[..., None] for k, v in dxa.items()})
     ecg = render_ecg.render_ecg(anat, nuisance["ecg"], geo.fs, rng)
     out["strip"], out["median"] = ecg["strip"], ecg["median"]
     out["r_samples"], out["beats_used"] = ecg["r_samples"], ecg["beats_used"]
+    out["ecg_text"] = ecg_text(anat["rr_ms"])
     out["lax_4ch_heart_center"] = _int16(render_cardiac.render_cine(anat, nuisance["cardiac"], geo.cine_crop, rng))
+    out["lax_4ch_labels"] = render_cardiac.render_labels(anat, nuisance["cardiac"], geo.cine_crop)
     brain = render_brain.render_slices(anat, nuisance["brain"], geo.image_shapes, rng)
     out.update({k: _int16(v)[..., None] for k, v in brain.items()})
     return out
@@ -97,8 +113,12 @@ def subject_datasets(block: dict, i: int, geo: Geometry, instance: str, date: st
                 prefix = geo.specs[key].path_prefix
                 for c, lead in enumerate(ECG_LEADS):
                     sets.append(Dataset(f"/{prefix}/{kind}_{lead}/{instance}", block[kind][i, :, c], attrs))
+            sets.append(Dataset(f"/{prefix}/ecg_rest_text/{instance}", np.array(block["ecg_text"][i]), attrs))
             continue
         for name in tensors:
             spec = geo.specs[name]
             sets.append(Dataset(f"/{spec.path_prefix}/{spec.dataset}/{instance}", block[name][i], attrs))
+            if spec.crop_dataset:  # the cine's segmentation, where ml4h's heart crop reads it
+                sets.append(Dataset(f"/{spec.path_prefix}/{spec.crop_dataset}/{instance}",
+                                    block["lax_4ch_labels"][i], attrs))
     return sets

@@ -15,8 +15,9 @@ __all__ = ["write_preview"]
 _COLUMNS = (
     ("dxa_2", "/ukb_dxa/dxa_1_2"), ("dxa_5", "/ukb_dxa/dxa_1_5"), ("dxa_11", "/ukb_dxa/dxa_1_11"),
     ("dxa_12", "/ukb_dxa/dxa_1_12"), ("ECG strip II", "/ukb_ecg_rest/strip_II"),
-    ("median beats", "/ukb_ecg_rest/median_"), ("cine frame 0", "/ukb_cardiac_mri/cine_segmented_lax_4ch"),
-    ("cine mid-cycle", "/ukb_cardiac_mri/cine_segmented_lax_4ch"), ("T1 native", "/ukb_brain_mri/T1/axial_80"),
+    ("median beats", "/ukb_ecg_rest/median_"), ("cine frame 0", "/ukb_cardiac_mri/cine_segmented_lax_4ch/2"),
+    ("cine mid-cycle", "/ukb_cardiac_mri/cine_segmented_lax_4ch/2"),
+    ("T1 native", "/ukb_brain_mri/T1/axial_80"),
     ("T1 MNI", "/ukb_brain_mri/T1_brain_to_MNI/axial_80"),
 )
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from fastio.catalogue import LAX_4CH_LABELS
 from zoo.phantom.raster import Scene, pixel_grid, render, rotation
 
-__all__ = ["draw_nuisance", "contraction", "render_cine", "CROP_MM", "padded_shape"]
+__all__ = ["draw_nuisance", "contraction", "render_cine", "render_labels", "CROP_MM", "padded_shape"]
 
-CROP_MM = 170.0  # field of view of the catalogue's heart-centred crop
+CROP_MM = 170.0  # field of view of the catalogue's crop size (the heart's box fits in it)
 PAD_FRACTION = 1.0 / 6.0  # extra border on each side: 96 -> 128 px (full), 48 -> 64 (quick)
 NOISE_SD = 25.0
 
@@ -60,8 +61,9 @@ def _static_scene(n: int) -> Scene:
     return sc
 
 
-def _scene(anat: dict, phases: np.ndarray) -> Scene:
-    """The moving heart, one scene per (subject, frame); ``phases`` (n, F)."""
+def _parts(anat: dict, phases: np.ndarray) -> list[tuple]:
+    """The moving heart as ellipses ``(label, cx, cy, rx, ry, angle, amp)`` with values per
+    (subject, frame), ``phases`` (n, F); painted in order (later parts cover earlier)."""
     n, f = phases.shape
     rep = lambda v: np.repeat(np.asarray(v, dtype=float), f)  # noqa: E731
     edv = rep(anat["lvedv_ml"]) * 1000.0
@@ -75,30 +77,62 @@ def _scene(anat: dict, phases: np.ndarray) -> Scene:
     wall = myo / _surface(a, b)
     tilt = np.radians(-12.0)
     lv = (16.0, -10.0)
-    sc = Scene(n * f)
     # the base stays put while the apex moves: the centre follows the long axis
     cy = lv[1] + (1.9 * b_ed - a)
-    sc.ellipse(lv[0], cy, b + wall, a + wall, tilt, -120)  # myocardium
-    sc.ellipse(lv[0], cy, b, a, tilt, 660)  # LV blood
     rv_scale = (1.0 - 0.45 * c) ** 0.5
-    sc.ellipse(-24, -2, 13 * rv_scale + 2, 42, tilt, 520)  # RV blood
-    atrial = 1.0 + 0.35 * c
-    sc.ellipse(16, 52, 19 * atrial**0.5, 14 * atrial**0.5, 0, 560)  # LA
-    sc.ellipse(-24, 50, 17 * atrial**0.5, 15 * atrial**0.5, 0, 560)  # RA
-    sc.ellipse(-4, 72, 60, 6, 0, -120)  # atrioventricular fat / diaphragm line
+    atrial = (1.0 + 0.35 * c) ** 0.5
+    return [
+        ("LV_anterolateral_wall", lv[0], cy, b + wall, a + wall, tilt, -120),  # myocardium
+        ("LV_cavity", lv[0], cy, b, a, tilt, 660),
+        ("RV_cavity", -24, -2, 13 * rv_scale + 2, 42, tilt, 520),
+        ("LA_cavity", 16, 52, 19 * atrial, 14 * atrial, 0, 560),
+        ("RA_cavity", -24, 50, 17 * atrial, 15 * atrial, 0, 560),
+        (None, -4, 72, 60, 6, 0, -120),  # atrioventricular fat / diaphragm line: unlabelled
+    ]
+
+
+def _scene(anat: dict, phases: np.ndarray) -> Scene:
+    """The moving heart, one scene per (subject, frame); ``phases`` (n, F)."""
+    sc = Scene(phases.size)
+    for _, *ellipse in _parts(anat, phases):
+        sc.ellipse(*ellipse)
     return sc
+
+
+def _pose(nuisance: dict, crop_shape) -> tuple[np.ndarray, tuple[int, int, int], float]:
+    """Pixel → canonical transforms (n, 3, 3) of the written (padded) cine, its shape and
+    the pixel size in mm."""
+    rows, cols, frames = padded_shape(crop_shape)
+    px = CROP_MM / crop_shape[0]
+    grid = pixel_grid((rows, cols), (rows * px, cols * px))
+    # the slice plane's pose: canonical = pose^-1 (world)
+    pose = rotation(np.radians(nuisance["rotation_deg"]), 1.0, nuisance["shift_mm"])
+    return np.linalg.inv(pose) @ grid, (rows, cols, frames), px
+
+
+def render_labels(anat: dict, nuisance: dict, crop_shape: tuple[int, int, int]) -> np.ndarray:
+    """ml4h's segmentation of each cine's first frame, (n, rows, cols) uint8 with
+    ``LAX_4CH_LABELS`` values: thoracic cavity, then the heart's chambers and wall."""
+    transforms, (rows, cols, _), px = _pose(nuisance, crop_shape)
+    n = transforms.shape[0]
+    chest = Scene(n).ellipse(0, 20, 150, 115, 0, 1.0)
+    parts = [("thoracic_cavity", chest)]
+    for label, *ellipse in _parts(anat, nuisance["start_phase"][:, None]):
+        if label is not None:
+            parts.append((label, Scene(n).ellipse(*ellipse[:5], 1.0)))
+    out = np.zeros((n, rows, cols), dtype=np.uint8)
+    for label, scene in parts:
+        # a pixel belongs to a part when more than half of it is inside (soft edge 0.5)
+        inside = render(scene, transforms, (rows, cols), 0.7 * px) > 0.5
+        out[inside] = LAX_4CH_LABELS[label]
+    return out
 
 
 def render_cine(anat: dict, nuisance: dict, crop_shape: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
     """(n, rows, cols, frames) float32 magnitude images, ``padded_shape(crop_shape)``."""
     n = len(anat["lvedv_ml"])
-    rows, cols, frames = padded_shape(crop_shape)
-    px = CROP_MM / crop_shape[0]
+    transforms, (rows, cols, frames), px = _pose(nuisance, crop_shape)
     phases = nuisance["start_phase"][:, None] + np.arange(frames)[None, :] / frames
-    grid = pixel_grid((rows, cols), (rows * px, cols * px))
-    # the slice plane's pose: canonical = pose^-1 (world)
-    pose = rotation(np.radians(nuisance["rotation_deg"]), 1.0, nuisance["shift_mm"])
-    transforms = np.linalg.inv(pose) @ grid
     img = render(_scene(anat, phases), np.repeat(transforms, frames, axis=0), (rows, cols), 0.7 * px)
     img = img.reshape(n, frames, rows, cols)
     img += render(_static_scene(n), transforms, (rows, cols), 0.7 * px)[:, None]

@@ -16,6 +16,7 @@ from fastio.spec import pick_instance
 from zoo.phantom import PhantomCohort, generate, load_truth
 from zoo.phantom.cli import main as cli_main
 from zoo.phantom.layout import GROUPS
+from zoo.phantom.render_cardiac import padded_shape
 
 TENSORS = [t for group in GROUPS.values() for t in group]
 
@@ -24,10 +25,18 @@ def _expected(spec):
     """(hdf5 group, shape of one dataset) per channel/dataset of a spec."""
     if spec.per_channel:
         return [(g, spec.shape[:-1]) for g in spec.hdf5_groups()]
-    shape = spec.shape
-    if spec.resize == "center":  # the cine is written larger, heart in the middle
-        shape = (shape[0] + 2 * round(shape[0] / 6), shape[1] + 2 * round(shape[1] / 6), shape[2])
-    return [(spec.hdf5_groups()[0], shape)]
+    if spec.crop_dataset:  # the cine is written larger, with its first frame's segmentation
+        shape = padded_shape(spec.shape)
+        return [(spec.hdf5_groups()[0], shape), (f"/{spec.path_prefix}/{spec.crop_dataset}", shape[:2])]
+    return [(spec.hdf5_groups()[0], spec.shape)]
+
+
+def _dtype(spec, group):
+    if spec.group == "ecg":
+        return np.float32
+    if spec.group == "dxa":
+        return np.uint16  # DXA exports are non-negative integers (ml4h np.bincount's them)
+    return np.uint8 if group.endswith("_annotated_1") else np.int16
 
 
 def test_files_follow_the_catalogue(cohort):
@@ -44,12 +53,15 @@ def test_files_follow_the_catalogue(cohort):
                         assert group not in f, (sid, name)
                         continue
                     keys = list(f[group].keys())
-                    assert pick_instance(keys, spec.instance) == "instance_2"
-                    ds = f[group]["instance_2"]
+                    assert keys[0] == "instance_0"  # visits numbered from 0, as ml4h's writer does
+                    ds = f[group]["instance_0"]
                     assert ds.shape == tuple(shape), (sid, group, ds.shape, shape)
-                    assert ds.dtype == (np.float32 if spec.group == "ecg" else np.int16)
+                    assert ds.dtype == _dtype(spec, group), (group, ds.dtype)
                     assert ds.compression == "gzip"
                     assert len(ds.attrs["date"]) == 10
+            if "ecg_rest" not in missing:  # ml4h's ECG reader requires the interpretation text
+                text = f["ukb_ecg_rest/ecg_rest_text/instance_0"][()].decode()
+                assert text.startswith("Sinus") and "BPM" in text
 
 
 def test_instances_and_missing_modalities(cohort):
@@ -60,10 +72,10 @@ def test_instances_and_missing_modalities(cohort):
     for sid in repeat:
         with h5py.File(cohort.hd5_path(sid), "r") as f:
             keys = sorted(f["ukb_brain_mri/T1/axial_80"].keys()) if "ukb_brain_mri" in f else sorted(f["ukb_dxa/dxa_1_2"].keys())
-            assert keys == ["instance_2", "instance_3"]
-            assert pick_instance(keys, "last") == "instance_3"
-            d2 = f["ukb_ecg_rest/strip_I/instance_2"].attrs["date"] if "ukb_ecg_rest" in f else "0"
-            d3 = f["ukb_ecg_rest/strip_I/instance_3"].attrs["date"] if "ukb_ecg_rest" in f else "1"
+            assert keys == ["instance_0", "instance_1"]
+            assert pick_instance(keys, "last") == "instance_1"
+            d2 = f["ukb_ecg_rest/strip_I/instance_0"].attrs["date"] if "ukb_ecg_rest" in f else "0"
+            d3 = f["ukb_ecg_rest/strip_I/instance_1"].attrs["date"] if "ukb_ecg_rest" in f else "1"
             assert d2 < d3
     for sid, tensors in truth["missing"].items():
         assert set(tensors) in [set(g) for g in GROUPS.values()]
@@ -71,15 +83,15 @@ def test_instances_and_missing_modalities(cohort):
 
 def test_ecg_in_files_is_consistent(cohort):
     truth = load_truth(cohort.truth_json)
-    peaks = truth["nuisance"]["instance_2"]["ecg_rest"]["r_peak_samples"]
+    peaks = truth["nuisance"]["instance_0"]["ecg_rest"]["r_peak_samples"]
     s = get_spec("ecg_rest_median_raw_10", "quick").shape[0]
     pre = round(0.4 * s)
     for k, sid in enumerate(cohort.sample_ids):
         with h5py.File(cohort.hd5_path(sid), "r") as f:
             if "ukb_ecg_rest" not in f:
                 continue
-            strip = np.stack([f[f"ukb_ecg_rest/strip_{lead}/instance_2"][()] for lead in ECG_LEADS], axis=-1)
-            median = np.stack([f[f"ukb_ecg_rest/median_{lead}/instance_2"][()] for lead in ECG_LEADS], axis=-1)
+            strip = np.stack([f[f"ukb_ecg_rest/strip_{lead}/instance_0"][()] for lead in ECG_LEADS], axis=-1)
+            median = np.stack([f[f"ukb_ecg_rest/median_{lead}/instance_0"][()] for lead in ECG_LEADS], axis=-1)
         i, ii = strip[:, 0], strip[:, 1]
         np.testing.assert_array_equal(strip[:, 2], ii - i)
         np.testing.assert_array_equal(strip[:, 11], -(i + ii) / np.float32(2))
@@ -87,7 +99,7 @@ def test_ecg_in_files_is_consistent(cohort):
         r = np.array(peaks[k])
         r = r[(r >= pre) & (r - pre + s <= len(strip))]
         mean = np.stack([strip[j - pre : j - pre + s] for j in r]).mean(axis=0)
-        wander = truth["nuisance"]["instance_2"]["ecg_rest"]["wander_uv"][k]
+        wander = truth["nuisance"]["instance_0"]["ecg_rest"]["wander_uv"][k]
         tol = 3 * (wander / np.sqrt(len(r)) + 12.0)  # see test_phantom_render
         assert np.sqrt(((median - mean) ** 2).mean(axis=0)).max() < tol
 
@@ -133,13 +145,13 @@ def test_truth_contents(cohort):
     for f in truth["factors"]:
         assert 0 < f["h2_target"] < 1 and 0 <= f["h2_realised"] < 1
     assert all(len(v) == n for v in truth["subjects"]["factors"].values())
-    nuis = truth["nuisance"]["instance_2"]
+    nuis = truth["nuisance"]["instance_0"]
     assert set(nuis) == set(TENSORS)
     assert len(nuis["t1_slice_80"]["rotation_deg"]) == n
     assert max(abs(a) for a in nuis["t1_slice_80"]["rotation_deg"]) <= 20
     assert np.asarray(nuis["dxa_12"]["homography"]).shape == (n, 3, 3)
     assert len(nuis["lax_4ch_heart_center"]["start_phase"]) == n
-    rep = truth["nuisance"]["instance_3"]
+    rep = truth["nuisance"]["instance_1"]
     assert len(rep["t1_slice_80"]["scale"]) == len(rep["sample_ids"])
     for name, info in truth["modalities"].items():
         assert set(info["registration"]) <= set(truth["registration_methods"])
@@ -171,7 +183,8 @@ def _digest(root) -> dict[str, str]:
             def visit(name, obj):
                 if isinstance(obj, h5py.Dataset):
                     h.update(name.encode())
-                    h.update(obj[()].tobytes())
+                    value = obj[()]
+                    h.update(value if isinstance(value, bytes) else value.tobytes())
             f.visititems(visit)
         out[path.name] = h.hexdigest()
     for name in ("phenotypes.csv", "genotypes.bed", "genotypes.bim", "genotypes.fam", "truth.json"):
@@ -214,7 +227,7 @@ def test_whole_body_dxa_has_scanner_background(cohort):
     spec = get_spec("dxa_2", "quick")
     with h5py.File(cohort.hd5_path(cohort.sample_ids[0]), "r") as f:
         for name in ("dxa_1_2", "dxa_1_5"):
-            img = f[f"ukb_dxa/{name}/instance_2"][()]
+            img = f[f"ukb_dxa/{name}/instance_0"][()]
             assert img[0, 0, 0] == img[-1, -1, 0] == 252
             assert (img == 252).sum() > spec.background_min_pixels
             erased = erase_background(img, 252.0, spec.background_min_pixels)
@@ -229,7 +242,7 @@ def test_full_scale_shapes(tmp_path):
     with h5py.File(cohort.hd5_path(sid), "r") as f:
         for name in TENSORS:
             for group, shape in _expected(get_spec(name, "full")):
-                assert f[group]["instance_2"].shape == tuple(shape), (name, group)
+                assert f[group]["instance_0"].shape == tuple(shape), (name, group)
     assert get_spec("ecg_rest", "full").shape == (5000, 12)
     assert truth["nuisance_notes"]["ecg_sampling_hz"] == 500.0
 

@@ -151,6 +151,29 @@ def test_cine_follows_cycle_and_size(small_block):
     assert np.corrcoef(bright.max(axis=1), sub["lvedv_ml"])[0, 1] > 0.6
 
 
+def test_cine_segmentation_labels_frame_0(small_block):
+    """The written segmentation (ml4h's LAX 4-chamber labels) marks frame 0's chambers:
+    blood pools are bright, the myocardium dark, and the LV cavity area follows the LV
+    volume at that frame's phase."""
+    from fastio.catalogue import LAX_4CH_LABELS as L
+
+    _, anat = small_block
+    n, crop = 40, (48, 48, 16)
+    sub = {k: v[:n] for k, v in anat.items()}
+    nuis = render_cardiac.draw_nuisance(n, np.random.default_rng(0))
+    cine = render_cardiac.render_cine(sub, nuis, crop, np.random.default_rng(1))[..., 0]
+    labels = render_cardiac.render_labels(sub, nuis, crop)
+    assert labels.shape == cine.shape and labels.dtype == np.uint8
+    assert set(np.unique(labels)) == {0, L["thoracic_cavity"], L["LV_anterolateral_wall"], L["LV_cavity"],
+                                      L["RV_cavity"], L["LA_cavity"], L["RA_cavity"]}
+    for b in range(n):
+        lv, wall = cine[b][labels[b] == L["LV_cavity"]], cine[b][labels[b] == L["LV_anterolateral_wall"]]
+        assert np.median(lv) > 700 > np.median(wall)
+    area = (labels == L["LV_cavity"]).sum(axis=(1, 2))
+    volume = sub["lvedv_ml"] * (1.0 - sub["lvef"] * render_cardiac.contraction(nuis["start_phase"]))
+    assert np.corrcoef(area, volume)[0, 1] > 0.8
+
+
 def test_contraction_curve():
     p = np.linspace(0, 1, 201)
     c = render_cardiac.contraction(p)
