@@ -13,7 +13,8 @@ import numpy as np
 
 from fastio.safefs import atomic_write_text
 
-__all__ = ["MODALITIES", "REGISTRATION_METHODS", "load_truth", "write_truth", "series", "TRUTH_FORMAT"]
+__all__ = ["MODALITIES", "REGISTRATION_METHODS", "load_truth", "write_truth", "series", "TRUTH_FORMAT",
+           "nuisance_as_read"]
 
 TRUTH_FORMAT = "regzoo-phantom-truth/1"
 REGISTRATION_METHODS = ("none", "template", "homography", "median_beat", "dropfuse", "voxelmorph", "deepcycle")
@@ -113,3 +114,23 @@ def load_truth(path: str | Path) -> dict:
     if truth["format"] != TRUTH_FORMAT:
         raise ValueError(f"{path}: expected format {TRUTH_FORMAT!r}, got {truth['format']!r}")
     return truth
+
+
+def nuisance_as_read(truth: dict, tensor: str, key: str, sample_ids, rule: str) -> np.ndarray:
+    """A tensor's nuisance ``key`` per sample id, at the visit a reader with instance rule
+    ``rule`` reads: ``first`` the primary visit; ``last`` the repeat visit for subjects
+    that have one (DXA, as ml4h reads it), else the primary."""
+    if rule not in ("first", "last"):
+        raise ValueError(f"Expected instance rule 'first' or 'last', got {rule!r}")
+    ids = truth["sample_ids"]
+    inst = truth["instances"]
+    out = np.asarray(truth["nuisance"][inst["primary"]][tensor][key], dtype=np.float64)
+    out = out[[ids.index(s) for s in sample_ids]]
+    if rule == "last":
+        rep = truth["nuisance"][inst["repeat"]]
+        values = np.asarray(rep[tensor][key], dtype=np.float64)
+        where = {s: j for j, s in enumerate(rep["sample_ids"])}
+        for row, sid in enumerate(sample_ids):
+            if sid in where:
+                out[row] = values[where[sid]]
+    return out

@@ -254,3 +254,21 @@ def test_generate_callable_whatever_the_import_order(tmp_path):
     assert callable(zoo.phantom.generate)
     with pytest.raises(ValueError, match="scale"):
         zoo.phantom.generate(tmp_path, n=20, scale="nope")
+
+
+def test_nuisance_as_read_follows_the_visit_rule(cohort):
+    from zoo.phantom.truth import nuisance_as_read
+
+    truth = load_truth(cohort.truth_json)
+    rep = truth["nuisance"]["instance_1"]
+    sid = rep["sample_ids"][0]
+    ids = [sid, next(s for s in cohort.sample_ids if s not in rep["sample_ids"])]
+    first = nuisance_as_read(truth, "dxa_12", "homography", ids, "first")
+    last = nuisance_as_read(truth, "dxa_12", "homography", ids, "last")
+    primary = truth["nuisance"]["instance_0"]["dxa_12"]["homography"]
+    np.testing.assert_array_equal(first[0], primary[truth["sample_ids"].index(sid)])
+    np.testing.assert_array_equal(last[0], rep["dxa_12"]["homography"][0])
+    np.testing.assert_array_equal(last[1], first[1])  # no repeat visit: the primary
+    assert not np.array_equal(last[0], first[0])
+    with pytest.raises(ValueError, match="instance rule"):
+        nuisance_as_read(truth, "dxa_12", "homography", ids, "middle")

@@ -5,6 +5,7 @@ import pytest
 
 from fastio.convert import convert
 from zoo import phantom
+from zoo.phantom.truth import nuisance_as_read
 
 TENSORS = ["t1_slice_80", "t1_mni_slice_80", "dxa_12", "ecg_rest", "lax_4ch_heart_center"]
 
@@ -22,10 +23,8 @@ def cohort(tmp_path_factory):
 
 
 def _nuisance(truth, store, tensor, key):
-    ids = truth["sample_ids"]
-    order = [ids.index(i) for i in store.sample_ids]
-    primary = truth["instances"]["primary"]
-    return np.asarray(truth["nuisance"][primary][tensor][key], dtype=np.float64)[order]
+    # the visit the store holds: DXA reads the last (ml4h's rule), the rest the first
+    return nuisance_as_read(truth, tensor, key, store.sample_ids, store.spec(tensor).instance)
 
 
 def _project(m, pts):
