@@ -34,7 +34,7 @@ def test_cohort_records_its_strength_and_zero_means_no_pose(tmp_path):
     cohort = generate(tmp_path / "c", n=20, seed=4, n_variants=1000, progress=False, nuisance=0.0)
     truth = load_truth(cohort.truth_json)
     assert truth["nuisance_strength"] == 0.0
-    primary = truth["nuisance"]["instance_2"]
+    primary = truth["nuisance"][truth["instances"]["primary"]]
     assert np.all(np.asarray(primary["t1_slice_80"]["rotation_deg"]) == 0)
     assert np.all(np.asarray(primary["t1_slice_80"]["scale"]) == 1)
     assert np.all(np.asarray(primary["dxa_12"]["corner_offsets"]) == 0)
