@@ -3,9 +3,14 @@
 Size from ``REGZOO_GWAS_BENCH`` = ``samples,variants,dims`` (default ``1000,2000,16``: the
 single CI run stays small); rounds from ``REGZOO_GWAS_BENCH_ROUNDS``. Both sides read the
 .bed, scan every variant against all K phenotypes with the same covariates, and write
-their result tables. ``python benchmarks/test_gwas.py N,M,K ROUNDS`` runs the two
-side by side, alternating, so both see the same machine load (see
-``benchmarks/results/gwas.md``).
+their result tables. ``python benchmarks/test_gwas.py N,M,K ROUNDS [MISSING_RATE]`` runs
+the two side by side, alternating, so both see the same machine load, and then compares
+every p-value of the last round (see ``benchmarks/results/gwas.md``).
+
+``test_same_p_values_as_plink2`` checks the values, not only the speed: every one of the
+m × K p-values agrees with plink2's within 1e-4 in −log10 p (float32: where −log10 p < 10;
+beyond, plink2's 6-digit T_STAT alone moves −log10 p by up to ~1e-3) and OBS_CT is equal.
+Under CI (``CI`` set) a missing plink2 fails the run instead of skipping.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import os
 import shutil
 import subprocess
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -35,9 +41,10 @@ def _rounds() -> int:
     return int(os.environ.get("REGZOO_GWAS_BENCH_ROUNDS", "1"))
 
 
-def make_cohort(out, n: int, m: int, k: int):
+def make_cohort(out, n: int, m: int, k: int, missing_rate: float = 0.0):
     """Simulated cohort plus the plink2 phenotype/covariate files, written untimed."""
-    cohort = simulate_cohort(out, n=n, m=m, k=k, n_causal=10, n_chrom=10, n_pcs=10, seed=7)
+    cohort = simulate_cohort(out, n=n, m=m, k=k, n_causal=10, n_chrom=10, n_pcs=10, seed=7,
+                             missing_rate=missing_rate)
     latents = read_latents(cohort.latents)
     covar = read_covariates(cohort.phenotypes, cohort.covar_names)
     # plink2 inputs, written once outside the timings
@@ -52,11 +59,32 @@ def make_cohort(out, n: int, m: int, k: int):
     return cohort, latents, covar, out
 
 
-def plink2_command(plink2: str, cohort, out):
+def plink2_command(plink2: str, cohort, out, stem: str = "plink2"):
     return [plink2, "--bfile", cohort.bfile, "--pheno", str(out / "pheno.txt"),
             "--covar", str(out / "covar.txt"), "--glm", "hide-covar", "omit-ref",
             "--covar-variance-standardize", "--threads", str(os.cpu_count() or 1),
-            "--out", str(out / "plink2")]
+            "--out", str(out / stem)]
+
+
+def plink2_agreement(long: pd.DataFrame, prefix, names) -> dict:
+    """Compare zoo's long table with plink2's ``{prefix}.{name}.glm.linear`` files: number of
+    tests, max |Δ −log10 p| over all and where −log10 p < 10, and whether OBS_CT agrees."""
+    deltas, small, obs_equal = [], [], True
+    for name in names:
+        theirs = pd.read_csv(f"{prefix}.{name}.glm.linear", sep="\t")
+        mine = long[long["PHENO"] == name]
+        if list(mine["ID"].astype(str)) != list(theirs["ID"].astype(str)):
+            raise ValueError(f"{prefix}.{name}.glm.linear: expected the variants of zoo's table, "
+                             f"got another order or set")
+        obs_equal &= bool(np.array_equal(mine["OBS_CT"].to_numpy(), theirs["OBS_CT"].to_numpy()))
+        lp_mine = -np.log10(mine["P"].to_numpy(np.float64))
+        lp_theirs = -np.log10(theirs["P"].to_numpy(np.float64))
+        deltas.append(np.abs(lp_mine - lp_theirs))
+        small.append(deltas[-1][lp_theirs < 10])
+    delta, below = np.concatenate(deltas), np.concatenate(small)
+    return {"tests": int(delta.size), "max_delta": float(delta.max()),
+            "max_delta_below_10": float(below.max()) if below.size else 0.0,
+            "obs_ct_equal": obs_equal}
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +106,22 @@ def test_latent_gwas(benchmark, bench_cohort, dtype):
     assert result.p.shape == (_size()[1], _size()[2])
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_same_p_values_as_plink2(bench_cohort, dtype):
+    plink2 = shutil.which("plink2")
+    if plink2 is None:
+        pytest.skip("plink2 is not installed")
+    cohort, latents, covar, out = bench_cohort
+    if not (out / f"check.{latents.columns[-1]}.glm.linear").exists():
+        subprocess.run(plink2_command(plink2, cohort, out, "check"), check=True,
+                       capture_output=True)
+    result = run_gwas(cohort.bfile, latents, covar, GwasConfig(dtype=dtype, progress=False))
+    agree = plink2_agreement(result.long_frame(), out / "check", latents.columns)
+    assert agree["tests"] == _size()[1] * _size()[2] and agree["obs_ct_equal"]
+    assert agree["max_delta_below_10"] <= 1e-4, agree
+    assert agree["max_delta"] <= (1e-4 if dtype == "float64" else 1e-3), agree
+
+
 def test_plink2_glm(benchmark, bench_cohort):
     plink2 = shutil.which("plink2")
     if plink2 is None:
@@ -90,8 +134,9 @@ def test_plink2_glm(benchmark, bench_cohort):
     assert len(first) == _size()[1]
 
 
-def _side_by_side(size: str, rounds: int) -> None:
-    """Alternate zoo (float32, then float64) and plink2 runs; print each round's times."""
+def _side_by_side(size: str, rounds: int, missing_rate: float = 0.0) -> None:
+    """Alternate zoo (float32, then float64) and plink2 runs; print each round's times,
+    then the last round's agreement with plink2 (every p-value, both precisions)."""
     import tempfile
     import time
     from pathlib import Path
@@ -99,11 +144,11 @@ def _side_by_side(size: str, rounds: int) -> None:
     n, m, k = (int(x) for x in size.split(","))
     plink2 = shutil.which("plink2")
     with tempfile.TemporaryDirectory() as tmp:
-        cohort, latents, covar, out = make_cohort(Path(tmp), n, m, k)
+        cohort, latents, covar, out = make_cohort(Path(tmp), n, m, k, missing_rate)
         run_gwas(cohort.bfile, latents, covar, GwasConfig(progress=False),
                  variants=slice(0, 10))                    # compile the kernels once
-        print(f"{n} samples x {m} variants x {k} dims, {os.cpu_count()} cpus, "
-              f"load average before: {os.getloadavg()[0]:.1f}")
+        print(f"{n} samples x {m} variants x {k} dims, {missing_rate:.0%} missing calls, "
+              f"{os.cpu_count()} cpus, load average before: {os.getloadavg()[0]:.1f}")
         for r in range(rounds):
             times = {}
             for dtype in ("float32", "float64"):
@@ -120,10 +165,19 @@ def _side_by_side(size: str, rounds: int) -> None:
                 line += (f"; plink2/zoo float32 {times['plink2'] / times['float32']:.2f}x, "
                          f"float64 {times['plink2'] / times['float64']:.2f}x")
             print(f"round {r + 1}: {line} (load {os.getloadavg()[0]:.1f})", flush=True)
+        if plink2:
+            for dtype in ("float32", "float64"):
+                long = pd.read_csv(out / f"zoo_{dtype}" / "latent_gwas.glm.linear.tsv", sep="\t")
+                agree = plink2_agreement(long, out / "plink2", latents.columns)
+                print(f"{dtype} vs plink2: {agree['tests']:,} tests, max |d -log10 p| "
+                      f"{agree['max_delta']:.2g} (where -log10 p < 10: "
+                      f"{agree['max_delta_below_10']:.2g}), OBS_CT equal: "
+                      f"{agree['obs_ct_equal']}", flush=True)
 
 
 if __name__ == "__main__":
     import sys
 
     _side_by_side(sys.argv[1] if len(sys.argv) > 1 else "10000,50000,16",
-                  int(sys.argv[2]) if len(sys.argv) > 2 else 3)
+                  int(sys.argv[2]) if len(sys.argv) > 2 else 3,
+                  float(sys.argv[3]) if len(sys.argv) > 3 else 0.0)
