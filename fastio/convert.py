@@ -19,7 +19,7 @@ import numpy as np
 
 from fastio.catalogue import resolve_specs
 from fastio.hdf5 import read_sample
-from fastio.integrity import is_fastio_store
+from fastio.integrity import NOT_WRITTEN, is_fastio_store
 from fastio.inventory import Inventory, scan_sources
 from fastio.parts import merge_parts, parse_part, part_blocks
 from fastio.safefs import UnsafePathError, check_removable, is_within, remove_owned
@@ -128,6 +128,25 @@ def prepare_store(path: str | os.PathLike, config: dict[str, Any], sample_ids: l
     return open_store(path, mode="r+")
 
 
+def repair_store(store: Store, inventory: Inventory, names: Sequence[str], blocks: Sequence[int]) -> int:
+    """Check every byte of the blocks a rerun resumes over; mark the damaged ones unwritten
+    so this run rewrites them from the source (and rewrite damaged sample ids). Returns
+    the number of (tensor, block) pairs repaired."""
+    try:
+        store.sample_ids
+    except ValueError:
+        store.rewrite_ids(list(inventory.sample_ids), inventory.source_files)
+    mine, repaired = set(blocks), 0
+    for name in names:
+        bad = sorted({d.block for d in store.damage(name, full=True)
+                      if d.block in mine and d.problem != NOT_WRITTEN})
+        if bad:
+            store.invalidate(name, bad)
+            store.mark_complete(False)
+            repaired += len(bad)
+    return repaired
+
+
 def finalize_store(store: Store) -> None:
     """Stats per tensor, the failures table, then the ``complete`` flag (last)."""
     for name in store.tensors:
@@ -226,7 +245,7 @@ def convert(src_dir: str | os.PathLike, store: str | os.PathLike, tensors: Itera
         raise ValueError(f"Expected distinct tensors, got {names}")
     if executor not in EXECUTORS:
         raise ValueError(f"Expected executor in {EXECUTORS}, got {executor!r}")
-    workers = int(workers or os.cpu_count() or 1)
+    workers = int(os.cpu_count() or 1) if workers is None else int(workers)
     if workers < 1:
         raise ValueError(f"Expected workers >= 1, got {workers}")
     part_t = parse_part(part)
@@ -242,6 +261,7 @@ def convert(src_dir: str | os.PathLike, store: str | os.PathLike, tensors: Itera
     st = prepare_store(store, config, list(inventory.sample_ids), inventory.source_files, specs,
                        provenance, overwrite=overwrite, sources=[inventory.root])
     mine = part_blocks(st.n_blocks(), part_t)
+    repaired = repair_store(st, inventory, names, mine)
     marks = np.ones(st.n_blocks(), dtype=bool)
     for name in names:
         marks &= st.written(name)
@@ -261,7 +281,7 @@ def convert(src_dir: str | os.PathLike, store: str | os.PathLike, tensors: Itera
             st.mark_complete(True)
     return ConvertSummary.from_store(open_store(st.path), n_files=inventory.n_files,
                                      blocks_converted=len(todo), blocks_total=len(mine),
-                                     seconds=time.perf_counter() - t0)
+                                     seconds=time.perf_counter() - t0, blocks_repaired=repaired)
 
 
 class _CallableModule(type(sys)):

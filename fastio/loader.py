@@ -92,8 +92,9 @@ class LoaderCore:
                  split: str = "train", shuffle: bool = True, seed: int = 0, augment=None,
                  valid_ratio: float = 0.1, test_ratio: float = 0.1, sample_csv=None,
                  missing: str = "exclude", drop_remainder: bool | None = None, workers: int = 2,
-                 split_csvs: Mapping[str, Any] | None = None, split_seed: int = 0):
-        view = open_view(store)
+                 split_csvs: Mapping[str, Any] | None = None, split_seed: int = 0,
+                 allow_incomplete: bool = False):
+        view = open_view(store, allow_incomplete=allow_incomplete)
         self.store_path = str(view.path)
         if split not in (*SPLITS, "all"):
             raise ValueError(f"Expected split in {(*SPLITS, 'all')}, got {split!r}")
@@ -315,6 +316,7 @@ _LOADER_DOC = """A Keras ``PyDataset`` over a fastio store.
     ``Loader(store, inputs=[...], outputs=[...], batch_size=8, split="train", shuffle=True,
     seed=0, augment=None, valid_ratio=0.1, test_ratio=0.1, sample_csv=None,
     missing="exclude", drop_remainder=None, workers=2, split_csvs=None, split_seed=0,
+    allow_incomplete=False, **pydataset_kwargs)``
     **pydataset_kwargs)``
 
     ``loader[i]`` is ``(x, y)``: dicts of float32 arrays keyed by ``spec.input_name`` /
@@ -328,7 +330,9 @@ _LOADER_DOC = """A Keras ``PyDataset`` over a fastio store.
     (intensity scale/shift, amplitude, noise): the clean tensor, moved like the input.
     Without value augmentation x and y share one array. The order reshuffles each epoch from ``seed``; every
     random draw is a function of (seed, epoch, tensor, sample), so batches do not depend
-    on ``workers``. ``drop_remainder`` defaults to True for ``split="train"``.
+    on ``workers``. ``drop_remainder`` defaults to True for ``split="train"``. A tensor with
+    unwritten (interrupted) or damaged blocks is an error saying how to repair it;
+    ``allow_incomplete=True`` reads the other samples, with a warning naming the count.
     """
 
 
@@ -341,14 +345,14 @@ def _build_loader_class():
         def __init__(self, store, inputs=(), outputs=(), batch_size=8, split="train", shuffle=True,
                      seed=0, augment=None, valid_ratio=0.1, test_ratio=0.1, sample_csv=None,
                      missing="exclude", drop_remainder=None, workers=2, split_csvs=None, split_seed=0,
-                     **kwargs):
+                     allow_incomplete=False, **kwargs):
             # Our threads do the parallel work; Keras' own workers (PyDataset ``workers``,
             # left at 1) would only contend. tf.data's prefetch still overlaps loading
             # with training.
             keras.utils.PyDataset.__init__(self, **kwargs)
             LoaderCore.__init__(self, store, inputs, outputs, batch_size, split, shuffle, seed,
                                 augment, valid_ratio, test_ratio, sample_csv, missing,
-                                drop_remainder, workers, split_csvs, split_seed)
+                                drop_remainder, workers, split_csvs, split_seed, allow_incomplete)
 
     Loader.__module__ = __name__
     Loader.__qualname__ = "Loader"

@@ -29,6 +29,7 @@ __all__ = ["ArrayLayout", "ChunkReader", "parse_layout"]
 
 _EMPTY = np.uint64(2**64 - 1)  # index entry of an inner chunk that was never written
 _COMPRESSORS = ("blosc", "zstd", "gzip")
+_REPAIR = "run `fastio inspect --verify STORE`, then rerun the fastio convert command that wrote it"
 
 
 @dataclass(frozen=True)
@@ -239,17 +240,19 @@ class ChunkReader:
                 raise ValueError(f"{self.path}: chunk of row {row} holds {nbytes} bytes, expected {raw.size}")
             got = os.preadv(fd, [raw], offset)
             if got != nbytes:
-                raise ValueError(f"{self.path}: short read of row {row} ({got} of {nbytes} bytes)")
+                raise ValueError(f"{self._where(block)}: short read of row {row} ({got} of {nbytes} bytes); "
+                                 f"the file is truncated — {_REPAIR}")
             return True
         data = self._scratch(nbytes)
         got = os.preadv(fd, [data], offset)
         if got != nbytes:
-            raise ValueError(f"{self.path}: short read of row {row} ({got} of {nbytes} bytes)")
+            raise ValueError(f"{self._where(block)}: short read of row {row} ({got} of {nbytes} bytes); "
+                             f"the file is truncated — {_REPAIR}")
         try:
             self._codec.decode(data, out=raw)
         except Exception as exc:  # numcodecs raises RuntimeError/ValueError variants
-            raise ValueError(f"{self.path}: cannot decode the chunk of row {row} "
-                             f"({lay.compressor}): {exc}") from exc
+            raise ValueError(f"{self._where(block)}: cannot decode the chunk of row {row} "
+                             f"({lay.compressor}: {exc}); the file is damaged — {_REPAIR}") from exc
         return True
 
     def read(self, rows: Sequence[int], out: np.ndarray | None = None) -> np.ndarray:
@@ -324,16 +327,20 @@ class ChunkReader:
         size = 16 * lay.shard_samples + (4 if lay.index_crc else 0)
         total = os.fstat(fd).st_size
         if total < size:
-            raise ValueError(f"{self.path}/{lay.key(block)}: shard of {total} bytes is shorter "
-                             f"than its index ({size} bytes)")
+            raise ValueError(f"{self._where(block)}: shard of {total} bytes is shorter "
+                             f"than its index ({size} bytes); the file is truncated — {_REPAIR}")
         start = total - size if lay.index_at_end else 0
         raw = os.pread(fd, size, start)
         index = np.frombuffer(raw, dtype="<u8", count=2 * lay.shard_samples).reshape(-1, 2).copy()
         ok = (index[:, 0] == _EMPTY) | (index[:, 0] + index[:, 1] <= total)
         if not ok.all():
-            raise ValueError(f"{self.path}/{lay.key(block)}: shard index points past the end of the file")
+            raise ValueError(f"{self._where(block)}: shard index points past the end of the file; "
+                             f"the file is truncated or garbled — {_REPAIR}")
         self._index[block] = index
         return index
+
+    def _where(self, block: int) -> str:
+        return f"tensor {self.path.name}, file {self.path / self.layout.key(block)}"
 
     def _scratch(self, nbytes: int) -> np.ndarray:
         buf = getattr(self._local, "buf", None)

@@ -7,13 +7,14 @@ rerun what is left to do.
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from fastio import integrity
+from fastio._failures import FAILURE_COLUMNS, FailureTable, string_array
 from fastio.integrity import is_fastio_store
 from fastio.moments import MOMENT_FIELDS, block_moments, combine_moments
 from fastio.safefs import remove_owned
@@ -21,8 +22,8 @@ from fastio.spec import TensorSpec
 
 __all__ = ["Store", "open_store", "create_store", "FAILURE_COLUMNS", "STORE_FORMAT", "codec_chain"]
 
-STORE_FORMAT = 1
-FAILURE_COLUMNS = ("sample_id", "file", "tensor", "reason")
+STORE_FORMAT = 2  # 2: per-block checksums + sample-id digest (STORE.md)
+RECONVERT = "reconvert with `fastio convert SRC STORE --tensors … --overwrite`"
 
 
 def codec_chain(codec: str) -> list:
@@ -42,46 +43,40 @@ def codec_chain(codec: str) -> list:
     raise ValueError(f"Expected codec in none|blosc-lz4|blosc-zstd|zstd|gzip, got {codec!r}")
 
 
-def _string_array(group, name: str, values: list[str], dim: str, chunks: int | None = None):
-    n = len(values)
-    arr = group.create_array(
-        name, shape=(n,), dtype=str, chunks=(max(1, chunks or n),),
-        dimension_names=[dim], overwrite=True,
-    )
-    if n:
-        arr[:] = np.asarray(values, dtype=object)
-    return arr
-
-
-class Store:
+class Store(FailureTable):
     """An open store. Use :func:`open_store` or :func:`create_store` to get one."""
 
-    def __init__(self, path: str | os.PathLike, mode: str = "r") -> None:
+    def __init__(self, path: str | os.PathLike, mode: str = "r", allow_incomplete: bool = False) -> None:
         import zarr
 
         if mode not in ("r", "r+"):
             raise ValueError(f"Expected mode 'r' or 'r+', got {mode!r}")
         self.path = Path(path)
         self.mode = mode
+        self.allow_incomplete = bool(allow_incomplete)
         if not (self.path / "zarr.json").is_file():
             raise ValueError(f"{self.path}: not a zarr v3 store (expected {self.path / 'zarr.json'})")
+        meta = integrity.store_meta(self.path)  # names the file when it is empty or garbled
+        if meta is None or not isinstance(meta.get("format"), int):
+            raise ValueError(f"{self.path}: expected a regzoo store (attrs['regzoo']['format'] == "
+                             f"{STORE_FORMAT} in zarr.json), got {None if meta is None else meta.get('format')!r}")
+        if meta["format"] != STORE_FORMAT:
+            raise ValueError(f"{self.path}: written by store format {meta['format']}, expected "
+                             f"{STORE_FORMAT}; {RECONVERT}")
         self._group = zarr.open_group(str(self.path), mode=mode)
-        meta = self._group.attrs.get("regzoo")
-        if not isinstance(meta, Mapping) or meta.get("format") != STORE_FORMAT:
-            raise ValueError(
-                f"{self.path}: expected a regzoo store (attrs['regzoo']['format'] == {STORE_FORMAT}), "
-                f"got {None if not isinstance(meta, Mapping) else meta.get('format')!r}"
-            )
         self._sample_ids: list[str] | None = None
         # Metadata is read once per open (a zarr metadata read costs ~ms); this process's
         # own changes go through _set_meta, which keeps the copy current.
         self._meta = dict(meta)
         self._n = int(self._group["sample_id"].shape[0])
         self._arrays: dict[str, Any] = {}
+        self._hidden: dict[str, np.ndarray] = {}  # tensor -> rows of damaged blocks (checked)
 
     def _array(self, key: str):
         """A member array, looked up once (each zarr lookup reads its metadata)."""
         if key not in self._arrays:
+            if (self.path / key).is_dir():  # name the file, not zarr's bare JSON error
+                integrity.read_json(self.path / key / "zarr.json", f"metadata of {key}")
             self._arrays[key] = self._group[key]
         return self._arrays[key]
 
@@ -111,7 +106,9 @@ class Store:
     @property
     def sample_ids(self) -> list[str]:
         if self._sample_ids is None:
-            self._sample_ids = [str(s) for s in self._group["sample_id"][:]] if self.n else []
+            ids = [str(s) for s in self._array("sample_id")[:]] if self.n else []
+            integrity.check_ids(self.path, self._meta, ids)
+            self._sample_ids = ids
         return list(self._sample_ids)
 
     @property
@@ -140,17 +137,67 @@ class Store:
         return TensorSpec.from_dict(self.meta["specs"][name])
 
     def __getitem__(self, name: str):
-        self._check(name)
+        """The tensor's zarr array, once its blocks are checked (see :meth:`damage`). A
+        writer (``r+``) gets its own half-written tensors unchecked; ``present`` checks."""
+        if self.mode == "r":
+            self._verified(name)
+        else:
+            self._check(name)
         return self._array(name)
 
     def __contains__(self, name: str) -> bool:
         return name in self.meta.get("specs", {})
 
     def present(self, name: str) -> np.ndarray:
+        """Presence of each sample; the rows of damaged blocks are absent (allow_incomplete)."""
+        hidden = self._verified(name)
+        mask = self._present(name)
+        mask[hidden] = False
+        return mask
+
+    def _present(self, name: str) -> np.ndarray:
         self._check(name)
         if not self.n:
             return np.zeros(0, dtype=np.bool_)
         return np.asarray(self._array(f"present/{name}")[:], dtype=np.bool_)
+
+    def damage(self, name: str, full: bool = False) -> list[integrity.Damage]:
+        """Blocks of ``name`` that are unwritten or whose files differ from their record
+        (sizes; every byte's crc32 with ``full``). An unfinished conversion counts too."""
+        self._check(name)
+        # A writer (r+) reads while its own conversion is unfinished; its blocks still count.
+        return integrity.tensor_damage(self.path, self._meta, name, self.n, full=full,
+                                       finished=self.mode == "r")
+
+    def _verified(self, name: str) -> np.ndarray:
+        """Rows to hide for ``name``; raises on damage unless allow_incomplete."""
+        if name not in self._hidden:
+            self._hidden[name] = integrity.hidden_rows(self.path, name, self.damage(name), self.shard_size(),
+                                                       self.n, self.allow_incomplete)
+        return self._hidden[name]
+
+    def rewrite_ids(self, sample_ids: list[str], source_files: list[str]) -> None:
+        """Rewrite a damaged sample_id/source_file array from the source (repair); the ids
+        must be the ones the store's digest records."""
+        self._writable()
+        ids = [str(s) for s in sample_ids]
+        if integrity.ids_digest(ids) != self._meta.get("sample_id_sha256"):
+            raise ValueError(f"{self.path}: expected the sample ids the store recorded, got other ones")
+        for key, values in (("sample_id", ids), ("source_file", list(source_files))):
+            self._arrays.pop(key, None)
+            string_array(self._group, key, values, "sample")
+        self._sample_ids = None
+
+    def invalidate(self, name: str, blocks: Iterable[int]) -> None:
+        """Mark blocks unwritten and drop their shard and presence files, so the writer's
+        rerun rewrites them whole (zarr would read a damaged shard to update part of it)."""
+        self._writable()
+        ndim = len(self.spec(name).shape)
+        for b in blocks:
+            self._array(f"blocks/written/{name}")[int(b)] = False
+            for key in (integrity.shard_key(name, int(b), ndim), integrity.presence_key(name, int(b))):
+                (self.path / key).unlink(missing_ok=True)
+        self._hidden.pop(name, None)
 
     def stats(self, name: str) -> dict[str, float]:
         self._check(name)
@@ -176,21 +223,6 @@ class Store:
             raise ValueError(f"{self.path}: expected a block in [0, {self.n_blocks()}), got {block}")
         return block * s, min(self.n, (block + 1) * s)
 
-    @property
-    def failures(self):
-        """The failures table as a pandas DataFrame (sample_id, file, tensor, reason)."""
-        import pandas as pd
-
-        return pd.DataFrame(self.failure_columns(), columns=list(FAILURE_COLUMNS))
-
-    def failure_columns(self) -> dict[str, list[str]]:
-        """The failures table as plain lists (no pandas import: CLI start-up)."""
-        if "failures" not in self._group or "sample_id" not in self._group["failures"]:
-            return {c: [] for c in FAILURE_COLUMNS}
-        g = self._group["failures"]
-        m = g["sample_id"].shape[0]
-        return {c: ([str(v) for v in g[c][:]] if m else []) for c in FAILURE_COLUMNS}
-
     def nbytes_on_disk(self, name: str | None = None) -> int:
         root = self.path if name is None else self.array_path(name)
         return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
@@ -212,8 +244,9 @@ class Store:
             raise ValueError(f"{self.path}: {spec.name!r} is a reserved name in the store")
         n, s = self.n, self.shard_size()
         for key in (spec.name, f"present/{spec.name}", f"blocks/written/{spec.name}",
-                    f"blocks/moments/{spec.name}"):
+                    f"blocks/moments/{spec.name}", f"blocks/checksums/{spec.name}"):
             self._arrays.pop(key, None)
+        self._hidden.pop(spec.name, None)
         shape = tuple(spec.shape)
         # zarr refuses zero-length shards; an empty cohort still gets a well-formed array.
         arr = self._group.create_array(
@@ -234,6 +267,11 @@ class Store:
         self._group.require_group("blocks").require_group("moments").create_array(
             spec.name, shape=(self.n_blocks(), len(MOMENT_FIELDS)), dtype="float64",
             chunks=(1, len(MOMENT_FIELDS)), fill_value=0.0, dimension_names=["block", "moment"],
+            overwrite=True,
+        )
+        self._group.require_group("blocks").require_group("checksums").create_array(
+            spec.name, shape=(self.n_blocks(), len(integrity.RECORD_FIELDS)), dtype="uint64",
+            chunks=(1, len(integrity.RECORD_FIELDS)), fill_value=0, dimension_names=["block", "record"],
             overwrite=True,
         )
         specs = dict(self.meta.get("specs", {}))
@@ -266,6 +304,10 @@ class Store:
         self._array(f"present/{name}")[start:end] = mask
         if self._has(f"blocks/moments/{name}"):
             self._array(f"blocks/moments/{name}")[block] = block_moments(values[mask])
+        # What the two files hold now, read back from disk: readers compare against it.
+        self._array(f"blocks/checksums/{name}")[block] = integrity.block_record(
+            self.path, name, block, len(spec.shape))
+        self._hidden.pop(name, None)
         # The marker goes last: it is what a rerun trusts.
         self._array(f"blocks/written/{name}")[block] = True
 
@@ -280,17 +322,17 @@ class Store:
         (float64, merged in block order: the same numbers however the blocks were
         written). Stores without moments are read back block by block instead."""
         self._writable()
-        mask = self.present(name)
+        mask = self._present(name)
         if self._has(f"blocks/moments/{name}"):
             rows = np.asarray(self._array(f"blocks/moments/{name}")[:])
         else:
-            arr = self[name]
+            arr = self._array(name)
             rows = []
             for block in range(self.n_blocks()):
                 a, b = self.block_range(block)
                 rows.append(block_moments(np.asarray(arr[a:b])[mask[a:b]]))
         stats = combine_moments(np.asarray(rows), int(mask.sum()))
-        self[name].attrs["stats"] = stats
+        self._array(name).attrs["stats"] = stats
         return stats
 
     def _has(self, key: str) -> bool:
@@ -301,41 +343,6 @@ class Store:
         except KeyError:
             return False
         return True
-
-    # ---- failures ---------------------------------------------------------------------
-    def stage_failures(self, block: int, rows: list[Mapping[str, str]], source: str = "convert") -> None:
-        """Record the failure rows one writer (``source``: ``convert``, ``register`` …) found
-        in one block; replaces that source's rows there, keeps other sources' rows."""
-        self._writable()
-        staged = self.staged_sources(block)
-        staged[str(source)] = [{c: str(r[c]) for c in FAILURE_COLUMNS} for r in rows]
-        self.restage(block, staged)
-
-    def staged_sources(self, block: int) -> dict[str, list[dict[str, str]]]:
-        """The rows staged in one block, by source."""
-        self.block_range(block)
-        text = str(self._array("blocks/failures")[block])
-        return json.loads(text) if text else {}
-
-    def restage(self, block: int, staged: Mapping[str, list]) -> None:
-        """Replace everything staged in one block (what merge_parts copies)."""
-        self._writable()
-        self.block_range(block)
-        self._array("blocks/failures")[block] = json.dumps(dict(staged), sort_keys=True)
-
-    def staged_failures(self, block: int) -> list[dict[str, str]]:
-        """Every source's rows staged in one block."""
-        return [r for _, rows in sorted(self.staged_sources(block).items()) for r in rows]
-
-    def finalize_failures(self) -> int:
-        """Assemble the failures table from every block's staged rows."""
-        self._writable()
-        rows = [r for b in range(self.n_blocks()) for r in self.staged_failures(b)]
-        rows.sort(key=lambda r: tuple(r[c] for c in ("sample_id", "tensor", "file", "reason")))
-        g = self._group.require_group("failures")
-        for c in FAILURE_COLUMNS:
-            _string_array(g, c, [r[c] for r in rows], "failure")
-        return len(rows)
 
     def mark_complete(self, complete: bool = True) -> None:
         self._writable()
@@ -365,22 +372,27 @@ def create_store(path: str | os.PathLike, sample_ids: list[str], *, shard_size: 
     # The marker goes in with the group's first metadata write: a creation killed at any
     # point leaves a folder that --overwrite can prove is ours.
     meta = {"format": STORE_FORMAT, "shard_size": int(shard_size), "specs": {},
-            "provenance": dict(provenance or {}), "complete": False}
+            "provenance": dict(provenance or {}), "complete": False,
+            "sample_id_sha256": integrity.ids_digest(ids)}
     group = zarr.open_group(str(path), mode="w", zarr_format=3, attributes={"regzoo": meta})
     n = len(ids)
     n_blocks = (n + int(shard_size) - 1) // int(shard_size)
-    _string_array(group, "sample_id", ids, "sample")
-    _string_array(group, "source_file", list(source_files or [""] * n), "sample")
+    string_array(group, "sample_id", ids, "sample")
+    string_array(group, "source_file", list(source_files or [""] * n), "sample")
     blocks = group.require_group("blocks")
     blocks.require_group("written")
     blocks.create_array("failures", shape=(n_blocks,), dtype=str, chunks=(1,),
                         dimension_names=["block"], overwrite=True)
     fail = group.require_group("failures")
     for c in FAILURE_COLUMNS:
-        _string_array(fail, c, [], "failure")
+        string_array(fail, c, [], "failure")
     return Store(path, mode="r+")
 
 
-def open_store(path: str | os.PathLike, mode: str = "r") -> Store:
-    """Open a store written by ``fastio convert`` (``mode='r+'`` to add tensors)."""
-    return Store(path, mode=mode)
+def open_store(path: str | os.PathLike, mode: str = "r", allow_incomplete: bool = False) -> Store:
+    """Open a store written by ``fastio convert`` (``mode='r+'`` to add tensors).
+
+    Reading a tensor (``store[name]``, ``present(name)``) first checks its blocks: an
+    unwritten (interrupted) or damaged one is an error saying how to repair it;
+    ``allow_incomplete=True`` reads the rest instead, with those rows absent and a warning."""
+    return Store(path, mode=mode, allow_incomplete=allow_incomplete)

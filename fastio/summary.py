@@ -40,6 +40,7 @@ class ConvertSummary:
     seconds: float | None = None
     part: list[int] | None = None
     complete: bool = False
+    blocks_repaired: int = 0
 
     @property
     def compression_ratio(self) -> float:
@@ -85,6 +86,8 @@ class ConvertSummary:
             took = f" in {self.seconds:.1f} s" if self.seconds is not None else ""
             lines.append(f"blocks    {self.blocks_converted} converted now, "
                          f"{self.blocks_total - self.blocks_converted} already done{took}")
+        if self.blocks_repaired:
+            lines.append(f"repaired  {self.blocks_repaired} damaged or missing block(s), rewritten from the source")
         width = max([26, *(len(name) + 2 for name in self.tensors)])
         lines.append(f"{'tensor':<{width}}{'shape':<16}{'present':>9}{'codec':>12}{'on disk':>12}{'ratio':>7}")
         for name, t in self.tensors.items():

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from fastio.spec import Normalization, TensorSpec
+from fastio.store import STORE_FORMAT
 
 
 def zarr_compressors(codec: str):
@@ -29,7 +30,7 @@ def write_store(path, ids, tensors, shard: int | None = 4):
 
     path = Path(path)
     root = zarr.open_group(str(path), mode="w", zarr_format=3)
-    root.attrs["regzoo"] = {"format": 1, "specs": {n: s.to_dict() for n, (s, _, _) in tensors.items()},
+    root.attrs["regzoo"] = {"format": STORE_FORMAT, "specs": {n: s.to_dict() for n, (s, _, _) in tensors.items()},
                             "provenance": {"writer": "tests"}}
     sid = root.create_array("sample_id", shape=(len(ids),), dtype=str)
     sid[:] = np.array(ids)

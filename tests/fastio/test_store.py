@@ -108,7 +108,7 @@ def test_layout_is_the_contract(filled):
     assert inner[1]["name"] == "blosc" and inner[1]["configuration"]["cname"] == "lz4"
     assert inner[1]["configuration"]["shuffle"] == "shuffle"
     root = json.loads((st.path / "zarr.json").read_text())["attributes"]["regzoo"]
-    assert root["format"] == 1 and root["specs"]["img"] == _spec().to_dict()
+    assert root["format"] == 2 and root["specs"]["img"] == _spec().to_dict()
 
 
 @pytest.mark.parametrize("codec", CODECS)
