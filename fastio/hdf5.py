@@ -18,6 +18,8 @@ from fastio.spec import TensorSpec, pick_instance
 __all__ = ["SampleError", "read_tensor", "read_sample", "fit_shape", "sample_id_of"]
 
 HDF5_SUFFIX = ".hd5"
+# Also read: the same files renamed by hand or by other exporters (.HD5, .h5, .hdf5).
+HDF5_SUFFIXES = (".hd5", ".h5", ".hdf5")
 
 
 class SampleError(ValueError):
@@ -29,10 +31,18 @@ class SampleError(ValueError):
         super().__init__(f"{self.file}: tensor {tensor}: {reason}")
 
 
+def is_sample_file(name: str) -> bool:
+    """A ``{sample_id}.hd5`` name (suffix in any case, or .h5/.hdf5)."""
+    return name.lower().endswith(HDF5_SUFFIXES) and Path(name).stem != ""
+
+
 def sample_id_of(path: str | os.PathLike) -> str:
     """ml4h names a sample file ``{sample_id}.hd5``."""
     name = Path(path).name
-    return name[: -len(HDF5_SUFFIX)] if name.endswith(HDF5_SUFFIX) else Path(path).stem
+    for suffix in HDF5_SUFFIXES:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return Path(path).stem
 
 
 def fit_shape(x: np.ndarray, shape: tuple[int, ...], rule: str) -> np.ndarray:
@@ -61,6 +71,8 @@ def fit_shape(x: np.ndarray, shape: tuple[int, ...], rule: str) -> np.ndarray:
 def _open(path: Path, tensor: str):
     import h5py
 
+    if not path.is_file():  # h5py.is_hdf5 says False for a file that is gone
+        raise SampleError(path, tensor, "file missing (listed when the conversion started; moved or deleted since)")
     try:
         if not h5py.is_hdf5(str(path)):
             raise SampleError(path, tensor, "not an HDF5 file (expected an ml4h .hd5 sample file)")
@@ -119,6 +131,8 @@ def _read_dataset(h5, path: Path, spec: TensorSpec, group_path: str, instance: s
         raise SampleError(path, spec.name, f"expected a group or dataset at {group_path}")
     if dataset.dtype.kind not in "biuf":
         raise SampleError(path, spec.name, f"expected numeric data at {dataset.name}, got dtype {dataset.dtype}")
+    if dataset.size == 0:  # padding would turn it into a present all-zero tensor
+        raise SampleError(path, spec.name, f"empty dataset at {dataset.name} (shape {dataset.shape})")
     try:
         return np.asarray(dataset[()])
     except (OSError, RuntimeError, ValueError) as exc:

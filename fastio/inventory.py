@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastio.hdf5 import HDF5_SUFFIX, sample_id_of
+from fastio.hdf5 import HDF5_SUFFIX, is_sample_file, sample_id_of
 
 __all__ = ["Inventory", "scan_sources"]
 
@@ -59,7 +59,8 @@ class Inventory:
 
 
 def scan_sources(src_dir: str | os.PathLike) -> Inventory:
-    """Every ``*.hd5`` under ``src_dir`` (recursively), grouped by sample id."""
+    """Every ``*.hd5`` (any case; ``.h5``/``.hdf5`` too) under ``src_dir`` (recursively),
+    grouped by sample id. A folder without any is an error, not an empty store."""
     root = Path(src_dir)
     if not root.is_dir():
         raise ValueError(f"{root}: expected a folder of ml4h {HDF5_SUFFIX} sample files")
@@ -67,11 +68,14 @@ def scan_sources(src_dir: str | os.PathLike) -> Inventory:
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
         for name in filenames:
-            if not name.endswith(HDF5_SUFFIX):
+            if not is_sample_file(name):
                 continue
             full = Path(dirpath) / name
             rel = full.relative_to(root).as_posix()
             by_id.setdefault(sample_id_of(name), []).append((rel, full.stat().st_size))
+    if not by_id:
+        raise ValueError(f"{root}: no ml4h {HDF5_SUFFIX} sample files found (searched recursively); "
+                         "expected a folder of {sample_id}.hd5 files")
     ids = sorted(by_id)
     entries = [sorted(by_id[s]) for s in ids]
     return Inventory(
