@@ -317,7 +317,6 @@ _LOADER_DOC = """A Keras ``PyDataset`` over a fastio store.
     seed=0, augment=None, valid_ratio=0.1, test_ratio=0.1, sample_csv=None,
     missing="exclude", drop_remainder=None, workers=2, split_csvs=None, split_seed=0,
     allow_incomplete=False, **pydataset_kwargs)``
-    **pydataset_kwargs)``
 
     ``loader[i]`` is ``(x, y)``: dicts of float32 arrays keyed by ``spec.input_name`` /
     ``spec.output_name`` (``(x,)`` without outputs; ``(x, y, sample_weight)`` with
