@@ -19,7 +19,7 @@ import numpy as np
 
 from fastio.catalogue import resolve_specs
 from fastio.hdf5 import read_sample
-from fastio.integrity import NOT_WRITTEN, is_fastio_store
+from fastio.integrity import is_fastio_store
 from fastio.inventory import Inventory, scan_sources
 from fastio.parts import merge_parts, parse_part, part_blocks
 from fastio.safefs import UnsafePathError, check_removable, is_within, remove_owned
@@ -136,14 +136,9 @@ def repair_store(store: Store, inventory: Inventory, names: Sequence[str], block
         store.sample_ids
     except ValueError:
         store.rewrite_ids(list(inventory.sample_ids), inventory.source_files)
-    mine, repaired = set(blocks), 0
-    for name in names:
-        bad = sorted({d.block for d in store.damage(name, full=True)
-                      if d.block in mine and d.problem != NOT_WRITTEN})
-        if bad:
-            store.invalidate(name, bad)
-            store.mark_complete(False)
-            repaired += len(bad)
+    repaired = sum(len(store.invalidate_damaged(name, blocks)) for name in names)
+    if repaired:
+        store.mark_complete(False)
     return repaired
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from fastio import integrity
 from fastio._failures import FAILURE_COLUMNS, FailureTable, string_array
+from fastio.compression import codec_chain
 from fastio.integrity import is_fastio_store
 from fastio.moments import MOMENT_FIELDS, block_moments, combine_moments
 from fastio.safefs import remove_owned
@@ -24,23 +25,6 @@ __all__ = ["Store", "open_store", "create_store", "FAILURE_COLUMNS", "STORE_FORM
 
 STORE_FORMAT = 2  # 2: per-block checksums + sample-id digest (STORE.md)
 RECONVERT = "reconvert with `fastio convert SRC STORE --tensors … --overwrite`"
-
-
-def codec_chain(codec: str) -> list:
-    """The zarr compressors for a spec's codec name (parameters fixed: STORE.md)."""
-    from zarr.codecs import BloscCodec, GzipCodec, ZstdCodec
-
-    if codec == "none":
-        return []
-    if codec == "blosc-lz4":
-        return [BloscCodec(cname="lz4", clevel=5, shuffle="shuffle", typesize=4, blocksize=0)]
-    if codec == "blosc-zstd":
-        return [BloscCodec(cname="zstd", clevel=3, shuffle="shuffle", typesize=4, blocksize=0)]
-    if codec == "zstd":
-        return [ZstdCodec(level=3)]
-    if codec == "gzip":
-        return [GzipCodec(level=5)]
-    raise ValueError(f"Expected codec in none|blosc-lz4|blosc-zstd|zstd|gzip, got {codec!r}")
 
 
 class Store(FailureTable):
@@ -187,6 +171,17 @@ class Store(FailureTable):
             self._arrays.pop(key, None)
             string_array(self._group, key, values, "sample")
         self._sample_ids = None
+
+    def invalidate_damaged(self, name: str, blocks: Iterable[int] | None = None) -> list[int]:
+        """Check every byte of ``name``'s written blocks (those in ``blocks``, default all)
+        and :meth:`invalidate` the damaged ones, so the writer's rerun rewrites them. Returns
+        them (a writer's repair step: ``fastio convert``; ``zoo register`` may call it too)."""
+        wanted = None if blocks is None else {int(b) for b in blocks}
+        bad = sorted({d.block for d in self.damage(name, full=True) if d.block >= 0
+                      and d.problem != integrity.NOT_WRITTEN and (wanted is None or d.block in wanted)})
+        if bad:
+            self.invalidate(name, bad)
+        return bad
 
     def invalidate(self, name: str, blocks: Iterable[int]) -> None:
         """Mark blocks unwritten and drop their shard and presence files, so the writer's

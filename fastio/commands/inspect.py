@@ -11,7 +11,8 @@ __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="fastio inspect", description="Describe a fastio zarr store.")
+    p = argparse.ArgumentParser(prog="fastio inspect", description="Describe a fastio zarr store. "
+                                "Exits 1 when a tensor has unwritten or damaged blocks.")
     p.add_argument("store")
     p.add_argument("--failures", type=int, default=20, metavar="K", help="failure rows to print (20)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         data = summary.to_dict()
         data["stats"] = {name: store.stats(name) for name in store.tensors}
         print(json.dumps(data, indent=2))
-        return 0
+        return 1 if caught else 0
     print(summary.format())
     print()
     width = max([26, *(len(name) + 2 for name in store.tensors)])
@@ -84,4 +85,4 @@ def main(argv: list[str] | None = None) -> int:
         from fastio.preview import plot_store
 
         print(f"\npreview   {plot_store(store, args.plot)}")
-    return 0
+    return 1 if caught else 0

@@ -73,6 +73,9 @@ def test_deleted_shard_is_an_error_never_zeros_and_rerun_repairs_it(store, capsy
     assert open_store(out).present("ecg_rest").sum() == 10
     rc, text = _verify(out, capsys)
     assert rc == 1 and "tensor dxa_2 block 1: dxa_2/c/1/0/0/0: missing" in text
+    # The plain summary says so too, and does not exit 0.
+    assert cli(["inspect", str(out)]) == 1
+    assert "dxa_2 without 1 incomplete or damaged block(s)" in capsys.readouterr().err
     # Opting in: the block's rows are absent (not zeros marked present), with a warning.
     with pytest.warns(UserWarning, match=r"without 1 incomplete or damaged block\(s\) \(4 samples"):
         present = open_store(out, allow_incomplete=True).present("dxa_2")
@@ -193,3 +196,30 @@ def test_older_format_gets_a_reconvert_message(store):
     summary = convert(src, out, TENSORS, scale="quick", shard_size=4, workers=1, progress=False, overwrite=True)
     assert summary.complete
     assert_same_store(ref, out)
+
+
+def test_interrupted_registration_is_refused_and_damage_is_invalidated(store):
+    """A derived tensor (zoo register's way: create_tensor, write_block per block) that
+    stopped after one block is refused by readers; a damaged block of it is found and
+    handed back to its writer by invalidate_damaged."""
+    src, ref, out = store
+    st = open_store(out, mode="r+")
+    spec = st.spec("dxa_2")
+    from dataclasses import replace
+
+    derived = replace(spec, name="dxa_2_reg")
+    st.create_tensor(derived)
+    a, b = st.block_range(0)
+    values = np.asarray(st["dxa_2"][a:b])
+    st.write_block("dxa_2_reg", a, values, st.present("dxa_2")[a:b])
+    with pytest.raises(ValueError, match=r"dxa_2_reg has 2 incomplete .* block 1: dxa_2_reg/c/1/0/0/0: not written"):
+        LoaderCore(str(out), inputs=["dxa_2_reg"], batch_size=2, split="all")
+    for blk in (1, 2):
+        a, b = st.block_range(blk)
+        st.write_block("dxa_2_reg", a, np.asarray(st["dxa_2"][a:b]), st.present("dxa_2")[a:b])
+    assert LoaderCore(str(out), inputs=["dxa_2_reg"], batch_size=2, split="all").rows.size == 10
+    shard = out / "dxa_2_reg" / "c" / "2" / "0" / "0" / "0"
+    shard.write_bytes(shard.read_bytes()[::-1])
+    assert st.invalidate_damaged("dxa_2_reg") == [2]
+    assert not shard.exists() and st.written("dxa_2_reg").tolist() == [True, True, False]
+    assert st.invalidate_damaged("dxa_2_reg") == []
