@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from fastio.safefs import atomic_write_text
+
 __all__ = ["RECIPES", "REGISTRATIONS", "Registration", "Recipe", "add_arguments", "run_build",
            "space_metrics"]
 
@@ -32,6 +34,7 @@ class Registration:
     source: str
     out: str
     learned: bool = False
+    options: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,10 @@ REGISTRATIONS = (
     Registration("median_beat", "ecg_rest", "ecg_rest_median_beat"),
     Registration("homography", "dxa_12", "dxa_12_homography"),
     Registration("deepcycle", "lax_4ch_heart_center", "lax_4ch_heart_center_deepcycle", learned=True),
-    Registration("voxelmorph", "dxa_12", "dxa_12_voxelmorph", learned=True),
-    Registration("voxelmorph", "lax_4ch_heart_center", "lax_4ch_heart_center_voxelmorph", learned=True),
+    # width 24 (default 32): the network's weights ship with the preset, ≤ 1 MB a file
+    Registration("voxelmorph", "dxa_12", "dxa_12_voxelmorph", learned=True, options=(("width", 24),)),
+    Registration("voxelmorph", "lax_4ch_heart_center", "lax_4ch_heart_center_voxelmorph", learned=True,
+                 options=(("width", 24),)),
 )
 
 _AE_TENSORS = ("ecg_rest", "ecg_rest_median_beat", "t1_slice_80", "t1_slice_80_template", "t1_mni_slice_80",
@@ -79,14 +84,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--phenotypes", default=None, help="with --hd5: phenotypes.csv for the metrics")
     p.add_argument("--bfile", default=None, help="with --hd5: PLINK prefix for the GWAS metrics")
     p.add_argument("--truth", default=None, help="with --hd5: truth.json (phantom cohorts only)")
-    p.add_argument("--n", type=int, default=400, help="phantom subjects (default 400)")
+    p.add_argument("--n", type=int, default=500, help="phantom subjects (default 500, as `zoo demo`)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--epochs", type=int, default=4, help="autoencoder epochs")
-    p.add_argument("--steps", type=int, default=12, help="training steps per epoch")
+    p.add_argument("--epochs", type=int, default=6, help="autoencoder epochs (default 6, as `zoo demo`)")
+    p.add_argument("--steps", type=int, default=16, help="training steps per epoch (default 16, as `zoo demo`)")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--latent", type=int, default=16, help="latent dimensions")
-    p.add_argument("--reg-epochs", type=int, default=4, help="epochs of the learned registrations")
-    p.add_argument("--reg-steps", type=int, default=12, help="steps per epoch of the learned registrations")
+    p.add_argument("--reg-epochs", type=int, default=6, help="epochs of the learned registrations")
+    p.add_argument("--reg-steps", type=int, default=16, help="steps per epoch of the learned registrations")
     p.add_argument("--version", type=int, default=1, help="version to publish every preset as")
     p.add_argument("--publish-to", default=None, help="mirror to publish into (default OUT/mirror)")
     p.add_argument("--cards", default=None, help="card folder (default PUBLISH_TO/model_cards)")
@@ -141,6 +146,7 @@ def _register(store, args) -> None:
     for reg in REGISTRATIONS:
         t = time.perf_counter()
         options = {"epochs": args.reg_epochs, "steps": args.reg_steps} if reg.learned else {}
+        options.update(dict(reg.options))
         result = register_store(store, reg.method, reg.source, out_tensor=reg.out, progress=not args.quiet,
                                 seed=args.seed, plot=False, **options)
         _say(f"register {reg.source} by {reg.method} → {reg.out}: {result['n_registered']} of "
@@ -152,7 +158,10 @@ def run_build(args, command: str = "zoo presets build (from Python)") -> dict:
     import fastio
     from zoo.evaluate.cli_compare import main as compare_main
     from zoo.phantom import generate
+    from zoo.phantom.cohort import PhantomCohort
     from zoo.presets.publish import publish
+    from zoo.recipes.args import parse_args
+    from zoo.recipes.inference import infer
     from zoo.recipes.run import run as recipe_run
 
     import pandas as pd
@@ -164,8 +173,12 @@ def run_build(args, command: str = "zoo presets build (from Python)") -> dict:
         hd5, phenotypes, bfile, truth = Path(args.hd5), args.phenotypes, args.bfile, args.truth
         data = {"name": str(hd5), "kind": "ml4h", "description": f"ml4h .hd5 files under {hd5}."}
     else:
-        _say(f"phantom cohort: {args.n} subjects, seed {args.seed}, quick scale")
-        cohort = generate(out / "cohort", n=args.n, seed=args.seed, scale="quick", progress=not args.quiet)
+        cohort = PhantomCohort.at(out / "cohort", [], "quick")
+        if cohort.truth_json.is_file():  # written last: the cohort of an earlier, interrupted build
+            _say(f"reusing the phantom cohort in {out / 'cohort'}")
+        else:
+            _say(f"phantom cohort: {args.n} subjects, seed {args.seed}, quick scale")
+            cohort = generate(out / "cohort", n=args.n, seed=args.seed, scale="quick", progress=not args.quiet)
         hd5, phenotypes, bfile, truth = cohort.hd5_dir, cohort.phenotypes_csv, cohort.bfile, cohort.truth_json
         data = {"name": "regzoo-phantom-quick", "kind": "phantom",
                 "description": f"regzoo phantom cohort (synthetic; {args.n} subjects, seed {args.seed}, quick "
@@ -181,14 +194,23 @@ def run_build(args, command: str = "zoo presets build (from Python)") -> dict:
     for recipe in recipes:
         t = time.perf_counter()
         argv = _recipe_argv(store, runs, recipe, args)
-        for mode in ("train", "infer_encoders"):
-            code = recipe_run(["--mode", mode, *argv])
-            if code != 0:
-                raise RuntimeError(f"{mode} {recipe.run_id} failed with exit status {code}")
-        spec_names = {t: fastio.open_store(store).spec(t).dataset_name for t in recipe.inputs}
+        record = runs / recipe.run_id / "build_latents.json"  # this build's note: tensor -> latent table
+        saved = runs / recipe.run_id / f"arguments_{recipe.run_id}.json"
+        same = saved.is_file() and json.loads(saved.read_text(encoding="utf-8")) == json.loads(
+            json.dumps(vars(parse_args(["--mode", "train", *argv])), sort_keys=True, default=str))
+        tables = json.loads(record.read_text(encoding="utf-8")) if same and record.is_file() else {}
+        if tables and all(Path(p).is_file() for p in tables.values()):
+            _say(f"reusing {recipe.run_id} (same arguments, latents written)")
+        else:
+            if recipe_run(["--mode", "train", *argv]) != 0:
+                raise RuntimeError(f"training {recipe.run_id} failed")
+            # the recipe's own infer names the tables; it returns them in input order
+            written = infer(["--mode", "infer_encoders", *argv])
+            tables = {t: str(p) for t, p in zip(recipe.inputs, written)}
+            atomic_write_text(record, json.dumps(tables, indent=1))
+            _say(f"trained {recipe.run_id} ({time.perf_counter() - t:.0f} s)")
         for tensor in recipe.inputs:
-            latents[_space_name(recipe, tensor)] = runs / recipe.run_id / f"hidden_{spec_names[tensor]}_{recipe.run_id}.tsv"
-        _say(f"trained {recipe.run_id} ({time.perf_counter() - t:.0f} s)")
+            latents[_space_name(recipe, tensor)] = Path(tables[tensor])
 
     comparison, scores = {"n_samples": None}, pd.DataFrame(columns=["space", "metric", "split", "value", "phenotype"])
     if phenotypes:

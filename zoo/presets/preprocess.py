@@ -20,12 +20,12 @@ from fastio.hdf5 import fit_shape
 from fastio.normalize import normalize_samples
 from zoo.presets.record import Preset
 
-__all__ = ["Preprocessor", "conform"]
+__all__ = ["Preprocessor", "conform", "step_options"]
 
 # registration parameters that make_step understands (the rest of the recorded config —
 # source/out tensor names, the template's origin — describes the training run only)
 _STEP_OPTIONS = ("transform", "iterations", "fs", "out_len", "epochs", "steps", "batch_size",
-                 "loss", "smooth", "int_steps", "max_fit", "seed")
+                 "loss", "smooth", "int_steps", "width", "max_fit", "seed")
 
 
 def conform(values, spec, what: str = "input", erase: bool = True) -> np.ndarray:
@@ -61,6 +61,12 @@ def conform(values, spec, what: str = "input", erase: bool = True) -> np.ndarray
     return np.ascontiguousarray(out)
 
 
+def step_options(preset: Preset) -> dict:
+    """The preset's registration parameters that :func:`make_step` takes."""
+    params = preset.registration.get("params", {})
+    return {k: params[k] for k in _STEP_OPTIONS if params.get(k) is not None}
+
+
 class Preprocessor:
     """Registration + normalisation of one preset, its state loaded once."""
 
@@ -74,9 +80,7 @@ class Preprocessor:
     def _load_step(preset: Preset, paths: dict[str, Path]):
         from zoo.registration.steps import make_step
 
-        params = preset.registration.get("params", {})
-        options = {k: params[k] for k in _STEP_OPTIONS if params.get(k) is not None}
-        step = make_step(preset.method, options)
+        step = make_step(preset.method, step_options(preset))
         state = [f for f in preset.files if f.role == "registration"]
         # The step reloads its fitted state from a work folder (as a resumed `zoo register`
         # does); give it one holding exactly the shipped, verified files.

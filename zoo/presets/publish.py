@@ -13,11 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from fastio.safefs import atomic_output, atomic_write_text
+from fastio.safefs import atomic_output, atomic_write_text, remove_owned
 from fastio.spec import Normalization
 from zoo.presets.cards import render_card
 from zoo.presets.fetch import sha256_of
@@ -52,6 +53,16 @@ def run_facts(run_dir: str | Path) -> tuple[dict, dict]:
         raise ValueError(f"{run_dir}: expected a `zoo train` run directory (train_summary_<id>.json), found none")
     run_id = summary.name[len("train_summary_"):-len(".json")]
     return _read_json(run_dir / f"arguments_{run_id}.json"), _read_json(summary)
+
+
+def _encoder(args: dict, spec, run_dir: Path):
+    """The run's trained encoder of ``spec``, found as `zoo infer` finds it (the recipe owns
+    the file names), so a preset ships exactly the model inference would use."""
+    import argparse
+
+    from zoo.recipes.inference import find_encoder
+
+    return find_encoder(argparse.Namespace(**{**args, "encoder_blocks": [], "model_file": None}), spec, run_dir)
 
 
 def _resolved_normalization(store, tensor: str) -> Normalization:
@@ -117,9 +128,6 @@ def publish(run_dir, *, version: int, out, name: str | None = None, tensor: str 
     tensor = _short(tensor) if tensor else inputs[0]
     if tensor not in inputs:
         raise ValueError(f"{run_dir}: expected --tensor among the run's inputs {inputs}, got {tensor!r}")
-    encoder_path = run_dir / f"encoder_{tensor}.keras"
-    if not encoder_path.is_file():
-        raise ValueError(f"{run_dir}: expected {encoder_path.name} (the trained encoder), found none")
     store = open_store(summary["store"])
     registration, source, work = _registration(store, tensor)
     name = name or f"{source}.{registration['method']}.{_objective(args, tensor)}"
@@ -130,42 +138,51 @@ def publish(run_dir, *, version: int, out, name: str | None = None, tensor: str 
         raise ValueError(f"{registry_path}: {name}@{version} is already published; versions are immutable "
                          "(publish a new --version)")
 
-    model = load_model(encoder_path)  # safe mode: refuses Lambda layers and pickles
-    input_spec = store.spec(tensor).replace(normalization=_resolved_normalization(store, tensor))
-    if tuple(model.inputs[0].shape[1:]) != tuple(input_spec.shape):
-        raise ValueError(f"{encoder_path}: input shape {tuple(model.inputs[0].shape[1:])} does not match "
-                         f"tensor {tensor} {tuple(input_spec.shape)} of {store.path}")
-    sources = [(ENCODER_FILE, encoder_path, "encoder")]
-    if work is not None:
-        sources += [(f, work / f, "registration") for f in _STATE_FILES if (work / f).is_file()]
-    arch = {k: args[k] for k in _ARCH_KEYS if args.get(k) is not None}
-    arch["parameters"] = int(model.count_params())
-    training = {
-        "command": command, "run_id": args["id"], "seed": args.get("random_seed"),
-        "epochs_run": summary.get("epochs_run"), "best_epoch": summary.get("best_epoch"),
-        "best_val_loss": summary.get("best_val_loss"), "n_train": summary.get("n_train"),
-        "n_valid": summary.get("n_valid"), "partners": [t for t in inputs if t != tensor],
-        "data": {**(data or {}), "fingerprint": _fingerprint(store, tensor)},
-    }
-    if evaluation:
-        training["evaluation"] = evaluation
-    ref = f"{name}@{int(version)}"
-    files = [FileEntry(f, sha256_of(p), p.stat().st_size, role) for f, p, role in sources]
-    preset = Preset(
-        name=name, version=int(version), source=store.spec(source), input=input_spec,
-        registration=registration, objective=name.split(".")[2], embedding_dim=int(model.outputs[0].shape[-1]),
-        files=tuple(files), architecture=arch, license=license, urls=tuple(urls), training=training,
-        metrics=metrics or {}, description=description,
-    )
-    folder = out / "files" / ref
-    folder.mkdir(parents=True, exist_ok=True)
-    for (fname, path, _), entry in zip(sources, files):
-        with atomic_output(folder / fname) as tmp:
-            shutil.copyfile(path, tmp)
-            if sha256_of(tmp) != entry.sha256:
-                raise ValueError(f"{path}: changed while being published (sha256 mismatch)")
-    cards.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(cards / f"{ref}.md", render_card(preset))
-    # the registry last: an entry exists only once its files and card do
-    atomic_write_text(registry_path, registry_json([*existing, preset]))
-    return preset
+    out.mkdir(parents=True, exist_ok=True)
+    # a staging folder of our own (removed below): the encoder re-saved from the model that
+    # `zoo infer` would load
+    staging = Path(tempfile.mkdtemp(prefix=".publish-", dir=out))
+    try:
+        encoder_path = staging / ENCODER_FILE
+        _encoder(args, store.spec(tensor), run_dir).save(encoder_path)
+        model = load_model(encoder_path)  # safe mode: refuses Lambda layers and pickles
+        input_spec = store.spec(tensor).replace(normalization=_resolved_normalization(store, tensor))
+        if tuple(model.inputs[0].shape[1:]) != tuple(input_spec.shape):
+            raise ValueError(f"{run_dir}: encoder input shape {tuple(model.inputs[0].shape[1:])} does not match "
+                             f"tensor {tensor} {tuple(input_spec.shape)} of {store.path}")
+        sources = [(ENCODER_FILE, encoder_path, "encoder")]
+        if work is not None:
+            sources += [(f, work / f, "registration") for f in _STATE_FILES if (work / f).is_file()]
+        arch = {k: args[k] for k in _ARCH_KEYS if args.get(k) is not None}
+        arch["parameters"] = int(model.count_params())
+        training = {
+            "command": command, "run_id": args["id"], "seed": args.get("random_seed"),
+            "epochs_run": summary.get("epochs_run"), "best_epoch": summary.get("best_epoch"),
+            "best_val_loss": summary.get("best_val_loss"), "n_train": summary.get("n_train"),
+            "n_valid": summary.get("n_valid"), "partners": [t for t in inputs if t != tensor],
+            "data": {**(data or {}), "fingerprint": _fingerprint(store, tensor)},
+        }
+        if evaluation:
+            training["evaluation"] = evaluation
+        ref = f"{name}@{int(version)}"
+        files = [FileEntry(f, sha256_of(p), p.stat().st_size, role) for f, p, role in sources]
+        preset = Preset(
+            name=name, version=int(version), source=store.spec(source), input=input_spec,
+            registration=registration, objective=name.split(".")[2], embedding_dim=int(model.outputs[0].shape[-1]),
+            files=tuple(files), architecture=arch, license=license, urls=tuple(urls), training=training,
+            metrics=metrics or {}, description=description,
+        )
+        folder = out / "files" / ref
+        folder.mkdir(parents=True, exist_ok=True)
+        for (fname, path, _), entry in zip(sources, files):
+            with atomic_output(folder / fname) as tmp:
+                shutil.copyfile(path, tmp)
+                if sha256_of(tmp) != entry.sha256:
+                    raise ValueError(f"{path}: changed while being published (sha256 mismatch)")
+        cards.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(cards / f"{ref}.md", render_card(preset))
+        # the registry last: an entry exists only once its files and card do
+        atomic_write_text(registry_path, registry_json([*existing, preset]))
+        return preset
+    finally:
+        remove_owned(staging, marker=None, what="publish staging folder")

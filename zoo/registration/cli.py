@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loss", default=None, choices=("mse", "ncc"), help="voxelmorph: image similarity (mse)")
     p.add_argument("--smooth", type=float, default=None, help="voxelmorph: weight of the smoothness loss (0.01)")
     p.add_argument("--int-steps", type=int, default=None, help="voxelmorph: scaling-and-squaring steps (7)")
+    p.add_argument("--width", type=int, default=None, help="voxelmorph: network width (default 32 filters)")
     p.add_argument("--max-fit", type=int, default=None,
                    help="samples used to build the template or train the network (256 / 512)")
     p.add_argument("--threads", type=int, default=2, help="worker threads for ECC alignment")
@@ -54,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             overwrite=args.overwrite, progress=not args.quiet, plot=not args.no_plot, seed=args.seed,
             transform=args.transform, iterations=args.iterations, fs=args.fs, out_len=args.out_len,
             epochs=args.epochs, steps=args.steps, batch_size=args.batch_size, threads=args.threads,
-            loss=args.loss, smooth=args.smooth, int_steps=args.int_steps, max_fit=args.max_fit,
+            loss=args.loss, smooth=args.smooth, int_steps=args.int_steps, width=args.width,
+            max_fit=args.max_fit,
         )
     except (ValueError, KeyError) as exc:
         print(f"zoo register: error: {exc}", file=sys.stderr)

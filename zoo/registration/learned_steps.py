@@ -115,12 +115,25 @@ class AffineNetStep(_Learned):
 class VoxelMorphStep(_Learned):
     method = "voxelmorph"
 
-    def __init__(self, loss: str = "mse", smooth: float = 0.01, int_steps: int = 7, **kwargs):
+    def __init__(self, loss: str = "mse", smooth: float = 0.01, int_steps: int = 7, width: int | None = None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.loss, self.smooth, self.int_steps = loss, float(smooth), int(int_steps)
+        if width is not None and int(width) < 2:
+            raise ValueError(f"Expected a VoxelMorph width of at least 2 filters, got {width!r}")
+        self.width = None if width is None else int(width)
 
     def describe(self) -> dict:
-        return {**super().describe(), "loss": self.loss, "smooth": self.smooth, "int_steps": self.int_steps}
+        return {**super().describe(), "loss": self.loss, "smooth": self.smooth, "int_steps": self.int_steps,
+                "width": self.width}
+
+    def _filters(self) -> dict:
+        # width w: encoder (w/2, w, w, w), decoder (w, w, w, w), final w/2 — the default
+        # network is w = 32; a smaller w keeps a shipped network small (presets)
+        if self.width is None:
+            return {}
+        w, half = self.width, max(1, self.width // 2)
+        return {"enc_filters": (half, w, w, w), "dec_filters": (w, w, w, w), "final_filters": (half,)}
 
     def out_spec(self, spec, out):
         _check_image_spec(spec, self.method)
@@ -133,7 +146,8 @@ class VoxelMorphStep(_Learned):
     def _build(self, spec):
         from zoo.registration.voxelmorph import VoxelMorph
 
-        return VoxelMorph(spec.shape, loss=self.loss, smooth=self.smooth, int_steps=self.int_steps, seed=self.seed)
+        return VoxelMorph(spec.shape, loss=self.loss, smooth=self.smooth, int_steps=self.int_steps, seed=self.seed,
+                          **self._filters())
 
     def _train(self, images):
         return self.net.fit(images, self.template, epochs=self.epochs, batch_size=self.batch_size, steps=self.steps)
@@ -178,7 +192,7 @@ def make(method: str, options: dict):
         return AffineNetStep(transform=options.get("transform") or "affine", **common)
     if method == "voxelmorph":
         return VoxelMorphStep(loss=options.get("loss", "mse"), smooth=options.get("smooth", 0.01),
-                              int_steps=options.get("int_steps", 7), **common)
+                              int_steps=options.get("int_steps", 7), width=options.get("width"), **common)
     if method == "deepcycle":
         return DeepCycleStep(**common)
     raise ValueError(f"Expected a learned method (affine, voxelmorph, deepcycle), got {method!r}")

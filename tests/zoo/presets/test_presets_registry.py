@@ -54,8 +54,7 @@ def test_bundled_files_match(entry):
 def test_budget_and_no_orphans():
     total = sum(f.size for e in ENTRIES for f in e.preset.files)
     assert total <= 25_000_000
-    cards = {p.name for p in (ROOT / "model_cards").glob("*.md") if p.name != "README.md"} \
-        if (ROOT / "model_cards").is_dir() else set()
+    cards = {p.name for p in (ROOT / "model_cards").glob("*@*.md")}
     assert cards == {f"{e.preset.ref}.md" for e in ENTRIES}
     files = PACKAGE_REGISTRY.parent / "files"
     shipped = {str(p.relative_to(files)) for p in files.rglob("*") if p.is_file()} if files.is_dir() else set()

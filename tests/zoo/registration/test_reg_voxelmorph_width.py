@@ -1,0 +1,29 @@
+"""VoxelMorph ``width``: the network a store registration builds (and a preset ships)."""
+from __future__ import annotations
+
+import pytest
+
+from fastio.spec import TensorSpec
+from zoo.registration.steps import make_step
+
+
+def _conv_filters(model) -> list[int]:
+    return [layer.filters for layer in model.layers if hasattr(layer, "filters") and layer.filters is not None]
+
+
+def test_width_sets_every_stage_and_shrinks_the_network():
+    spec = TensorSpec(name="img", group="t", path_prefix="t", dataset="img", shape=(32, 16, 1))
+    default = make_step("voxelmorph", {})._build(spec).model
+    narrow_step = make_step("voxelmorph", {"width": 8})
+    assert narrow_step.describe()["width"] == 8
+    narrow = narrow_step._build(spec).model
+    filters = _conv_filters(narrow)
+    # encoder 4, 8, 8, 8; decoder 8 x 4; final 4; the flow head outputs 2 channels
+    assert filters[:4] == [4, 8, 8, 8] and filters[4:8] == [8, 8, 8, 8] and filters[8] == 4 and filters[-1] == 2
+    assert _conv_filters(default)[:4] == [16, 32, 32, 32]
+    assert narrow.count_params() < default.count_params() / 8
+
+
+def test_width_must_be_at_least_two():
+    with pytest.raises(ValueError, match="width of at least 2"):
+        make_step("voxelmorph", {"width": 1})
