@@ -134,40 +134,62 @@ def test_plink2_glm(benchmark, bench_cohort):
     assert len(first) == _size()[1]
 
 
+def zoo_command(cohort, out, dtype: str, *extra: str) -> list[str]:
+    """``zoo gwas`` end to end in a fresh interpreter: imports, reading the tables, the
+    scan, loci, the long and MANOVA tables, summary.json and (unless ``--no-plots``) plots."""
+    import sys
+
+    return [sys.executable, "-m", "zoo.cli", "gwas", "--bfile", cohort.bfile,
+            "--latents", cohort.latents, "--covariates", cohort.phenotypes,
+            "--covar-names", ",".join(cohort.covar_names), "--out", str(out / f"cli_{dtype}"),
+            "--dtype", dtype, "--quiet", *extra]
+
+
 def _side_by_side(size: str, rounds: int, missing_rate: float = 0.0) -> None:
-    """Alternate zoo (float32, then float64) and plink2 runs; print each round's times,
-    then the last round's agreement with plink2 (every p-value, both precisions)."""
+    """Alternate ``zoo gwas`` end to end (float32 with and without plots, float64) and
+    plink2; print each round's wall times and ratios as a markdown table, then the last
+    round's agreement with plink2 (every p-value, both precisions)."""
+    import sys
     import tempfile
     import time
     from pathlib import Path
 
     n, m, k = (int(x) for x in size.split(","))
     plink2 = shutil.which("plink2")
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(root)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
     with tempfile.TemporaryDirectory() as tmp:
         cohort, latents, covar, out = make_cohort(Path(tmp), n, m, k, missing_rate)
-        run_gwas(cohort.bfile, latents, covar, GwasConfig(progress=False),
-                 variants=slice(0, 10))                    # compile the kernels once
+        runs = {"float32": zoo_command(cohort, out, "float32"),
+                "float32 --no-plots": zoo_command(cohort, out, "float32_noplots", "--no-plots"),
+                "float64": zoo_command(cohort, out, "float64")}
+        if plink2:
+            runs["plink2"] = plink2_command(plink2, cohort, out)
+        for cmd in runs.values():          # warm: page cache, numba cache, plink2 binary
+            subprocess.run(cmd, check=True, capture_output=True, env=env)
         print(f"{n} samples x {m} variants x {k} dims, {missing_rate:.0%} missing calls, "
               f"{os.cpu_count()} cpus, load average before: {os.getloadavg()[0]:.1f}")
+        print("| round | " + " | ".join(f"{name} (s)" for name in runs)
+              + (" | plink2 / float32 | plink2 / float32 no plots | plink2 / float64 "
+                 "| float64 / float32 | load |" if plink2 else " | float64 / float32 | load |"))
+        print("|" + "---|" * (len(runs) + (6 if plink2 else 3)))
         for r in range(rounds):
             times = {}
-            for dtype in ("float32", "float64"):
+            for name, cmd in runs.items():
                 start = time.perf_counter()
-                run_gwas(cohort.bfile, latents, covar,
-                         GwasConfig(dtype=dtype, progress=False)).write(out / f"zoo_{dtype}")
-                times[dtype] = time.perf_counter() - start
+                subprocess.run(cmd, check=True, capture_output=True, env=env)
+                times[name] = time.perf_counter() - start
+            cells = [f"{t:.2f}" for t in times.values()]
             if plink2:
-                start = time.perf_counter()
-                subprocess.run(plink2_command(plink2, cohort, out), check=True, capture_output=True)
-                times["plink2"] = time.perf_counter() - start
-            line = ", ".join(f"{key} {val:.2f} s" for key, val in times.items())
-            if "plink2" in times:
-                line += (f"; plink2/zoo float32 {times['plink2'] / times['float32']:.2f}x, "
-                         f"float64 {times['plink2'] / times['float64']:.2f}x")
-            print(f"round {r + 1}: {line} (load {os.getloadavg()[0]:.1f})", flush=True)
+                cells += [f"{times['plink2'] / times[key]:.2f}x"
+                          for key in ("float32", "float32 --no-plots", "float64")]
+            cells.append(f"{times['float64'] / times['float32']:.2f}x")
+            cells.append(f"{os.getloadavg()[0]:.1f}")
+            print(f"| {r + 1} | " + " | ".join(cells) + " |", flush=True)
         if plink2:
             for dtype in ("float32", "float64"):
-                long = pd.read_csv(out / f"zoo_{dtype}" / "latent_gwas.glm.linear.tsv", sep="\t")
+                long = pd.read_csv(out / f"cli_{dtype}" / "latent_gwas.glm.linear.tsv", sep="\t")
                 agree = plink2_agreement(long, out / "plink2", latents.columns)
                 print(f"{dtype} vs plink2: {agree['tests']:,} tests, max |d -log10 p| "
                       f"{agree['max_delta']:.2g} (where -log10 p < 10: "

@@ -40,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "(all variants are tested and written)")
     parser.add_argument("--ld-r2", type=float, default=None,
                         help="clump by LD (r² from the genotypes) instead of distance only")
-    parser.add_argument("--no-plots", action="store_true")
+    parser.add_argument("--no-plots", action="store_true", help="skip the Manhattan and QQ plots")
+    parser.add_argument("--profile", action="store_true",
+                        help="print wall and CPU seconds per phase (always in summary.json)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--export-phenotypes", action="store_true",
                         help="also write the latents and covariates as plink2 and REGENIE "
@@ -122,55 +124,94 @@ def gwas_summary(result, *, threshold: float, window: int, ld_r2: float | None, 
     return summary, loci
 
 
+def _plots(args, result, summary: dict, loci: dict, out: Path) -> None:
+    from zoo.evaluate.plots import manhattan_plot, qq_plot
+
+    stem = Path(args.latents).stem
+    manhattan_plot(result.variants, result.min_p(), out / "manhattan_min_p.png",
+                   threshold=args.threshold, loci=loci["min_p"],
+                   title=f"{stem}: min p over {result.p.shape[1]} dims")
+    if "manova" in loci:
+        manhattan_plot(result.variants, result.stats["p_manova"], out / "manhattan_manova.png",
+                       threshold=args.threshold, loci=loci["manova"],
+                       title=f"{stem}: MANOVA (Pillai)")
+    qq_plot(result.p[result.common(args.min_maf)], out / "qq.png",
+            lambda_gc=summary["lambda_gc"], title=f"{stem} (MAF ≥ {args.min_maf:g})")
+
+
+def _import_matplotlib() -> None:
+    from matplotlib.backends import backend_agg  # noqa: F401
+    from matplotlib import figure  # noqa: F401
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)   # first: `zoo gwas --help` imports nothing heavy
-    from zoo.evaluate.design import parse_covar_names, read_covariates
-    from zoo.evaluate.gwas import GwasConfig
-    from zoo.evaluate.latents import read_latents
-    from zoo.evaluate.plots import manhattan_plot, qq_plot
-    from zoo.evaluate.tsv import write_tsv
+    from concurrent.futures import ThreadPoolExecutor
 
-    try:
-        names = parse_covar_names(args.covar_names)
-        if names and not args.covariates:
-            raise ValueError("--covar-names: expected --covariates FILE to read them from")
-        latents = read_latents(args.latents)
-        covar = read_covariates(args.covariates, names) if names else None
-        config = GwasConfig(chunk_size=args.chunk_size, dtype=args.dtype,
-                            num_threads=args.threads, manova=not args.no_manova,
-                            progress=not args.quiet)
-        result = _scan(args, latents, covar, config)
-        summary, loci = gwas_summary(result, threshold=args.threshold, window=args.window,
-                                     ld_r2=args.ld_r2, bfile=args.bfile, min_maf=args.min_maf)
-    except ValueError as err:
-        print(f"zoo gwas: error: {err}", file=sys.stderr)
-        return 2
-    out = Path(args.out)
-    files = result.write(out)
-    if args.export_phenotypes:
-        _export(out, latents, covar)
-    for kind, frame in loci.items():
-        write_tsv(frame.drop(columns="INDEX"), out / f"loci_{kind}.tsv")
+    from zoo.evaluate.phases import Phases
+
+    phases = Phases()
+    with phases("import"):
+        from zoo.evaluate.design import parse_covar_names, read_covariates
+        from zoo.evaluate.gwas import GwasConfig
+        from zoo.evaluate.latents import read_latents
+        from zoo.evaluate.tsv import write_tsv
+
+    # Plots run in a second thread: matplotlib is imported there while the scan runs
+    # (BLAS and the decoder release the GIL), and the figures are drawn while the main
+    # thread writes the tables, so they are never on the tables' critical path.
+    with ThreadPoolExecutor(max_workers=1) as background:
+        if not args.no_plots:
+            background.submit(_timed, phases, "import_plots", _import_matplotlib)
+        try:
+            with phases("read"):
+                names = parse_covar_names(args.covar_names)
+                if names and not args.covariates:
+                    raise ValueError("--covar-names: expected --covariates FILE to read them from")
+                latents = read_latents(args.latents)
+                covar = read_covariates(args.covariates, names) if names else None
+                config = GwasConfig(chunk_size=args.chunk_size, dtype=args.dtype,
+                                    num_threads=args.threads, manova=not args.no_manova,
+                                    progress=not args.quiet)
+            with phases("scan"):
+                result = _scan(args, latents, covar, config)
+            with phases("loci"):
+                summary, loci = gwas_summary(result, threshold=args.threshold,
+                                             window=args.window, ld_r2=args.ld_r2,
+                                             bfile=args.bfile, min_maf=args.min_maf)
+        except ValueError as err:
+            print(f"zoo gwas: error: {err}", file=sys.stderr)
+            return 2
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        plots = (None if args.no_plots else
+                 background.submit(_timed, phases, "plots", _plots, args, result, summary, loci,
+                                   out))
+        with phases("write"):
+            files = result.write(out)
+            if args.export_phenotypes:
+                _export(out, latents, covar)
+            for kind, frame in loci.items():
+                write_tsv(frame.drop(columns="INDEX"), out / f"loci_{kind}.tsv")
+        if plots is not None:
+            plots.result()
     summary.update({"bfile": str(args.bfile), "latents": str(args.latents),
-                    "covariates": list(names), "config": config.to_dict()})
-    if not args.no_plots:
-        manhattan_plot(result.variants, result.min_p(), out / "manhattan_min_p.png",
-                       threshold=args.threshold, loci=loci["min_p"],
-                       title=f"{Path(args.latents).stem}: min p over {result.p.shape[1]} dims")
-        if "manova" in loci:
-            manhattan_plot(result.variants, result.stats["p_manova"], out / "manhattan_manova.png",
-                           threshold=args.threshold, loci=loci["manova"],
-                           title=f"{Path(args.latents).stem}: MANOVA (Pillai)")
-        qq_plot(result.p[result.common(args.min_maf)], out / "qq.png",
-                lambda_gc=summary["lambda_gc"],
-                title=f"{Path(args.latents).stem} (MAF ≥ {args.min_maf:g})")
+                    "covariates": list(names), "config": config.to_dict(),
+                    "profile": phases.to_dict()})
     atomic_write_text(out / "summary.json", json.dumps(summary, indent=1, default=_json_default))
     print(f"zoo gwas: {summary['n_samples']} samples × {summary['n_variants']} variants × "
           f"{summary['n_dims']} dims; λ_GC {summary['lambda_gc']:.3f} and loci "
           f"{summary['n_loci']} over the {summary['n_variants_counted']} variants with MAF ≥ "
           f"{args.min_maf:g}; "
           f"results in {files['long'].parent}")
+    if args.profile:
+        print(phases.format())
     return 0
+
+
+def _timed(phases, name: str, func, *args):
+    with phases(name, thread=True):
+        return func(*args)
 
 
 def _json_default(value):
