@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="comma-separated covariates; ranges like PC1-PC10 allowed")
     parser.add_argument("--out", required=True, help="output directory")
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")
-    parser.add_argument("--chunk-size", type=int, default=4096, help="variants per chunk")
+    parser.add_argument("--chunk-size", type=int, default=1024, help="variants per chunk")
     parser.add_argument("--threads", type=int, default=None, help="bed-reader threads")
     parser.add_argument("--no-manova", action="store_true", help="skip Pillai's test")
     parser.add_argument("--threshold", type=float, default=5e-8, help="locus p threshold")

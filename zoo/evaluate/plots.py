@@ -81,7 +81,7 @@ def manhattan_plot(variants: pd.DataFrame, p: np.ndarray, path: str | Path, *,
 def qq_plot(p: np.ndarray, path: str | Path, *, title: str = "", lambda_gc: float | None = None
             ) -> Path:
     """Observed vs expected −log10 p, with a 95 % band for uniform p-values."""
-    from scipy import stats
+    from scipy import special   # beta quantiles without importing scipy.stats (~1 s)
 
     p = np.sort(np.asarray(p, np.float64).ravel())
     p = p[np.isfinite(p)]
@@ -95,8 +95,8 @@ def qq_plot(p: np.ndarray, path: str | Path, *, title: str = "", lambda_gc: floa
     expected = -np.log10(rank / (n + 1))
     fig = _figure(4.5, 4.5)
     ax = fig.add_subplot()
-    lo = -np.log10(stats.beta.ppf(0.975, rank, n - rank + 1))
-    hi = -np.log10(stats.beta.ppf(0.025, rank, n - rank + 1))
+    lo = -np.log10(special.betaincinv(rank, n - rank + 1, 0.975))   # = beta.ppf(0.975, …)
+    hi = -np.log10(special.betaincinv(rank, n - rank + 1, 0.025))
     ax.fill_between(expected, lo, hi, color="#dddddd", lw=0)
     ax.scatter(expected, -np.log10(np.clip(p[rank - 1], 1e-300, 1)), s=4, color="#4c72b0",
                rasterized=True)

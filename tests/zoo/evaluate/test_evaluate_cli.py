@@ -190,3 +190,36 @@ def test_zoo_gwas_identical_latents_give_nan_manova_and_per_dim_results(cohort, 
                           str(tmp_path / "plain"), "--quiet", "--no-plots"]) == 0
     plain = pd.read_csv(tmp_path / "plain" / "latent_gwas.glm.linear.tsv", sep="\t")
     pd.testing.assert_frame_equal(long[long["PHENO"] != "latent_copy"].reset_index(drop=True), plain)
+
+
+def test_zoo_gwas_profile_and_lean_imports(cohort, tmp_path):
+    """--profile prints the phases, summary.json keeps them; a whole run, plots included,
+    imports neither scipy.stats (the QQ band comes from scipy.special) nor Keras."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    out = tmp_path / "prof"
+    argv = ["gwas", "--bfile", cohort.bfile, "--latents", cohort.latents, "--covariates",
+            cohort.phenotypes, "--covar-names", "age,sex,PC1-PC3", "--out", str(out),
+            "--quiet", "--profile"]
+    code = (f"import sys\nfrom zoo.cli import main\nrc = main({argv!r})\n"
+            "heavy = [m for m in ('scipy.stats', 'keras', 'tensorflow', 'sklearn') "
+            "if m in sys.modules]\nprint('HEAVY', heavy)\nsys.exit(rc)")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(root)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "HEAVY []" in proc.stdout
+    for phase in ("import", "read", "scan", "loci", "write", "total"):
+        assert f"\n{phase} " in proc.stdout, phase
+    profile = json.loads((out / "summary.json").read_text())["profile"]
+    assert set(profile["phases"]) == {"import", "read", "scan", "loci", "write", "import_plots",
+                                      "plots"}
+    for t in profile["phases"].values():
+        assert t["wall_s"] >= 0 and t["cpu_s"] >= 0
+    assert profile["total_wall_s"] >= profile["phases"]["scan"]["wall_s"] > 0
+    assert (out / "qq.png").stat().st_size > 5_000
