@@ -134,14 +134,14 @@ def test_plink2_glm(benchmark, bench_cohort):
     assert len(first) == _size()[1]
 
 
-def zoo_command(cohort, out, dtype: str, *extra: str) -> list[str]:
+def zoo_command(cohort, out, dtype: str, *extra: str, name: str | None = None) -> list[str]:
     """``zoo gwas`` end to end in a fresh interpreter: imports, reading the tables, the
     scan, loci, the long and MANOVA tables, summary.json and (unless ``--no-plots``) plots."""
     import sys
 
     return [sys.executable, "-m", "zoo.cli", "gwas", "--bfile", cohort.bfile,
             "--latents", cohort.latents, "--covariates", cohort.phenotypes,
-            "--covar-names", ",".join(cohort.covar_names), "--out", str(out / f"cli_{dtype}"),
+            "--covar-names", ",".join(cohort.covar_names), "--out", str(out / f"cli_{name or dtype}"),
             "--dtype", dtype, "--quiet", *extra]
 
 
@@ -162,7 +162,8 @@ def _side_by_side(size: str, rounds: int, missing_rate: float = 0.0) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cohort, latents, covar, out = make_cohort(Path(tmp), n, m, k, missing_rate)
         runs = {"float32": zoo_command(cohort, out, "float32"),
-                "float32 --no-plots": zoo_command(cohort, out, "float32_noplots", "--no-plots"),
+                "float32 --no-plots": zoo_command(cohort, out, "float32", "--no-plots",
+                                                    name="float32_noplots"),
                 "float64": zoo_command(cohort, out, "float64")}
         if plink2:
             runs["plink2"] = plink2_command(plink2, cohort, out)
