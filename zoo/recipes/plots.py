@@ -32,7 +32,12 @@ def plot_learning_curve(history: Mapping[str, Sequence[float]], path: Path, titl
         if f"val_{key}" in history:
             ax.plot(np.arange(1, len(history[f"val_{key}"]) + 1), history[f"val_{key}"], "--",
                     color=line.get_color(), label=f"val_{key}")
-    values = [v for k in keys for v in history[k]] + [v for k in keys for v in history.get(f"val_{k}", [])]
+    # validation-only losses (DropFuse's trained objective, val_dropfuse_loss), dotted
+    alone = sorted(k for k in history if k.startswith("val_") and k.endswith("loss") and k[4:] not in history)
+    for key in alone:
+        ax.plot(np.arange(1, len(history[key]) + 1), history[key], ":", color="black", label=key)
+    values = ([v for k in keys for v in history[k]] + [v for k in keys for v in history.get(f"val_{k}", [])]
+              + [v for k in alone for v in history[k]])
     if values and min(values) > 0:
         ax.set_yscale("log")
     ax.set_xlabel("epoch")

@@ -1,6 +1,8 @@
 """``--mode train``: fit an autoencoder or pair model and write ml4h's outputs.
 
-Under ``{output_folder}/{id}/``: ``{id}.keras`` (best validation loss),
+Under ``{output_folder}/{id}/``: ``{id}.keras`` (best validation loss of the trained
+objective: ``val_loss``, or ``val_dropfuse_loss`` for DropFuse models, see
+:mod:`zoo.models.objective`; the summary names it as ``monitor``),
 ``encoder_{tensor}.keras`` / ``decoder_{tensor}.keras`` (the same best weights; ml4h
 saved last-epoch weights there), ``history_{id}.tsv`` and ``learning_curve_{id}.png``,
 ``reconstructions_{tensor}_{id}.png`` for a few validation samples (with cross-decoded
@@ -82,15 +84,27 @@ def _build(args, inputs, outputs):
     return model
 
 
-def _callbacks(args, run_dir):
+def _monitor(model, valid, steps, inputs, outputs):
+    """The validation loss of the objective training minimises, and the callback that
+    logs it when Keras' ``val_loss`` is not that (DropFuse: zoo.models.objective)."""
+    from zoo.models.objective import MONITOR, DropFuseValidation, uses_dropfuse
+
+    if uses_dropfuse(model):
+        return MONITOR, [DropFuseValidation(valid, steps, inputs, outputs)]
+    return "val_loss", []
+
+
+def _callbacks(args, run_dir, monitor: str, extra=()):
     import keras
 
     return [
         keras.callbacks.TerminateOnNaN(),
+        *extra,  # before the callbacks that read the monitored value from the logs
         # Keras restores the best epoch's weights at the end whether or not it stopped
         # early, so every file written afterwards holds the best weights.
-        keras.callbacks.EarlyStopping(monitor="val_loss", patience=args.patience, restore_best_weights=True),
-        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5,
+        keras.callbacks.EarlyStopping(monitor=monitor, mode="min", patience=args.patience,
+                                      restore_best_weights=True),
+        keras.callbacks.ReduceLROnPlateau(monitor=monitor, mode="min", factor=0.5,
                                           patience=max(1, args.patience // 2), min_lr=1e-7),
         keras.callbacks.CSVLogger(str(run_dir / f"history_{args.id}.tsv"), separator="\t"),
     ]
@@ -178,13 +192,14 @@ def train(argv_or_namespace=None) -> Path:
 
     data = StepDataset(train_loader, args.training_steps)
     validation_steps = min(args.validation_steps, len(valid))
+    monitor, extra = _monitor(model, valid, validation_steps, inputs, outputs)
     t0 = time.perf_counter()
     history = model.fit(
         data, epochs=args.epochs, validation_data=valid, validation_steps=validation_steps,
-        callbacks=_callbacks(args, run_dir), verbose=args.verbose,
+        callbacks=_callbacks(args, run_dir, monitor, extra), verbose=args.verbose,
     ).history
     fit_seconds = time.perf_counter() - t0
-    losses = history.get("val_loss", [])
+    losses = history.get(monitor, [])
     if not losses or not all(math.isfinite(v) for v in history.get("loss", [])):
         raise RuntimeError(f"{args.id}: training diverged or stopped without a validation loss "
                            f"(history: {history})")
@@ -201,7 +216,8 @@ def train(argv_or_namespace=None) -> Path:
     summary = {
         "id": args.id, "store": str(store_path), "devices": devices,
         "inputs": [s.to_dict() for s in inputs], "outputs": [s.to_dict() for s in outputs],
-        "epochs_run": epochs_run, "best_epoch": best + 1, "best_val_loss": float(losses[best]),
+        "epochs_run": epochs_run, "monitor": monitor, "best_epoch": best + 1,
+        "best_val_loss": float(losses[best]),
         "history": {k: [float(v) for v in vals] for k, vals in history.items()},
         "test_loss": test_loss, "split_seed": args.split_seed,
         "n_train": int(train_loader.rows.size), "n_valid": int(valid.rows.size),

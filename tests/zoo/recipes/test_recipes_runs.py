@@ -106,6 +106,18 @@ def test_dropfuse_run_and_deterministic_latents(pair_run, store):
         total = (history[f"{prefix}output_dxa_2_continuous_loss"][0] + history[f"{prefix}output_dxa_5_continuous_loss"][0]
                  + 0.1 * history[f"{prefix}pair_contrastive_dxa_2_dxa_5"][0])
         np.testing.assert_allclose(history[f"{prefix}loss"][0], total, rtol=1e-4)
+    # early stopping and the saved weights follow the trained objective (decoding from each
+    # modality, as DropFuse trains), logged next to Keras' average-latent val_loss
+    assert summary["monitor"] == "val_dropfuse_loss" and len(history["val_loss"]) == summary["epochs_run"]
+    objective = history["val_dropfuse_loss"]
+    assert summary["best_epoch"] == int(np.argmin(objective)) + 1 and summary["best_val_loss"] == min(objective)
+    for epoch in range(summary["epochs_run"]):
+        np.testing.assert_allclose(objective[epoch], np.mean([history["val_dropfuse_from_dxa_2"][epoch],
+                                                              history["val_dropfuse_from_dxa_5"][epoch]])
+                                   + history["val_dropfuse_pair"][epoch], rtol=1e-6)
+    header, _ = _read_tsv(pair_run / "history_dropfuse.tsv")
+    assert {"val_loss", "val_dropfuse_loss"} <= set(header)
+    _check_best_objective(pair_run, store, summary["best_val_loss"])
     for name in ("encoder_dxa_2.keras", "encoder_dxa_5.keras", "decoder_dxa_2.keras", "decoder_dxa_5.keras",
                  "reconstructions_dxa_2_dropfuse.png", "reconstructions_dxa_5_dropfuse.png"):
         assert (pair_run / name).is_file(), name
@@ -119,6 +131,81 @@ def test_dropfuse_run_and_deterministic_latents(pair_run, store):
     header, rows = _read_tsv(pair_run / paths[0])
     assert header[:3] == ["FID", "IID", "latent_0"] and len(rows) == 40
     assert all(r[0] == r[1] for r in rows)
+
+
+def _check_best_objective(run, store, best):
+    """The saved pair model reproduces the best epoch's val_dropfuse_loss."""
+    from fastio import Loader, open_store
+    from zoo.models import load_model
+    from zoo.models.objective import dropfuse_objective
+    from zoo.recipes.data import store_specs
+
+    specs = store_specs(open_store(store), ["dxa_2", "dxa_5"])
+    valid = Loader(store, inputs=["dxa_2", "dxa_5"], outputs=["dxa_2", "dxa_5"], batch_size=4, split="valid",
+                   shuffle=False, drop_remainder=False, valid_ratio=0.2, test_ratio=0.1)
+    model = load_model(run / f"{run.name}.keras")
+    values, sizes = [], []
+    for i in range(min(2, len(valid))):
+        x, y = valid[i]
+        values.append(dropfuse_objective(model, specs, specs, x, y)["dropfuse_loss"])
+        sizes.append(len(x["input_dxa_2_continuous"]))
+    np.testing.assert_allclose(np.average(values, weights=sizes), best, rtol=1e-4)
+
+
+class _SpoilLastEpoch:
+    """A Keras callback (built lazily: keras is imported inside tests) that records the
+    weights after every epoch and wrecks them before the last epoch's validation."""
+
+    def __new__(cls, epochs):
+        import keras
+
+        class Spoil(keras.callbacks.Callback):
+            def __init__(self):
+                super().__init__()
+                self.snapshots, self.epoch = [], 0
+
+            def on_epoch_begin(self, epoch, logs=None):
+                self.epoch = epoch
+
+            def on_train_batch_end(self, batch, logs=None):
+                if self.epoch == epochs - 1:
+                    rng = np.random.default_rng(batch)
+                    self.model.set_weights([w + rng.normal(0, 1.0, w.shape).astype(w.dtype)
+                                            for w in self.model.get_weights()])
+
+            def on_epoch_end(self, epoch, logs=None):
+                self.snapshots.append([w.copy() for w in self.model.get_weights()])
+
+        return Spoil()
+
+
+def test_saved_files_hold_the_best_epoch_not_the_last(store, tiny, tmp_path, monkeypatch):
+    """The last epoch is made the worst; {id}.keras and encoder_*.keras must hold the best
+    epoch's weights, not the last ones."""
+    from zoo.models import encoders_of, load_model
+    from zoo.recipes import train, training
+
+    spoil = _SpoilLastEpoch(3)
+    original = training._callbacks
+    monkeypatch.setattr(training, "_callbacks", lambda *a, **k: [*original(*a, **k), spoil])
+    run = train(["--tensors", str(store), "--output_folder", str(tmp_path), "--id", "spoiled",
+                 "--input_tensors", "dxa.dxa_2", "--output_tensors", "dxa.dxa_2", *tiny["arch"], *tiny["fit"],
+                 "--test_steps", "0"])
+    summary = _summary(run)
+    losses = summary["history"]["val_loss"]
+    assert summary["epochs_run"] == 3 and losses[2] > max(losses[:2])  # the spoiled epoch is the worst
+    best = summary["best_epoch"] - 1
+    assert best < 2
+    model = load_model(run / "spoiled.keras")
+    encoder = load_model(run / "encoder_dxa_2.keras")
+    for saved, expected in zip(model.get_weights(), spoil.snapshots[best]):
+        np.testing.assert_array_equal(saved, expected)
+    assert any(not np.array_equal(a, b) for a, b in zip(model.get_weights(), spoil.snapshots[2]))
+    # the encoder file is the same best-epoch encoder
+    in_model = encoders_of(model)["dxa_2"].get_weights()
+    assert len(encoder.get_weights()) == len(in_model) > 0
+    for saved, expected in zip(encoder.get_weights(), in_model):
+        np.testing.assert_array_equal(saved, expected)
 
 
 def test_fine_tuning_from_saved_blocks(ae_run, store, tiny, tmp_path):
