@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from fastio.spec import TensorSpec
+
 
 @pytest.fixture(scope="module")
 def unequal_pair():
@@ -14,16 +16,17 @@ def unequal_pair():
 
     from zoo.models import Arch, build_model, encoders_of, parse_pairs
 
-    from conftest import TINY, make_batch, tiny_spec
-
     keras.utils.set_random_seed(0)
-    a, b = tiny_spec("a", (16, 16, 1)), tiny_spec("b", (16, 16, 1))
-    model = build_model([a, b], [a, b], arch=Arch(**TINY), pairs=parse_pairs([("a", "b")], "contrastive", 0.5),
+    a, b = (TensorSpec(name=n, group="test", path_prefix="test", dataset=n, shape=(16, 16, 1)) for n in "ab")
+    arch = Arch(conv_layers=(4,), conv_width=(5,), dense_blocks=(4, 4), dense_layers=(8,), block_size=2)
+    model = build_model([a, b], [a, b], arch=arch, pairs=parse_pairs([("a", "b")], "contrastive", 0.5),
                         pair_merge="dropout", seed=3)
     # b's latent 30 times larger: decoding from a, from b or from their average differ
     last = next(layer for layer in reversed(encoders_of(model)["b"].layers) if getattr(layer, "kernel", None) is not None)
     last.set_weights([30.0 * w for w in last.get_weights()])
-    x, y = make_batch([a, b], [a, b], n=8)
+    rng = np.random.default_rng(0)
+    x = {s.input_name: rng.standard_normal((8, 16, 16, 1)).astype("float32") for s in (a, b)}
+    y = {s.output_name: x[s.input_name] for s in (a, b)}
     return model, [a, b], x, y
 
 
