@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from fastio.safefs import atomic_write_text
 
 __all__ = ["RECIPES", "REGISTRATIONS", "Registration", "Recipe", "add_arguments", "run_build",
@@ -154,17 +156,64 @@ def _register(store, args) -> None:
              f"({time.perf_counter() - t:.0f} s)")
 
 
+CONTROL = "control_permuted_ids"
+
+
+def _evaluate(out: Path, latents: dict, phenotypes, bfile, truth, args):
+    """`zoo compare` over every latent space plus a negative control: the first space's
+    latents with the sample ids permuted (no link to the subjects: R² ≤ 0, no loci)."""
+    import pandas as pd
+
+    from zoo.evaluate.cli_compare import main as compare_main
+    from zoo.evaluate.latents import read_latents, write_latents
+
+    first = next(iter(latents))
+    table = read_latents(latents[first])
+    rng = np.random.default_rng(args.seed)
+    permuted = table.set_axis(pd.Index(rng.permutation(table.index.to_numpy()), name="sample_id"))
+    control = write_latents(permuted, out / f"hidden_{CONTROL}.tsv")
+    report = out / "comparison"
+    pairs = [f"{a}:{b}" for a, b in COMPARED if a in latents and b in latents] + [f"{first}:{CONTROL}"]
+    argv = ["--phenotypes", str(phenotypes), "--out", str(report), "--seed", str(args.seed), "--no-plots"]
+    argv += ["--bfile", str(bfile)] if bfile else []
+    argv += ["--truth", str(truth)] if truth else []
+    for name, path in [*latents.items(), (CONTROL, control)]:
+        argv += ["--latents", f"{name}={path}"]
+    argv += ["--pairs", *pairs]
+    argv += ["--quiet"] if args.quiet else []
+    if compare_main(argv) != 0:
+        raise RuntimeError("zoo compare failed")
+    comparison = json.loads((report / "comparison.json").read_text(encoding="utf-8"))
+    comparison["control_of"] = first
+    scores = pd.read_csv(report / "scores.tsv", sep="\t")
+    _say(f"comparison: {report / 'comparison.md'}; negative control ({first}, ids permuted): "
+         f"{json.dumps(space_metrics(comparison, scores, CONTROL))}")
+    return comparison, scores
+
+
+def _evaluation_text(comparison: dict, scores) -> str:
+    control = space_metrics(comparison, scores, CONTROL)
+    r2 = control.get("mean_r2", {})
+    loci = control.get("gwas", {})
+    splits = comparison.get("config", {}).get("cv", {}).get("n_splits", "the")
+    return ("Held-out phenotype prediction (ridge R² for continuous, logistic AUROC for binary phenotypes; "
+            f"mean over phenotypes, ± SD over {splits} identical random splits), PheWAS disease count "
+            "(Bonferroni) and latent GWAS loci (p < 5e-8, MAF ≥ 1 %, 500 kb clumps; recall/precision against the "
+            f"planted causal variants) on the {comparison['n_samples']} samples every compared latent space "
+            f"shares. Negative control: the {comparison['control_of']} latents with sample ids permuted gave "
+            f"mean R² {r2.get('mean', 'n/a')} ± {r2.get('sd_over_splits', 'n/a')} and "
+            f"{loci.get('loci_min_p', 'n/a')} loci (min p) / {loci.get('loci_manova', 'n/a')} (MANOVA); "
+            "chance for R² is 0 and for AUROC 0.5.")
+
+
 def run_build(args, command: str = "zoo presets build (from Python)") -> dict:
     import fastio
-    from zoo.evaluate.cli_compare import main as compare_main
     from zoo.phantom import generate
     from zoo.phantom.cohort import PhantomCohort
     from zoo.presets.publish import publish
     from zoo.recipes.args import parse_args
     from zoo.recipes.inference import infer
     from zoo.recipes.run import run as recipe_run
-
-    import pandas as pd
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -212,28 +261,9 @@ def run_build(args, command: str = "zoo presets build (from Python)") -> dict:
         for tensor in recipe.inputs:
             latents[_space_name(recipe, tensor)] = Path(tables[tensor])
 
-    comparison, scores = {"n_samples": None}, pd.DataFrame(columns=["space", "metric", "split", "value", "phenotype"])
-    if phenotypes:
-        report = out / "comparison"
-        pairs = [f"{a}:{b}" for a, b in COMPARED if a in latents and b in latents]
-        argv = ["--phenotypes", str(phenotypes), "--out", str(report), "--seed", str(args.seed), "--no-plots"]
-        argv += ["--bfile", str(bfile)] if bfile else []
-        argv += ["--truth", str(truth)] if truth else []
-        for name, path in latents.items():
-            argv += ["--latents", f"{name}={path}"]
-        argv += ["--pairs", *pairs] if pairs else []
-        argv += ["--quiet"] if args.quiet else []
-        if compare_main(argv) != 0:
-            raise RuntimeError("zoo compare failed")
-        comparison = json.loads((report / "comparison.json").read_text(encoding="utf-8"))
-        scores = pd.read_csv(report / "scores.tsv", sep="\t")
-
+    comparison, scores = _evaluate(out, latents, phenotypes, bfile, truth, args) if phenotypes else ({}, None)
     mirror = Path(args.publish_to) if args.publish_to else out / "mirror"
-    evaluation = (f"Held-out phenotype prediction (ridge R² for continuous, logistic AUROC for binary "
-                  f"phenotypes; mean over phenotypes, ± SD over {comparison.get('config', {}).get('cv', {}).get('n_splits', 'the')} "
-                  "identical random splits), PheWAS disease count (Bonferroni) and latent GWAS loci "
-                  "(p < 5e-8, MAF ≥ 1 %, 500 kb clumps; recall/precision against the planted causal variants) "
-                  f"on the samples every compared latent space shares ({comparison['n_samples']}).")
+    evaluation = _evaluation_text(comparison, scores) if phenotypes else ""
     published = []
     for recipe in recipes:
         for tensor in recipe.inputs:
@@ -241,12 +271,13 @@ def run_build(args, command: str = "zoo presets build (from Python)") -> dict:
             metrics = space_metrics(comparison, scores, space) if phenotypes else {}
             preset = publish(runs / recipe.run_id, version=args.version, out=mirror, tensor=tensor,
                              cards=args.cards, metrics=metrics, data=data, command=command,
-                             evaluation=evaluation if phenotypes else "")
+                             evaluation=evaluation)
             published.append(preset.ref)
-            _say(f"published {preset.ref} ({preset.encoder_file.size / 1e6:.2f} MB encoder)")
+            _say(f"published {preset.ref} ({sum(f.size for f in preset.files) / 1e6:.2f} MB): "
+                 f"{json.dumps(metrics)}")
     record = {"command": command, "published": published, "seconds": round(time.perf_counter() - t0, 1),
               "mirror": str(mirror), "latents": {k: str(v) for k, v in latents.items()}}
-    (out / "build.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
+    atomic_write_text(out / "build.json", json.dumps(record, indent=1))
     _say(f"done: {len(published)} presets in {record['seconds']:.0f} s → {mirror}")
     return record
 

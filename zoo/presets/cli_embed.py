@@ -17,7 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="zoo embed", description=__doc__.split("\n\n")[0])
     p.add_argument("name", help="preset NAME or NAME@VERSION (`zoo presets list`)")
     p.add_argument("--input", required=True, help="folder of ml4h .hd5 files, one .hd5 file, or a fastio store")
-    p.add_argument("--out", default=None, help="latent table (default hidden_<NAME>.tsv)")
+    p.add_argument("--out", default=None, help="latent table, .tsv or .parquet (default hidden_<NAME>.tsv)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--tsv-style", choices=("standard", "genetics"), default="standard",
                    help="header 'sample_id' (standard) or 'FID IID' (genetics)")
@@ -30,13 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from zoo.presets.embed import embed
     from zoo.presets.registry import load_registry
-    from zoo.recipes.inference import write_latents
+    from zoo.evaluate.latents import write_latents
 
     out = Path(args.out or f"hidden_{args.name.replace('@', '_v')}.tsv")
     try:
         df = embed(args.input, args.name, batch_size=args.batch_size, strict=args.strict,
                    registry=load_registry(args.registry))
-        write_latents(out, list(df.index), df.to_numpy(), args.tsv_style)
+        write_latents(df, out, plink_ids=args.tsv_style == "genetics")
     except (ValueError, OSError) as exc:
         print(f"zoo embed: error: {exc}", file=sys.stderr)
         return 1
