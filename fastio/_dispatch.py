@@ -3,31 +3,94 @@
 A command table maps a sub-command to ``(module, one-line help)``; the module exposes
 ``main(argv) -> int`` and owns its parser. Modules are imported only when their command
 runs, so ``fastio --help`` and ``zoo --help`` stay instant.
+
+Every command reports failures the same way (:func:`run_main`), so no module carries its
+own ``try/except`` block for them: bad input, a file that cannot be read or written and
+Ctrl-C each become one line on stderr and the exit status of :data:`EXIT_CODES`. Other
+exceptions are bugs and keep their traceback.
 """
 from __future__ import annotations
 
 import importlib
 import sys
-from typing import Mapping
+from typing import Callable, Collection, Mapping
 
-__all__ = ["dispatch"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_CODES", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OS_ERROR",
+           "dispatch", "error_line", "run_main"]
+
+EXIT_FAILED = 1        # an unexpected error (a bug): the traceback is printed
+EXIT_BAD_INPUT = 2     # bad arguments or input data (argparse uses 2 as well)
+EXIT_OS_ERROR = 3      # a file or folder could not be read or written
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
+
+EXIT_CODES = {
+    0: "success",
+    EXIT_FAILED: "unexpected error (traceback printed)",
+    EXIT_BAD_INPUT: "bad arguments or input data (one line says what was expected)",
+    EXIT_OS_ERROR: "a file or folder could not be read or written (one line names the path)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+}
+
+
+def exit_codes_text() -> str:
+    """The exit-status table, for ``--help`` epilogues."""
+    return "exit status:\n" + "\n".join(f"  {code:<4} {what}" for code, what in EXIT_CODES.items())
+
+
+def error_line(exc: BaseException) -> str:
+    """One line for ``exc``: an ``OSError`` names its path(s); ``KeyError`` loses its quotes."""
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        paths = f"{exc.filename}" + (f" -> {exc.filename2}" if exc.filename2 is not None else "")
+        text = f"{paths}: {exc.strerror}"
+    elif isinstance(exc, KeyError) and len(exc.args) == 1:
+        text = str(exc.args[0])
+    else:
+        text = str(exc) or type(exc).__name__
+    return " ".join(text.split())  # one line, whatever the message held
+
+
+def run_main(prog: str, main: Callable[[list[str]], int], argv: list[str], *,
+             resumable: bool = False) -> int:
+    """Run ``main(argv)`` under the shared error convention (see :data:`EXIT_CODES`)."""
+    try:
+        return int(main(argv) or 0)
+    except KeyboardInterrupt:
+        hint = "; rerun the same command to resume" if resumable else ""
+        print(f"{prog}: interrupted{hint}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        print(f"{prog}: error: {error_line(exc)}", file=sys.stderr)
+        return EXIT_OS_ERROR
+    except (ValueError, KeyError) as exc:
+        print(f"{prog}: error: {error_line(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 def _usage(prog: str, commands: Mapping[str, tuple[str, str]]) -> str:
     lines = [f"usage: {prog} COMMAND [ARGS]", "", "commands:"]
     lines += [f"  {name:<10} {help_}" for name, (_, help_) in commands.items()]
-    lines += ["", f"'{prog} COMMAND --help' describes a command's arguments."]
+    lines += ["", f"'{prog} COMMAND --help' describes a command's arguments.", "", exit_codes_text()]
     return "\n".join(lines)
 
 
-def dispatch(prog: str, commands: Mapping[str, tuple[str, str]], argv: list[str] | None) -> int:
+def dispatch(prog: str, commands: Mapping[str, tuple[str, str]], argv: list[str] | None, *,
+             resumable: Collection[str] = ()) -> int:
+    """Run the sub-command named by ``argv[0]``; ``resumable`` commands say so on Ctrl-C."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
         print(_usage(prog, commands))
-        return 0 if argv else 2
+        return 0 if argv else EXIT_BAD_INPUT
     command, rest = argv[0], argv[1:]
     if command not in commands:
         print(f"{prog}: unknown command {command!r}\n\n{_usage(prog, commands)}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     module = importlib.import_module(commands[command][0])
-    return int(module.main(rest) or 0)
+    if "-h" in rest or "--help" in rest:
+        # Each module owns its parser; the exit statuses are the same for all, added here.
+        try:
+            return int(module.main(rest) or 0)
+        except SystemExit as stop:
+            if stop.code in (0, None):
+                print(f"\n{exit_codes_text()}")
+            raise
+    return run_main(f"{prog} {command}", module.main, rest, resumable=command in resumable)

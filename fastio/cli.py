@@ -12,10 +12,12 @@ COMMANDS = {
     "inspect": ("fastio.commands.inspect", "print tensors, counts, failures and size of a store"),
     "demo": ("fastio.commands.demo", "generate ml4h-layout files, convert them and load batches"),
 }
+# commands whose rerun continues an interrupted run (said on Ctrl-C)
+RESUMABLE = frozenset({"convert"})
 
 
 def main(argv: list[str] | None = None) -> int:
-    return dispatch("fastio", COMMANDS, argv)
+    return dispatch("fastio", COMMANDS, argv, resumable=RESUMABLE)
 
 
 if __name__ == "__main__":

@@ -10,10 +10,14 @@ Every command that removes or overwrites goes through here:
   symlink, holding none of the sources, and carrying the owner's marker file.
 - :func:`remove_owned` is the one ``rmtree`` the project runs; it calls
   :func:`check_removable` first.
+- :func:`output_folder` creates a command's output folder and proves it writable before
+  the long work; if the command then fails, it removes the folders it created, and only
+  while they are still empty.
 """
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
@@ -26,6 +30,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "check_removable",
+    "output_folder",
     "remove_owned",
     "is_within",
 ]
@@ -133,3 +138,41 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
 def atomic_write_text(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> Path:
     """Write ``text`` to ``path`` through :func:`atomic_output`."""
     return atomic_write_bytes(path, text.encode(encoding))
+
+
+@contextlib.contextmanager
+def output_folder(path: str | os.PathLike) -> Iterator[Path]:
+    """Create ``path`` (and missing parents), check that files can be created in it, and
+    yield it. If the body raises (Ctrl-C included), the folders this call created are
+    removed again when empty, so a failed run leaves no empty run folder behind; anything
+    the body wrote stays, and folders that existed before are never touched.
+    """
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder; expected an output folder",
+                                 str(target))
+    missing = []
+    for folder in [target, *target.parents]:
+        if folder.exists():
+            break
+        missing.append(folder)
+    created: list[Path] = []
+    try:
+        for folder in reversed(missing):
+            folder.mkdir()
+            created.append(folder)
+        try:
+            fd, probe = tempfile.mkstemp(prefix=".write-check.", dir=target)
+        except OSError as exc:   # name the folder, not the probe file
+            raise type(exc)(exc.errno, f"{exc.strerror}; cannot create files in the output folder",
+                            str(target)) from None
+        os.close(fd)
+        os.unlink(probe)
+        yield target
+    except BaseException:
+        for folder in reversed(created):
+            try:
+                folder.rmdir()
+            except OSError:
+                break  # not empty (the body wrote there): keep it and its parents
+        raise

@@ -17,10 +17,12 @@ COMMANDS = {
     "embed": ("zoo.presets.cli_embed", "latent table of a cohort from a pretrained encoder"),
     "demo": ("zoo.demo", "the end-to-end experiment on the phantom cohort"),
 }
+# commands whose rerun continues an interrupted run (said on Ctrl-C)
+RESUMABLE = frozenset({"register"})
 
 
 def main(argv: list[str] | None = None) -> int:
-    return dispatch("zoo", COMMANDS, argv)
+    return dispatch("zoo", COMMANDS, argv, resumable=RESUMABLE)
 
 
 if __name__ == "__main__":

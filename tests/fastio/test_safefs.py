@@ -84,3 +84,28 @@ def test_atomic_output_gives_the_umask_mode_not_mkstemp_private(tmp_path):
         assert tmp.name.endswith(".weights.h5") and tmp.parent == tmp_path
         tmp.write_bytes(b"w")
     assert (tmp_path / "w.weights.h5").read_bytes() == b"w"
+
+
+def test_output_folder_removes_only_the_empty_folders_it_created(tmp_path):
+    from fastio.safefs import output_folder
+
+    (tmp_path / "existing").mkdir()
+    with pytest.raises(RuntimeError):
+        with output_folder(tmp_path / "existing" / "a" / "b") as out:
+            assert out.is_dir() and not list(out.iterdir())   # the write probe is gone
+            raise RuntimeError("scan failed")
+    assert [p.name for p in tmp_path.iterdir()] == ["existing"] and not list((tmp_path / "existing").iterdir())
+    with pytest.raises(KeyboardInterrupt):
+        with output_folder(tmp_path / "x" / "y") as out:
+            (out / "partial.tsv").write_text("kept\n")
+            raise KeyboardInterrupt
+    assert (tmp_path / "x" / "y" / "partial.tsv").read_text() == "kept\n"
+    with pytest.raises(ValueError):
+        with output_folder(tmp_path / "existing"):
+            raise ValueError("bad input")
+    assert (tmp_path / "existing").is_dir()   # it existed before: never removed
+    (tmp_path / "file").write_text("user\n")
+    with pytest.raises(NotADirectoryError, match="file"):
+        with output_folder(tmp_path / "file"):
+            pass
+    assert (tmp_path / "file").read_text() == "user\n"

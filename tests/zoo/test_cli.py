@@ -23,3 +23,112 @@ def test_help_and_unknown_command(cli, capsys):
     assert cli.main([]) == 2
     assert cli.main(["no-such-command"]) == 2
     assert "unknown command 'no-such-command'" in capsys.readouterr().err
+
+
+# One bad input per command: accepted by its parser, refused by the command (a missing or
+# wrong file, an impossible value). A command added to a table needs a case here.
+BAD_INPUT = {
+    ("fastio", "convert"): (["{tmp}/no_hd5", "{tmp}/out.zarr", "--tensors", "ecg_rest"], 2),
+    ("fastio", "merge"): (["{tmp}/no_part.zarr", "--out", "{tmp}/merged.zarr"], 2),
+    ("fastio", "inspect"): (["{tmp}/no_store.zarr"], 2),
+    ("fastio", "demo"): (["--out", "{tmp}/demo", "--n", "0"], 2),
+    ("zoo", "phantom"): (["--out", "{tmp}/phantom", "--n", "0"], 2),
+    ("zoo", "train"): (["--tensors", "{tmp}/nowhere", "--input_tensors", "dxa.dxa_2",
+                        "--output_tensors", "dxa.dxa_2", "--output_folder", "{tmp}/runs"], 2),
+    ("zoo", "infer"): (["--tensors", "{tmp}/nowhere", "--input_tensors", "dxa.dxa_2",
+                        "--output_folder", "{tmp}/runs"], 2),
+    ("zoo", "register"): (["template", "--store", "{tmp}/no_store.zarr", "--tensor", "x"], 2),
+    ("zoo", "gwas"): (["--bfile", "{tmp}/nope", "--latents", "{tmp}/nope.tsv", "--out", "{tmp}/gwas"], 2),
+    ("zoo", "compare"): (["--latents", "a={tmp}/nope.tsv", "--phenotypes", "{tmp}/nope.csv",
+                          "--out", "{tmp}/compare"], 2),
+    ("zoo", "presets"): (["--registry", "{tmp}/user_file", "show", "nope.none.ae"], 2),
+    ("zoo", "embed"): (["nope.none.ae", "--input", "{tmp}/nowhere", "--out", "{tmp}/h.tsv"], 2),
+    # --out names a user's file: refused before any work, the file intact (exit 3: OSError)
+    ("zoo", "demo"): (["--out", "{tmp}/user_file", "--quiet"], 3),
+}
+TABLES = {"fastio": fastio_cli, "zoo": zoo_cli}
+ALL_COMMANDS = [(prog, name) for prog, cli in TABLES.items() for name in cli.COMMANDS]
+
+
+def _one_error_line(err: str, prog: str, name: str) -> str:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"{prog} {name}: "), lines[0]
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_every_command_has_a_bad_input_case():
+    assert sorted(BAD_INPUT) == sorted(ALL_COMMANDS)
+
+
+@pytest.mark.parametrize("prog,name", ALL_COMMANDS, ids=[f"{p} {n}" for p, n in ALL_COMMANDS])
+def test_bad_input_is_one_line_and_leaves_nothing_behind(prog, name, tmp_path, capfd):
+    argv, code = BAD_INPUT[(prog, name)]
+    (tmp_path / "user_file").write_text("precious\n")
+    rc = TABLES[prog].main([name, *[a.format(tmp=tmp_path) for a in argv]])
+    line = _one_error_line(capfd.readouterr().err, prog, name)
+    assert rc == code, line
+    assert "error:" in line
+    # no empty output or run folder, no stray arguments_*.json; the user's file intact
+    assert [p.name for p in tmp_path.iterdir()] == ["user_file"]
+    assert (tmp_path / "user_file").read_text() == "precious\n"
+
+
+@pytest.mark.parametrize("prog,name", ALL_COMMANDS, ids=[f"{p} {n}" for p, n in ALL_COMMANDS])
+def test_interrupt_and_os_error_follow_the_convention(prog, name, monkeypatch, capfd):
+    module = importlib.import_module(TABLES[prog].COMMANDS[name][0])
+
+    def interrupted(argv):
+        raise KeyboardInterrupt
+
+    def read_only(argv):
+        raise PermissionError(13, "Permission denied", "/data/out/table.tsv")
+
+    monkeypatch.setattr(module, "main", interrupted)
+    assert TABLES[prog].main([name]) == 130
+    line = _one_error_line(capfd.readouterr().err, prog, name)
+    resumable = name in TABLES[prog].RESUMABLE
+    assert line == f"{prog} {name}: interrupted" + ("; rerun the same command to resume" if resumable else "")
+    monkeypatch.setattr(module, "main", read_only)
+    assert TABLES[prog].main([name]) == 3
+    line = _one_error_line(capfd.readouterr().err, prog, name)
+    assert line == f"{prog} {name}: error: /data/out/table.tsv: Permission denied"
+
+
+def test_exit_codes_are_in_the_help(capsys):
+    from fastio._dispatch import EXIT_CODES
+
+    assert zoo_cli.main(["--help"]) == 0
+    top = capsys.readouterr().out
+    with pytest.raises(SystemExit) as stop:
+        zoo_cli.main(["gwas", "--help"])
+    assert stop.value.code == 0
+    command = capsys.readouterr().out
+    for text in (top, command):
+        assert "exit status:" in text
+        assert all(f"{code:<4} {what}" in text for code, what in EXIT_CODES.items())
+
+
+def test_ctrl_c_is_one_line_exit_130(tmp_path):
+    """A real SIGINT during `zoo phantom`: one line, status 130, no traceback."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "zoo.cli", "phantom", "--n", "5000", "--quiet",
+                             "--out", str(tmp_path / "p")], stderr=subprocess.PIPE, text=True,
+                            stdout=subprocess.DEVNULL, env=env, cwd=tmp_path)
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "p").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 130, err
+    assert _one_error_line(err, "zoo", "phantom") == "zoo phantom: interrupted"

@@ -13,6 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from fastio.safefs import output_folder
+
 __all__ = ["build_parser", "main", "parse_named", "parse_pair"]
 
 _DEFAULT_COVARIATES = ("age", "sex") + tuple(f"PC{i}" for i in range(1, 11))
@@ -75,38 +77,35 @@ def main(argv: list[str] | None = None) -> int:
     from zoo.evaluate.phenotypes import CvConfig
     from zoo.evaluate.report import write_comparison
 
-    try:
-        named = [parse_named(t) for t in args.latents]
-        names = [n for n, _ in named]
-        if len(set(names)) != len(names):
-            raise ValueError(f"--latents: expected distinct names, got {names}")
-        spaces = {name: read_latents(path) for name, path in named}
-        pairs = [parse_pair(t) for t in args.pairs]
-        table = read_table(args.phenotypes)
-        id_col = next((c for c in ("sample_id", "IID") if c in table.columns), None)
-        if id_col is None:
-            raise ValueError(f"{args.phenotypes}: expected a 'sample_id' column, got "
-                             f"{list(table.columns)[:8]}")
-        phenotypes = table.set_index(table[id_col].astype(str)).drop(
-            columns=[c for c in ("sample_id", "FID", "IID") if c in table.columns])
-        if args.covar_names is None:
-            covars = tuple(c for c in _DEFAULT_COVARIATES if c in phenotypes.columns)
-        else:
-            covars = parse_covar_names(args.covar_names)
-        targets = parse_covar_names(args.targets) if args.targets else None
-        config = CompareConfig(
-            covar_names=covars, targets=targets,
-            cv=CvConfig(n_splits=args.splits, train_fraction=args.train_fraction, seed=args.seed),
-            gwas=GwasConfig(dtype=args.dtype, progress=False), threshold=args.threshold,
-            window=args.window, min_maf=args.min_maf, split_halves=not args.no_split_halves, seed=args.seed)
-        factors = parse_covar_names(args.truth_factors) if args.truth_factors else None
-        truth = read_truth(args.truth, factors) if args.truth else None
+    named = [parse_named(t) for t in args.latents]
+    names = [n for n, _ in named]
+    if len(set(names)) != len(names):
+        raise ValueError(f"--latents: expected distinct names, got {names}")
+    spaces = {name: read_latents(path) for name, path in named}
+    pairs = [parse_pair(t) for t in args.pairs]
+    table = read_table(args.phenotypes)
+    id_col = next((c for c in ("sample_id", "IID") if c in table.columns), None)
+    if id_col is None:
+        raise ValueError(f"{args.phenotypes}: expected a 'sample_id' column, got "
+                         f"{list(table.columns)[:8]}")
+    phenotypes = table.set_index(table[id_col].astype(str)).drop(
+        columns=[c for c in ("sample_id", "FID", "IID") if c in table.columns])
+    if args.covar_names is None:
+        covars = tuple(c for c in _DEFAULT_COVARIATES if c in phenotypes.columns)
+    else:
+        covars = parse_covar_names(args.covar_names)
+    targets = parse_covar_names(args.targets) if args.targets else None
+    config = CompareConfig(
+        covar_names=covars, targets=targets,
+        cv=CvConfig(n_splits=args.splits, train_fraction=args.train_fraction, seed=args.seed),
+        gwas=GwasConfig(dtype=args.dtype, progress=False), threshold=args.threshold,
+        window=args.window, min_maf=args.min_maf, split_halves=not args.no_split_halves, seed=args.seed)
+    factors = parse_covar_names(args.truth_factors) if args.truth_factors else None
+    truth = read_truth(args.truth, factors) if args.truth else None
+    with output_folder(args.out):   # created and proved writable before the long work
         comp = build_comparison(spaces, phenotypes, pairs, bfile=args.bfile, truth=truth,
                                 config=config, progress=not args.quiet)
-    except ValueError as err:
-        print(f"zoo compare: error: {err}", file=sys.stderr)
-        return 2
-    files = write_comparison(comp, args.out, plots=not args.no_plots)
+        files = write_comparison(comp, args.out, plots=not args.no_plots)
     print(f"zoo compare: {len(spaces)} latent spaces, {comp.n_samples} samples; "
           f"table in {files['markdown']}")
     return 0

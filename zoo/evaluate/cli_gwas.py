@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from fastio.safefs import atomic_write_text
+from fastio.safefs import atomic_write_text, output_folder
 
 __all__ = ["build_parser", "main", "gwas_summary"]
 
@@ -145,6 +145,7 @@ def _import_matplotlib() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Errors follow the shared convention of ``fastio._dispatch`` (one line, exit 2/3/130)."""
     args = build_parser().parse_args(argv)   # first: `zoo gwas --help` imports nothing heavy
     from concurrent.futures import ThreadPoolExecutor
 
@@ -163,42 +164,40 @@ def main(argv: list[str] | None = None) -> int:
     with ThreadPoolExecutor(max_workers=1) as background:
         if not args.no_plots:
             background.submit(_timed, phases, "import_plots", _import_matplotlib)
-        try:
-            with phases("read"):
-                names = parse_covar_names(args.covar_names)
-                if names and not args.covariates:
-                    raise ValueError("--covar-names: expected --covariates FILE to read them from")
-                latents = read_latents(args.latents)
-                covar = read_covariates(args.covariates, names) if names else None
-                config = GwasConfig(chunk_size=args.chunk_size, dtype=args.dtype,
-                                    num_threads=args.threads, manova=not args.no_manova,
-                                    progress=not args.quiet)
+        with phases("read"):
+            names = parse_covar_names(args.covar_names)
+            if names and not args.covariates:
+                raise ValueError("--covar-names: expected --covariates FILE to read them from")
+            latents = read_latents(args.latents)
+            covar = read_covariates(args.covariates, names) if names else None
+            config = GwasConfig(chunk_size=args.chunk_size, dtype=args.dtype,
+                                num_threads=args.threads, manova=not args.no_manova,
+                                progress=not args.quiet)
+        # --out is created and proved writable before the scan, and removed again (while
+        # still empty) when the scan fails.
+        with output_folder(args.out) as out:
             with phases("scan"):
                 result = _scan(args, latents, covar, config)
             with phases("loci"):
                 summary, loci = gwas_summary(result, threshold=args.threshold,
                                              window=args.window, ld_r2=args.ld_r2,
                                              bfile=args.bfile, min_maf=args.min_maf)
-        except ValueError as err:
-            print(f"zoo gwas: error: {err}", file=sys.stderr)
-            return 2
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        plots = (None if args.no_plots else
-                 background.submit(_timed, phases, "plots", _plots, args, result, summary, loci,
-                                   out))
-        with phases("write"):
-            files = result.write(out)
-            if args.export_phenotypes:
-                _export(out, latents, covar)
-            for kind, frame in loci.items():
-                write_tsv(frame.drop(columns="INDEX"), out / f"loci_{kind}.tsv")
-        if plots is not None:
-            plots.result()
-    summary.update({"bfile": str(args.bfile), "latents": str(args.latents),
-                    "covariates": list(names), "config": config.to_dict(),
-                    "profile": phases.to_dict()})
-    atomic_write_text(out / "summary.json", json.dumps(summary, indent=1, default=_json_default))
+            plots = (None if args.no_plots else
+                     background.submit(_timed, phases, "plots", _plots, args, result, summary,
+                                       loci, out))
+            with phases("write"):
+                files = result.write(out)
+                if args.export_phenotypes:
+                    _export(out, latents, covar)
+                for kind, frame in loci.items():
+                    write_tsv(frame.drop(columns="INDEX"), out / f"loci_{kind}.tsv")
+            if plots is not None:
+                plots.result()
+            summary.update({"bfile": str(args.bfile), "latents": str(args.latents),
+                            "covariates": list(names), "config": config.to_dict(),
+                            "profile": phases.to_dict()})
+            atomic_write_text(out / "summary.json",
+                              json.dumps(summary, indent=1, default=_json_default))
     print(f"zoo gwas: {summary['n_samples']} samples × {summary['n_variants']} variants × "
           f"{summary['n_dims']} dims; λ_GC {summary['lambda_gc']:.3f} and loci "
           f"{summary['n_loci']} over the {summary['n_variants_counted']} variants with MAF ≥ "

@@ -6,6 +6,8 @@ import json
 import sys
 import time
 
+from fastio.safefs import output_folder
+
 __all__ = ["build_parser", "main"]
 
 
@@ -34,15 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     from zoo.phantom.generate import generate
 
     start = time.perf_counter()
-    try:
+    # errors: the shared convention of fastio._dispatch (one line; exit 2, 3 or 130); a
+    # failed run removes --out again if it created it and nothing was written there
+    with output_folder(args.out):
         cohort = generate(
             args.out, n=args.n, seed=args.seed, scale=args.scale, n_variants=args.n_variants,
             progress=not args.quiet, workers=args.workers,
             **({} if args.nuisance is None else {"nuisance": args.nuisance}),
         )
-    except ValueError as exc:
-        print(f"zoo phantom: {exc}", file=sys.stderr)
-        return 2
     summary = {k: v for k, v in cohort.to_dict().items() if k != "sample_ids"}
     summary["n"] = len(cohort.sample_ids)
     summary["seconds"] = round(time.perf_counter() - start, 1)

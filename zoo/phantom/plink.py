@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fastio.safefs import atomic_output
 from zoo.phantom.genotypes import Genotypes
 
 __all__ = ["write_plink"]
@@ -33,5 +34,10 @@ def write_plink(prefix: str | Path, geno: Genotypes, sample_ids, sex: np.ndarray
     }
     if sex is not None:
         properties["sex"] = np.where(np.asarray(sex) == 1, 1, 2).astype(np.int32)
-    to_bed(prefix.with_suffix(".bed"), geno.dosage, properties=properties, count_A1=True)
+    # each file renamed into place: a kill leaves no half fileset, a planted symlink is replaced
+    with atomic_output(prefix.with_suffix(".bed")) as bed, \
+            atomic_output(prefix.with_suffix(".bim")) as bim, \
+            atomic_output(prefix.with_suffix(".fam")) as fam:
+        to_bed(bed, geno.dosage, properties=properties, count_A1=True, fam_filepath=fam,
+               bim_filepath=bim)
     return prefix

@@ -6,7 +6,7 @@ import json
 import shlex
 import sys
 
-from zoo.presets.fetch import FetchError, fetch, verify
+from zoo.presets.fetch import fetch, verify
 from zoo.presets.registry import load_registry
 
 __all__ = ["build_parser", "main", "presets_table"]
@@ -68,46 +68,43 @@ def _print_rows(rows) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    try:
-        if args.command == "build":
-            from zoo.presets.build import run_build
+    # errors: the shared convention of fastio._dispatch (one line; exit 2, 3 or 130)
+    if args.command == "build":
+        from zoo.presets.build import run_build
 
-            run_build(args, "zoo presets " + " ".join(shlex.quote(a) for a in argv))
-            return 0
-        if args.command == "publish":
-            from zoo.presets.publish import publish
+        run_build(args, "zoo presets " + " ".join(shlex.quote(a) for a in argv))
+        return 0
+    if args.command == "publish":
+        from zoo.presets.publish import publish
 
-            metrics = json.loads(open(args.metrics, encoding="utf-8").read()) if args.metrics else None
-            preset = publish(args.run_dir, version=args.version, out=args.out, name=args.name, tensor=args.tensor,
-                             cards=args.cards, metrics=metrics, command=args.command_line,
-                             description=args.description, license=args.license, urls=args.url)
-            print(f"published {preset.ref} → {args.out}")
-            return 0
-        registry = load_registry(args.registry)
-        if args.command == "list":
-            print(presets_table(registry.presets()))
-        elif args.command == "show":
-            preset = registry.get(args.name)
-            if args.card:
-                from zoo.presets.cards import render_card
+        metrics = json.loads(open(args.metrics, encoding="utf-8").read()) if args.metrics else None
+        preset = publish(args.run_dir, version=args.version, out=args.out, name=args.name, tensor=args.tensor,
+                         cards=args.cards, metrics=metrics, command=args.command_line,
+                         description=args.description, license=args.license, urls=args.url)
+        print(f"published {preset.ref} → {args.out}")
+        return 0
+    registry = load_registry(args.registry)
+    if args.command == "list":
+        print(presets_table(registry.presets()))
+    elif args.command == "show":
+        preset = registry.get(args.name)
+        if args.card:
+            from zoo.presets.cards import render_card
 
-                print(render_card(preset), end="")
-            else:
-                print(json.dumps(preset.to_dict(), indent=1))
-        elif args.command == "fetch":
-            if not args.all and not args.names:
-                print("zoo presets fetch: error: expected NAME... or --all", file=sys.stderr)
-                return 2
-            refs = [p.ref for p in registry.presets()] if args.all else args.names
-            for ref in refs:
-                paths = fetch(ref, registry=registry, cache=args.dest, copy_bundled=args.dest is not None)
-                for name, path in paths.items():
-                    print(f"{registry.get(ref).ref}/{name}: {path}")
-        elif args.command == "verify":
-            return _print_rows(verify(registry, cache=args.cache))
-    except (FetchError, ValueError, OSError) as exc:
-        print(f"zoo presets: error: {exc}", file=sys.stderr)
-        return 1
+            print(render_card(preset), end="")
+        else:
+            print(json.dumps(preset.to_dict(), indent=1))
+    elif args.command == "fetch":
+        if not args.all and not args.names:
+            print("zoo presets fetch: error: expected NAME... or --all", file=sys.stderr)
+            return 2
+        refs = [p.ref for p in registry.presets()] if args.all else args.names
+        for ref in refs:
+            paths = fetch(ref, registry=registry, cache=args.dest, copy_bundled=args.dest is not None)
+            for name, path in paths.items():
+                print(f"{registry.get(ref).ref}/{name}: {path}")
+    elif args.command == "verify":
+        return _print_rows(verify(registry, cache=args.cache))
     return 0
 
 

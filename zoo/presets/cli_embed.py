@@ -33,13 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     from zoo.evaluate.latents import write_latents
 
     out = Path(args.out or f"hidden_{args.name.replace('@', '_v')}.tsv")
-    try:
-        df = embed(args.input, args.name, batch_size=args.batch_size, strict=args.strict,
-                   registry=load_registry(args.registry))
-        write_latents(df, out, plink_ids=args.tsv_style == "genetics")
-    except (ValueError, OSError) as exc:
-        print(f"zoo embed: error: {exc}", file=sys.stderr)
-        return 1
+    # errors: the shared convention of fastio._dispatch (one line; exit 2, 3 or 130)
+    df = embed(args.input, args.name, batch_size=args.batch_size, strict=args.strict,
+               registry=load_registry(args.registry))
+    write_latents(df, out, plink_ids=args.tsv_style == "genetics")
     missing = df.attrs.get("missing", {})
     print(f"zoo embed: {len(df)} samples × {df.shape[1]} latents ({df.attrs['preset']}) → {out}"
           + (f"; {len(missing)} samples lack the tensor and were left out" if missing else ""))

@@ -116,6 +116,9 @@ def _check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> argpars
     if not 0.0 <= args.valid_ratio < 1.0 or not 0.0 <= args.test_ratio < 1.0 or args.valid_ratio + args.test_ratio >= 1.0:
         parser.error(f"expected 0 <= --valid_ratio, --test_ratio and their sum < 1, got "
                      f"{args.valid_ratio}, {args.test_ratio}")
+    if not args.id or args.id in (".", "..") or "/" in args.id or "\\" in args.id:
+        parser.error(f"expected --id to be a plain run name (it names a folder in --output_folder), "
+                     f"got {args.id!r}")
     if args.merge_blocks and args.merge_blocks != ["pair"]:
         parser.error(f"expected --merge_blocks to be empty or 'pair', got {args.merge_blocks}")
     if args.pairs and len(args.input_tensors) < 2:

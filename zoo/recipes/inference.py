@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fastio.safefs import atomic_output
+from fastio.safefs import atomic_output, output_folder
 from zoo.recipes.args import parse_args
 from zoo.recipes.data import resolve_store, store_specs
 from zoo.recipes.training import run_dir_of
@@ -62,12 +62,17 @@ def write_latents(path: Path, ids, latents: np.ndarray, style: str = "standard")
 
 def infer(argv_or_namespace=None) -> list[Path]:
     """Run ``--mode infer_encoders``; returns the written TSV paths."""
-    from fastio import Loader, open_store
-
     args = parse_args(argv_or_namespace)
     run_dir = run_dir_of(args)
+    # A run that fails before writing a table leaves no run folder behind.
+    with output_folder(run_dir):
+        return _infer(args, run_dir)
+
+
+def _infer(args, run_dir: Path) -> list[Path]:
+    from fastio import open_store
+
     store_path = resolve_store(args.tensors, run_dir, args.input_tensors, args.tensor_scale)
-    run_dir.mkdir(parents=True, exist_ok=True)  # only once there is something to write
     store = open_store(store_path)
     written = []
     for spec in store_specs(store, args.input_tensors):
@@ -76,6 +81,8 @@ def infer(argv_or_namespace=None) -> list[Path]:
         if tuple(encoder.inputs[0].shape[1:]) != expected:
             raise ValueError(f"{encoder.name}: expected input shape {expected} for tensor {spec.name} "
                              f"of {store_path}, got {tuple(encoder.inputs[0].shape[1:])}")
+        from fastio import Loader  # builds on Keras: only once the inputs are known good
+
         loader = Loader(store_path, inputs=[spec.name], batch_size=args.batch_size, split="all",
                         shuffle=False, drop_remainder=False, sample_csv=args.sample_csv,
                         workers=args.workers)

@@ -1,12 +1,15 @@
 """The recipe entry point shared by ``python -m zoo.recipes``, ``zoo train`` and ``zoo infer``.
 
-A failed run prints the reason and returns 1 (ml4h logged the exception and exited 0,
-which let broken pipelines carry on).
+A failed run exits non-zero (ml4h logged the exception and exited 0, which let broken
+pipelines carry on). Errors follow the convention every command shares
+(``fastio._dispatch.run_main``): bad input is one line and exit 2, a file that cannot be
+read or written exit 3, Ctrl-C exit 130; anything else is a bug and keeps its traceback.
 """
 from __future__ import annotations
 
 import sys
-import traceback
+
+from fastio._dispatch import run_main
 
 __all__ = ["main", "run"]
 
@@ -18,22 +21,17 @@ def run(argv: list[str], default_mode: str | None = None) -> int:
     if default_mode and not any(a == "--mode" or a.startswith("--mode=") for a in argv):
         argv = ["--mode", default_mode, *argv]
     args = parse_args(argv)  # argparse exits with status 2 on a bad command line
-    try:
-        if args.mode == "train":
-            from zoo.recipes.training import train
+    if args.mode == "train":
+        from zoo.recipes.training import train
 
-            print(f"zoo.recipes: trained; outputs in {train(args)}")
-        else:
-            from zoo.recipes.inference import infer
+        print(f"zoo.recipes: trained; outputs in {train(args)}")
+    else:
+        from zoo.recipes.inference import infer
 
-            for path in infer(args):
-                print(f"zoo.recipes: wrote {path}")
-    except Exception as exc:  # report every failure, then exit non-zero
-        traceback.print_exc(file=sys.stderr)
-        print(f"zoo.recipes: error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+        for path in infer(args):
+            print(f"zoo.recipes: wrote {path}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run(sys.argv[1:] if argv is None else argv)
+    return run_main("zoo.recipes", run, sys.argv[1:] if argv is None else argv)

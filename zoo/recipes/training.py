@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fastio.safefs import atomic_output, atomic_write_text
+from fastio.safefs import atomic_output, atomic_write_text, output_folder
 from zoo.recipes.args import parse_args
 from zoo.recipes.data import resolve_store, store_specs
 
@@ -163,26 +163,33 @@ def train(argv_or_namespace=None) -> Path:
     if args.mode != "train":
         raise ValueError(f"zoo.recipes.train: expected --mode train, got {args.mode!r}")
     run_dir = run_dir_of(args)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_arguments(args, run_dir)
+    # A run that fails before writing anything leaves no run folder behind.
+    with output_folder(run_dir):
+        return _train(args, run_dir)
 
-    import keras
 
+def _train(args, run_dir: Path) -> Path:
     from fastio import open_store
-    from zoo.recipes.distribute import training_scope, visible_devices
-    from zoo.recipes.plots import plot_learning_curve
 
-    keras.utils.set_random_seed(args.random_seed)
+    # Inputs first: a bad --tensors is one line, before TensorFlow starts (and logs).
     names = list(dict.fromkeys([*args.input_tensors, *args.output_tensors]))
     store_path = resolve_store(args.tensors, run_dir, names, args.tensor_scale)
     store = open_store(store_path)
     inputs = store_specs(store, args.input_tensors)
     outputs = store_specs(store, args.output_tensors)
+
+    import keras
+
+    from zoo.recipes.distribute import training_scope, visible_devices
+    from zoo.recipes.plots import plot_learning_curve
+
+    keras.utils.set_random_seed(args.random_seed)
     devices = visible_devices()
     train_loader, valid, test = _loaders(args, store_path, inputs, outputs, len(devices) > 1)
 
     with training_scope(devices):
         model = _build(args, inputs, outputs)
+    write_arguments(args, run_dir)  # inputs read and model built: the run is under way
     if args.inspect_model:
         lines = []
         model.summary(print_fn=lambda line, *a, **k: lines.append(line), expand_nested=True)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 __all__ = ["build_parser", "main"]
 
@@ -49,18 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from zoo.registration.pipeline import register_store
 
-    try:
-        summary = register_store(
-            args.store, args.method, args.tensor, out_tensor=args.out_tensor, template=args.template,
-            overwrite=args.overwrite, progress=not args.quiet, plot=not args.no_plot, seed=args.seed,
-            transform=args.transform, iterations=args.iterations, fs=args.fs, out_len=args.out_len,
-            epochs=args.epochs, steps=args.steps, batch_size=args.batch_size, threads=args.threads,
-            loss=args.loss, smooth=args.smooth, int_steps=args.int_steps, width=args.width,
-            max_fit=args.max_fit,
-        )
-    except (ValueError, KeyError) as exc:
-        print(f"zoo register: error: {exc}", file=sys.stderr)
-        return 2
+    # errors: the shared convention of fastio._dispatch (one line; exit 2, 3 or 130)
+    summary = register_store(
+        args.store, args.method, args.tensor, out_tensor=args.out_tensor, template=args.template,
+        overwrite=args.overwrite, progress=not args.quiet, plot=not args.no_plot, seed=args.seed,
+        transform=args.transform, iterations=args.iterations, fs=args.fs, out_len=args.out_len,
+        epochs=args.epochs, steps=args.steps, batch_size=args.batch_size, threads=args.threads,
+        loss=args.loss, smooth=args.smooth, int_steps=args.int_steps, width=args.width,
+        max_fit=args.max_fit,
+    )
     brief = {k: summary[k] for k in ("n_registered", "n_source_present", "extras", "work_dir") if k in summary}
     brief["failures"] = len(summary["failures"])
     brief["plot"] = summary.get("plot")

@@ -52,13 +52,24 @@ def test_zoo_gwas_dask_and_export(cohort, tmp_path):
 
 
 def test_zoo_gwas_errors(cohort, tmp_path, capsys):
-    rc = cli_gwas.main(["--bfile", cohort.bfile, "--latents", cohort.latents,
-                        "--covariates", cohort.phenotypes, "--covar-names", "age,height",
-                        "--out", str(tmp_path), "--quiet"])
+    from zoo.cli import main
+
+    out = tmp_path / "out"
+    rc = main(["gwas", "--bfile", cohort.bfile, "--latents", cohort.latents,
+               "--covariates", cohort.phenotypes, "--covar-names", "age,height",
+               "--out", str(out), "--quiet"])
     assert rc == 2 and "height" in capsys.readouterr().err
-    rc = cli_gwas.main(["--bfile", str(tmp_path / "nope"), "--latents", cohort.latents,
-                        "--out", str(tmp_path), "--quiet"])
+    rc = main(["gwas", "--bfile", str(tmp_path / "nope"), "--latents", cohort.latents,
+               "--out", str(out), "--quiet"])
     assert rc == 2 and "nope.bed" in capsys.readouterr().err
+    assert not out.exists()   # a failed run leaves no empty output folder
+    # --out is checked before the scan: a file there is one line naming it, exit 3
+    (tmp_path / "file").write_text("not a folder\n")
+    rc = main(["gwas", "--bfile", cohort.bfile, "--latents", cohort.latents,
+               "--out", str(tmp_path / "file"), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 3 and str(tmp_path / "file") in err and len(err.strip().splitlines()) == 1
+    assert (tmp_path / "file").read_text() == "not a folder\n"
 
 
 @pytest.fixture(scope="module")
@@ -105,12 +116,16 @@ def test_zoo_compare(cohort, blurred, tmp_path):
 
 
 def test_zoo_compare_errors(cohort, tmp_path, capsys):
-    rc = cli_compare.main(["--latents", f"a={cohort.latents}", "--pairs", "a:b",
-                           "--phenotypes", cohort.phenotypes, "--out", str(tmp_path), "--quiet"])
+    from zoo.cli import main
+
+    out = tmp_path / "out"
+    rc = main(["compare", "--latents", f"a={cohort.latents}", "--pairs", "a:b",
+               "--phenotypes", cohort.phenotypes, "--out", str(out), "--quiet"])
     assert rc == 2 and "'b'" in capsys.readouterr().err
-    rc = cli_compare.main(["--latents", cohort.latents, "--phenotypes", cohort.phenotypes,
-                           "--out", str(tmp_path), "--quiet"])
+    rc = main(["compare", "--latents", cohort.latents, "--phenotypes", cohort.phenotypes,
+               "--out", str(out), "--quiet"])
     assert rc == 2 and "NAME=PATH" in capsys.readouterr().err
+    assert not out.exists()   # a failed run leaves no empty output folder
 
 
 def test_zoo_gwas_ld_clumping(cohort, tmp_path):

@@ -14,6 +14,7 @@ import pytest
 from fastio.catalogue import ECG_LEADS, get_spec
 from fastio.spec import pick_instance
 from zoo.phantom import PhantomCohort, generate, load_truth
+from zoo.cli import main as zoo_main
 from zoo.phantom.cli import main as cli_main
 from zoo.phantom.layout import GROUPS
 from zoo.phantom.render_cardiac import padded_shape
@@ -218,7 +219,7 @@ def test_bad_arguments(tmp_path):
         generate(tmp_path, n=5)
     with pytest.raises(ValueError, match="n_variants"):
         generate(tmp_path, n=20, n_variants=10)
-    assert cli_main(["--n", "3", "--out", str(tmp_path), "--quiet"]) == 2
+    assert zoo_main(["phantom", "--n", "3", "--out", str(tmp_path), "--quiet"]) == 2
 
 
 def test_whole_body_dxa_has_scanner_background(cohort):

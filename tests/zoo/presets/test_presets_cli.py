@@ -30,9 +30,9 @@ def test_list_show_fetch_verify(mirror, tmp_path, capsys):
 
 def test_errors_exit_nonzero_with_a_message(mirror, capsys):
     server, preset, registry, _ = mirror
-    assert main(["presets", "--registry", str(registry), "show", "nope.none.ae"]) == 1
+    assert main(["presets", "--registry", str(registry), "show", "nope.none.ae"]) == 2
     assert "Unknown preset 'nope.none.ae'" in capsys.readouterr().err
     server.faults[f"/files/{preset.ref}/encoder.keras"] = ["404"] * 10
-    assert main(["presets", "--registry", str(registry), "fetch", preset.ref]) == 1
+    assert main(["presets", "--registry", str(registry), "fetch", preset.ref]) == 2
     assert "404" in capsys.readouterr().err
     assert main(["presets", "--registry", str(registry), "fetch"]) == 2

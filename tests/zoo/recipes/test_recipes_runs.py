@@ -227,13 +227,20 @@ def test_fine_tuning_from_saved_blocks(ae_run, store, tiny, tmp_path):
 def test_failed_run_exits_nonzero_with_reason(store, tmp_path, capsys):
     from zoo.recipes.run import main
 
-    code = main(["--mode", "train", "--tensors", str(store), "--output_folder", str(tmp_path), "--id", "bad",
+    out = tmp_path / "runs"
+    code = main(["--mode", "train", "--tensors", str(store), "--output_folder", str(out), "--id", "bad",
                  "--input_tensors", "dxa.dxa_11", "--output_tensors", "dxa.dxa_11"])
-    assert code == 1
+    assert code == 2
     err = capsys.readouterr().err
-    assert "dxa_11" in err and "store.zarr" in err
-    assert main(["--tensors", str(tmp_path / "nowhere"), "--output_folder", str(tmp_path),
-                 "--input_tensors", "dxa.dxa_2", "--output_tensors", "dxa.dxa_2"]) == 1
+    assert "dxa_11" in err and "store.zarr" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert not out.exists()   # no empty run folder, no stray arguments_bad.json
+    assert main(["--tensors", str(tmp_path / "nowhere"), "--output_folder", str(out),
+                 "--input_tensors", "dxa.dxa_2", "--output_tensors", "dxa.dxa_2"]) == 2
+    assert main(["--mode", "infer_encoders", "--tensors", str(store), "--output_folder", str(out),
+                 "--id", "noenc", "--input_tensors", "dxa.dxa_2"]) == 2
+    assert "expected an encoder" in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_infer_from_model_file_matches_encoder_file(ae_run, store, tmp_path):

@@ -5,10 +5,15 @@ import pytest
 
 from fastio.spec import TensorSpec
 from zoo.registration.align import warp_image
-from zoo.registration.cli import main
+from zoo import cli
 from zoo.registration.pipeline import register_store, work_dir_for
 
 from regsynth import synthetic_strip
+
+
+def main(argv):
+    """``zoo register ARGS`` through the command table (its error convention included)."""
+    return cli.main(["register", *argv])
 
 
 def _pose(rng, center):
