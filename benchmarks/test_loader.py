@@ -1,4 +1,4 @@
-"""Loader throughput (DESIGN.md §9): fastio.Loader vs an ml4h-style baseline, zarr-python's
+"""Loader throughput: fastio.Loader vs an ml4h-style baseline, zarr-python's
 own indexing and the physical bound; each augmentation kernel vs its numpy reference.
 
 Size from ``REGZOO_LOADER_BENCH`` = ``ecg_samples,dxa_samples`` (default ``64,8``: CI's

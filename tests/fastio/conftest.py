@@ -1,5 +1,5 @@
 """Shared fixtures for the loader tests: stores written directly with zarr-python in the
-layout of the store contract (DESIGN.md §4), so these tests depend on the format only."""
+layout of the store contract (fastio/STORE.md), so these tests depend on the format only."""
 from __future__ import annotations
 
 from pathlib import Path
