@@ -56,11 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _scan(args, latents, covar, config):
-    """One process, or variant blocks on a Dask cluster merged in genome order."""
+    """One process (its long table written while it scans), or variant blocks on a Dask
+    cluster merged in genome order."""
     from zoo.evaluate.gwas import run_gwas
 
     if args.dask_scheduler is None:
-        return run_gwas(args.bfile, latents, covar, config)
+        return run_gwas(args.bfile, latents, covar, config, out_dir=args.out)
     from distributed import Client, LocalCluster
 
     from zoo.evaluate.export import run_gwas_dask
@@ -186,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
                      background.submit(_timed, phases, "plots", _plots, args, result, summary,
                                        loci, out))
             with phases("write"):
-                files = result.write(out)
+                files = result.files or result.write(out)
                 if args.export_phenotypes:
                     _export(out, latents, covar)
                 for kind, frame in loci.items():

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,7 @@ from zoo.evaluate.bedfile import READERS, BedChunks, open_bfile
 from zoo.evaluate.called import called_products, missing_index
 from zoo.evaluate.design import LatentModel, prepare_model
 from zoo.evaluate.manova import pillai_from_products, pillai_from_sscp
-from zoo.evaluate.tsv import write_long_table, write_tsv
+from zoo.evaluate.tsv import LongTableStream, write_long_table, write_tsv
 
 __all__ = ["GwasConfig", "GwasResult", "scan_genotypes", "chunk_statistics", "run_gwas",
            "open_bfile", "LONG_COLUMNS"]
@@ -93,10 +93,19 @@ def chunk_statistics(model: LatentModel, g: np.ndarray, obs: np.ndarray, mean: n
     """Statistics of centred genotype columns ``g`` (n, m), F order, 0 at missing calls;
     ``missing`` = ``(ptr, idx)`` lists each variant's missing rows (required when any
     ``obs`` < n; see ``scan_genotypes`` and ``called.py``)."""
-    k, n = model.n_dims, model.n_samples
     # gᵀ[y_r, Q]: G's F-order buffer is a C-order (m, n) matrix, the orientation in which
     # OpenBLAS runs this skinny product ~3× faster than [y_r, Q]ᵀ G.
-    prod = (g.T @ model.stacked).astype(np.float64)            # (m, K + p)
+    return product_statistics(model, g.T @ model.stacked, obs, mean, sumsq, missing=missing,
+                              manova=manova)
+
+
+def product_statistics(model: LatentModel, prod: np.ndarray, obs: np.ndarray, mean: np.ndarray,
+                       sumsq: np.ndarray, *, missing: tuple[np.ndarray, np.ndarray] | None = None,
+                       manova: bool = True) -> dict[str, np.ndarray]:
+    """``chunk_statistics`` from the chunk's product ``gᵀ[y_r, Q]`` (m, K + p): nothing here
+    reads the genotypes, so it runs beside the next chunk's decoding and product."""
+    k, n = model.n_dims, model.n_samples
+    prod = prod.astype(np.float64)
     yg, qg = prod[:, :k], prod[:, k:]
     ss = sumsq - np.einsum("ij,ij->i", qg, qg)
     yy = np.broadcast_to(model.yy, yg.shape).copy()             # residual SS of y per row
@@ -141,6 +150,7 @@ class GwasResult:
     n_samples: int
     stats: dict = field(repr=False)  # beta/se/t/p (m, K); obs, a1_freq, pillai, F, p_manova (m,)
     sample_index: np.ndarray | None = field(default=None, repr=False)   # .fam rows used
+    files: dict = field(default_factory=dict, repr=False)   # tables written by run_gwas
 
     @property
     def p(self) -> np.ndarray:
@@ -202,13 +212,8 @@ class GwasResult:
         so tiny p-values keep their range.
         """
         out_dir = Path(out_dir)
-        cast = np.dtype(precision or self.stats.get("dtype", "float64"))
-        obs = np.asarray(self.stats["obs"], np.int64)
         long = write_long_table(self.variants, list(self.pheno_names), {},
-                                {"OBS_CT": np.broadcast_to(obs[:, None], self.p.shape),
-                                 "BETA": self.stats["beta"].astype(cast),
-                                 "SE": self.stats["se"].astype(cast),
-                                 "T_STAT": self.stats["t"].astype(cast), "P": self.stats["p"]},
+                                long_values(self.stats, precision or self.stats.get("dtype")),
                                 out_dir / f"{stem}.glm.linear.tsv")
         return {"long": long,
                 "manova": write_tsv(self.manova_frame(), out_dir / f"{stem}.manova.tsv")}
@@ -231,6 +236,15 @@ class GwasResult:
         return cls(variants, first.pheno_names, first.n_samples, stats, first.sample_index)
 
 
+def long_values(stats: dict, precision: str | None) -> dict[str, np.ndarray]:
+    """The (m, K) value columns of the long table, BETA/SE/T_STAT cast to ``precision``."""
+    cast = np.dtype(precision or "float64")
+    obs = np.asarray(stats["obs"], np.int64)
+    return {"OBS_CT": np.broadcast_to(obs[:, None], stats["p"].shape),
+            "BETA": stats["beta"].astype(cast), "SE": stats["se"].astype(cast),
+            "T_STAT": stats["t"].astype(cast), "P": stats["p"]}
+
+
 def _variant_table(bed, start: int, stop: int) -> pd.DataFrame:
     a1 = np.asarray(bed.allele_1[start:stop]).astype(str)
     return pd.DataFrame({
@@ -245,11 +259,14 @@ def _variant_table(bed, start: int, stop: int) -> pd.DataFrame:
 
 def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame | None = None,
              config: GwasConfig | None = None, *, variants: slice | None = None,
-             model: LatentModel | None = None) -> GwasResult:
+             model: LatentModel | None = None, out_dir: str | Path | None = None,
+             stem: str = "latent_gwas") -> GwasResult:
     """Scan the variants ``variants`` (default: all) of ``bfile`` against every latent column.
 
     ``latents`` and ``covariates`` are indexed by sample id (see ``read_latents`` and
     ``read_covariates``); a prepared ``model`` can be passed instead to reuse it across blocks.
+    With ``out_dir`` the tables of ``GwasResult.write`` are written too (listed in
+    ``result.files``), the long table formatted chunk by chunk while the scan runs.
     """
     config = config or GwasConfig()
     bed = open_bfile(bfile, config.num_threads)
@@ -260,29 +277,48 @@ def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame 
         raise ValueError(f"Expected a contiguous variant range, got step {step}")
     chunks = BedChunks(bfile, model.sample_index, reader=config.reader,
                        num_threads=config.num_threads)
+    table = _variant_table(bed, start, stop)
+    stream = (LongTableStream(Path(out_dir) / f"{stem}.glm.linear.tsv", list(table.columns),
+                              list(model.pheno_names), list(LONG_COLUMNS[7:]))
+              if out_dir is not None and LongTableStream.available() else None)
     bounds = [(a, min(a + config.chunk_size, stop)) for a in range(start, stop, config.chunk_size)]
-    # Two buffers: the next chunk is decoded in a thread (numba releases the GIL) while
-    # the current one is multiplied (BLAS releases it too).
+    # Three stages on three threads: the next chunk is decoded (numba, GIL released) while
+    # this one is multiplied (BLAS, GIL released) and the previous one's statistics are
+    # computed (and, with out_dir, formatted by the stream's own thread). Two decode
+    # buffers suffice: the statistics never read the genotypes.
     buffers = [np.empty((model.n_samples, config.chunk_size), model.stacked.dtype, order="F")
                for _ in range(min(2, len(bounds)))]
-    parts: list[dict] = []
+    parts: list = []
     progress = _progress(len(bounds), config.progress, f"latent GWAS {Path(str(bfile)).name}")
     from threadpoolctl import threadpool_limits
+
+    def statistics(prod, chunk, a: int, b: int) -> dict:
+        out = product_statistics(model, prod, chunk["obs"], chunk["mean"], chunk["sumsq"],
+                                 missing=chunk["missing"], manova=config.manova)
+        if stream is not None:
+            stream.add(table.iloc[a - start:b - start], long_values(out, config.dtype))
+        progress.update(1)
+        return out
 
     # The decoder thread takes one core; BLAS gets the rest. Its product here is skinny
     # (chunk × n × (K + p)), and a second OpenBLAS thread spinning against the decoder
     # cost 40 % more CPU for the scan on the 2-core machine (float32, 10k × 50k × 16).
-    with threadpool_limits(limits=max(1, (os.cpu_count() or 2) - 1), user_api="blas"), \
-            ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(chunks.read, *bounds[0], buffers[0]) if bounds else None
-        for i in range(len(bounds)):
-            chunk = pending.result()
-            if i + 1 < len(bounds):
-                pending = pool.submit(chunks.read, *bounds[i + 1], buffers[(i + 1) % 2])
-            parts.append(chunk_statistics(model, chunk["g"], chunk["obs"], chunk["mean"],
-                                          chunk["sumsq"], missing=chunk["missing"],
-                                          manova=config.manova))
-            progress.update(1)
+    try:
+        with threadpool_limits(limits=max(1, (os.cpu_count() or 2) - 1), user_api="blas"), \
+                ThreadPoolExecutor(max_workers=1) as decoder, \
+                ThreadPoolExecutor(max_workers=1) as stats_pool:
+            pending = decoder.submit(chunks.read, *bounds[0], buffers[0]) if bounds else None
+            for i, (a, b) in enumerate(bounds):
+                chunk = pending.result()
+                if i + 1 < len(bounds):
+                    pending = decoder.submit(chunks.read, *bounds[i + 1], buffers[(i + 1) % 2])
+                prod = chunk["g"].T @ model.stacked            # see chunk_statistics
+                parts.append(stats_pool.submit(statistics, prod, chunk, a, b))
+            parts = [f.result() for f in parts]
+    except BaseException:
+        if stream is not None:
+            stream.abort()
+        raise
     progress.close()
     keys = parts[0].keys() if parts else ("beta", "se", "t", "p", "obs", "a1_freq")
     stats = {key: (np.concatenate([p[key] for p in parts]) if parts else
@@ -290,8 +326,13 @@ def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame 
              for key in keys}
     stats["n_covariates"] = model.n_covariates
     stats["dtype"] = config.dtype
-    return GwasResult(_variant_table(bed, start, stop), model.pheno_names, model.n_samples, stats,
-                      model.sample_index)
+    result = GwasResult(table, model.pheno_names, model.n_samples, stats, model.sample_index)
+    if out_dir is None:
+        return result
+    files = ({"long": stream.close(),
+              "manova": write_tsv(result.manova_frame(), Path(out_dir) / f"{stem}.manova.tsv")}
+             if stream is not None else result.write(out_dir, stem))
+    return replace(result, files=files)
 
 
 def _progress(total: int, enabled: bool, desc: str):

@@ -11,7 +11,7 @@ import pandas as pd
 
 from fastio.safefs import atomic_output
 
-__all__ = ["write_tsv", "write_long_table"]
+__all__ = ["write_tsv", "write_long_table", "LongTableStream"]
 
 
 def _arrow_column(values):
@@ -108,3 +108,73 @@ def _write_long_arrow(variants: pd.DataFrame, labels: list[str], fixed: dict, fl
     cols.update({c: np.full(m * k, v) for c, v in fixed.items()})
     cols.update(flat)
     return _write_arrow(cols, path)
+
+
+class LongTableStream:
+    """The long table written while the scan computes it: each block of variants is
+    formatted (pyarrow's C++ writer, GIL released) into one piece per label by a background
+    thread as soon as it is added, so formatting overlaps the scan; ``close`` writes the
+    header and the pieces label-major into ``path`` (renamed into place). The bytes equal
+    ``write_long_table`` on the whole table. Needs pyarrow (``available()``)."""
+
+    def __init__(self, path: str | Path, variant_columns: list[str], labels: list[str],
+                 value_columns: list[str]):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.path = Path(path)
+        self.labels = list(labels)
+        self.columns = [*variant_columns, "PHENO", *value_columns]
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._blocks: list = []
+
+    @staticmethod
+    def available() -> bool:
+        try:
+            from pyarrow import csv
+
+            csv.WriteOptions(quoting_style="none", quoting_header="none")
+        except (ImportError, TypeError):
+            return False
+        return True
+
+    def add(self, variants: pd.DataFrame, values: dict[str, np.ndarray]) -> None:
+        """``variants``: this block's rows; ``values``: (rows, K) per value column."""
+        self._blocks.append(self._pool.submit(self._format, variants, values))
+
+    def _format(self, variants: pd.DataFrame, values: dict[str, np.ndarray]) -> list[bytes]:
+        import pyarrow as pa
+        from pyarrow import csv
+
+        options = csv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none",
+                                   null_string="NA", batch_size=65536)
+        m = len(variants)
+        cols = {c: _arrow_column(variants[c].to_numpy()) for c in variants.columns}
+        pieces = []
+        for k, label in enumerate(self.labels):
+            table = pa.table({**cols, "PHENO": pa.array([label] * m, pa.string()),
+                              **{c: _arrow_column(np.ascontiguousarray(v[:, k]))
+                                 for c, v in values.items()}})
+            sink = pa.BufferOutputStream()
+            csv.write_csv(table, sink, write_options=options)
+            pieces.append(sink.getvalue())
+        return pieces
+
+    def close(self) -> Path:
+        """Wait for the formatting, write the file; the stream cannot be used afterwards."""
+        try:
+            blocks = [f.result() for f in self._blocks]
+        finally:
+            self._pool.shutdown(wait=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_output(self.path) as tmp, open(tmp, "wb") as fh:
+            fh.write(("\t".join(self.columns) + "\n").encode())
+            for k in range(len(self.labels)):
+                for pieces in blocks:
+                    fh.write(pieces[k])
+        return self.path
+
+    def abort(self) -> None:
+        """Drop what was formatted; nothing is written."""
+        for f in self._blocks:
+            f.cancel()
+        self._pool.shutdown(wait=True)

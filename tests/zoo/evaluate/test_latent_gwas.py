@@ -171,3 +171,47 @@ def test_bad_inputs_are_named(cohort, cohort_tables, tmp_path):
 def test_config_round_trip():
     config = GwasConfig(chunk_size=100, dtype="float64", manova=False)
     assert GwasConfig.from_dict(config.to_dict()) == config
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_tables_written_during_the_scan_equal_write(cohort_missing, tmp_path, dtype):
+    """run_gwas(out_dir=...) formats the long table chunk by chunk while it scans: the
+    files are byte for byte those of GwasResult.write (NaN statistics and missing calls
+    included), and the statistics those of a scan without output."""
+    latents = read_latents(cohort_missing.latents)
+    covar = read_covariates(cohort_missing.phenotypes, cohort_missing.covar_names)
+    config = GwasConfig(dtype=dtype, progress=False, chunk_size=37)
+    streamed = run_gwas(cohort_missing.bfile, latents, covar, config, out_dir=tmp_path / "s")
+    plain = run_gwas(cohort_missing.bfile, latents, covar, config)
+    files = plain.write(tmp_path / "w")
+    assert set(streamed.files) == {"long", "manova"}
+    for key, path in files.items():
+        assert streamed.files[key].read_bytes() == path.read_bytes(), key
+    for key in ("beta", "se", "p", "obs"):
+        np.testing.assert_array_equal(streamed.stats[key], plain.stats[key])
+    long = pd.read_csv(files["long"], sep="\t")
+    assert list(long.columns) == list(LONG_COLUMNS)
+    assert len(long) == plain.p.size and (long["OBS_CT"] < plain.n_samples).any()
+
+
+def test_stream_leaves_nothing_when_the_scan_fails(cohort, cohort_tables, tmp_path,
+                                                    monkeypatch):
+    """A chunk that fails mid-scan: the error reaches the caller, no table is written."""
+    import zoo.evaluate.gwas as gwas
+
+    latents, covar = cohort_tables
+    real, calls = gwas.product_statistics, []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise FloatingPointError("chunk 3 failed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gwas, "product_statistics", failing)
+    out = tmp_path / "x"
+    out.mkdir()
+    with pytest.raises(FloatingPointError, match="chunk 3"):
+        run_gwas(cohort.bfile, latents, covar, GwasConfig(progress=False, chunk_size=50),
+                 out_dir=out)
+    assert list(out.iterdir()) == []
