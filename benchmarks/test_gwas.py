@@ -149,7 +149,7 @@ def _side_by_side(size: str, rounds: int, missing_rate: float = 0.0) -> None:
     """Alternate ``zoo gwas`` end to end (float32 with and without plots, float64) and
     plink2; print each round's wall times and ratios as a markdown table, then the last
     round's agreement with plink2 (every p-value, both precisions)."""
-    import sys
+    import resource
     import tempfile
     import time
     from pathlib import Path
@@ -171,21 +171,27 @@ def _side_by_side(size: str, rounds: int, missing_rate: float = 0.0) -> None:
             subprocess.run(cmd, check=True, capture_output=True, env=env)
         print(f"{n} samples x {m} variants x {k} dims, {missing_rate:.0%} missing calls, "
               f"{os.cpu_count()} cpus, load average before: {os.getloadavg()[0]:.1f}")
-        print("| round | " + " | ".join(f"{name} (s)" for name in runs)
+        # Wall seconds, and each child's CPU seconds (user + system, all its threads):
+        # on a shared machine the CPU ratio is the one the other users' load does not move.
+        print("| round | " + " | ".join(f"{name} wall / CPU (s)" for name in runs)
               + (" | plink2 / float32 | plink2 / float32 no plots | plink2 / float64 "
                  "| float64 / float32 | load |" if plink2 else " | float64 / float32 | load |"))
         print("|" + "---|" * (len(runs) + (6 if plink2 else 3)))
         for r in range(rounds):
-            times = {}
+            times, cpu = {}, {}
             for name, cmd in runs.items():
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 start = time.perf_counter()
                 subprocess.run(cmd, check=True, capture_output=True, env=env)
                 times[name] = time.perf_counter() - start
-            cells = [f"{t:.2f}" for t in times.values()]
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu[name] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            cells = [f"{times[key]:.2f} / {cpu[key]:.2f}" for key in runs]
             if plink2:
-                cells += [f"{times['plink2'] / times[key]:.2f}x"
+                cells += [f"{times['plink2'] / times[key]:.2f}x / {cpu['plink2'] / cpu[key]:.2f}x"
                           for key in ("float32", "float32 --no-plots", "float64")]
-            cells.append(f"{times['float64'] / times['float32']:.2f}x")
+            cells.append(f"{times['float64'] / times['float32']:.2f}x / "
+                         f"{cpu['float64'] / cpu['float32']:.2f}x")
             cells.append(f"{os.getloadavg()[0]:.1f}")
             print(f"| {r + 1} | " + " | ".join(cells) + " |", flush=True)
         if plink2:
