@@ -23,7 +23,7 @@ import numpy as np
 
 __all__ = ["read_json", "store_meta", "is_fastio_store", "Damage", "RECORD_FIELDS", "block_record",
            "tensor_damage", "ids_digest", "check_ids", "format_damage", "shard_key", "presence_key",
-           "expected_blocks", "NOT_WRITTEN", "hidden_rows"]
+           "expected_blocks", "NOT_WRITTEN", "hidden_rows", "NamedArray"]
 
 
 def read_json(file: str | os.PathLike, what: str) -> dict[str, Any]:
@@ -210,6 +210,40 @@ def hidden_rows(root: str | os.PathLike, name: str, damage: list[Damage], shard_
                       f"block(s) ({hidden.size} samples, read as absent): allow_incomplete=True",
                       stacklevel=4)
     return hidden
+
+
+class NamedArray:
+    """A tensor's zarr array whose read errors name the tensor and the damaged files (a
+    full check of the tensor runs when zarr fails: ``blosc decompression: -1`` alone
+    says neither). Everything else is the zarr array's."""
+
+    def __init__(self, array, root: str | os.PathLike, meta: dict[str, Any], name: str, n: int):
+        self._array, self._where = array, (Path(root), meta, name, n)
+
+    def __getitem__(self, key):
+        try:
+            return self._array[key]
+        except (IndexError, TypeError, KeyError):
+            raise
+        except Exception as exc:  # zarr/numcodecs raise RuntimeError/ValueError variants
+            root, meta, name, n = self._where
+            damage = tensor_damage(root, meta, name, n, full=True)
+            found = format_damage(root, damage) if damage else f"{root}: tensor {name}: no damaged file found"
+            raise ValueError(f"{root}: tensor {name}: cannot read rows {key!r} ({type(exc).__name__}: "
+                             f"{exc}). {found}") from exc
+
+    def __setitem__(self, key, value) -> None:
+        self._array[key] = value
+
+    def __getattr__(self, attr: str):
+        return getattr(self._array, attr)
+
+    def __len__(self) -> int:
+        return len(self._array)
+
+    def __array__(self, dtype=None, copy=None):
+        values = self[...]
+        return values if dtype is None else values.astype(dtype)
 
 
 def format_damage(root: str | os.PathLike, damage: list[Damage], limit: int = 5) -> str:

@@ -127,7 +127,7 @@ class Store(FailureTable):
             self._verified(name)
         else:
             self._check(name)
-        return self._array(name)
+        return integrity.NamedArray(self._array(name), self.path, self._meta, name, self.n)
 
     def __contains__(self, name: str) -> bool:
         return name in self.meta.get("specs", {})
