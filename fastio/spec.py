@@ -202,18 +202,18 @@ class TensorSpec:
 
     @property
     def dataset_name(self) -> str:
-        """The name ml4h puts in latent file names (``hidden_{dataset_name}_{id}.tsv``)."""
+        """ml4h's ``tm.name`` by its older spelling here (``hidden_{dataset_name}_{id}.tsv``)."""
         return ml4h_names.tm_name(self)
 
     @property
     def input_name(self) -> str:
-        """Keras input name, as ml4h spells it (``input_dxa_2_continuous``)."""
-        return f"input_{self.name}_continuous"
+        """Keras input name, as ml4h spells it (``input_dxa_1_2_continuous``)."""
+        return ml4h_names.input_layer(self)
 
     @property
     def output_name(self) -> str:
-        """Keras output name, as ml4h spells it (``output_dxa_2_continuous``)."""
-        return f"output_{self.name}_continuous"
+        """Keras output name, as ml4h spells it (``output_dxa_1_2_continuous``)."""
+        return ml4h_names.output_layer(self)
 
     def hdf5_groups(self) -> tuple[str, ...]:
         """The HDF5 groups whose instance keys hold this tensor (one per channel for ECG)."""

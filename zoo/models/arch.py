@@ -9,6 +9,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from fastio import ml4h_names
 from zoo.models.blocks import ACTIVATIONS, NORMALIZATIONS, POOL_TYPES, as_int_list
 
 __all__ = ["Arch", "arch_from", "resolve_tensor"]
@@ -87,7 +88,7 @@ def resolve_tensor(spec_or_shape, name: str | None) -> tuple[tuple[int, ...], st
     """(shape, name, input_name, output_name) from a TensorSpec or a bare shape."""
     if hasattr(spec_or_shape, "shape") and hasattr(spec_or_shape, "input_name"):
         spec = spec_or_shape
-        return tuple(spec.shape), name or spec.name, spec.input_name, spec.output_name
+        return tuple(spec.shape), name or ml4h_names.tm_name(spec), spec.input_name, spec.output_name
     try:
         shape = tuple(int(s) for s in spec_or_shape)
     except TypeError as exc:
@@ -96,7 +97,7 @@ def resolve_tensor(spec_or_shape, name: str | None) -> tuple[tuple[int, ...], st
         raise ValueError(f"Expected a shape of positive ints, got {spec_or_shape!r}")
     if not name:
         raise ValueError("Expected a name when building from a bare shape")
-    return shape, name, f"input_{name}_continuous", f"output_{name}_continuous"
+    return shape, name, ml4h_names.input_layer(name), ml4h_names.output_layer(name)
 
 
 def arch_from(arch: "Arch | Mapping | None", overrides: Mapping[str, Any]) -> Arch:

@@ -3,12 +3,13 @@
 latent → dense → reshape to the pooled spatial size with ``dense_blocks[-1]`` channels →
 per dense block (deepest first): upsample, DenseNet-style conv block → 1×1 conv to the
 tensor's channels. The output layer is named ``output_{name}_continuous`` and the model
-``decoder_{name}``.
+``decode_{name}`` (``name``: ml4h's ``tm.name``, :mod:`fastio.ml4h_names`).
 """
 from __future__ import annotations
 
 import math
 
+from fastio import ml4h_names
 from zoo.models.arch import Arch, arch_from, resolve_tensor
 from zoo.models.blocks import (
     check_divisible,
@@ -45,7 +46,7 @@ def conv_decode(
     dropout=None,
     name: str | None = None,
 ):
-    """Build ``decoder_{name}``: a ``keras.Model`` from a latent vector to the tensor.
+    """Build ``decode_{name}``: a ``keras.Model`` from a latent vector to the tensor.
 
     ``latent_dim`` defaults to ``dense_layers[-1]``; pass the merged width when the
     decoder sits behind a concat or kronecker merge.
@@ -80,4 +81,4 @@ def conv_decode(
         kernel = kernel_for(dim, i + 1, arch.conv_width, arch.conv_x, arch.conv_y, arch.conv_z)
         x = dense_conv_block(x, dim, filters, arch.block_size, kernel, arch.activation, f"{name}_dec_block{i}")
     out = conv_layer(dim, shape[-1], 1, name=output_name)(x)
-    return keras.Model(latent, out, name=f"decoder_{name}")
+    return keras.Model(latent, out, name=ml4h_names.decoder_model(name))

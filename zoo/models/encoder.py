@@ -2,12 +2,14 @@
 
 input → residual conv stage (``conv_layers``) → per ``dense_blocks`` entry: pool, then a
 DenseNet-style block of ``block_size`` convs → flatten → dense stack (``dense_layers``);
-the last dense layer is the latent ``embed_{name}``. The model is named
-``encoder_{name}`` and its input is ``input_{name}_continuous`` (ml4h's spelling), so a
-saved encoder can be matched to its tensor by name alone.
+the last dense layer is the latent ``embed_{name}``. ``name`` is ml4h's ``tm.name``
+(``dxa_1_2`` for ``dxa_2``, :mod:`fastio.ml4h_names`): the model is ``encode_{name}`` and
+its input ``input_{name}_continuous``, as ml4h names them, so a saved encoder can be
+matched to its tensor by name alone.
 """
 from __future__ import annotations
 
+from fastio import ml4h_names
 from zoo.models.arch import Arch, arch_from, resolve_tensor
 from zoo.models.blocks import (
     check_divisible,
@@ -44,7 +46,7 @@ def conv_encode(
     dropout=None,
     name: str | None = None,
 ):
-    """Build ``encoder_{name}``: a ``keras.Model`` from the tensor to its latent vector.
+    """Build ``encode_{name}``: a ``keras.Model`` from the tensor to its latent vector.
 
     ``spec_or_shape`` is a :class:`fastio.TensorSpec` (its name and shape are used) or a
     shape including channels (then ``name`` is required). Keyword hyperparameters
@@ -79,4 +81,4 @@ def conv_encode(
         x, arch.dense_layers, activation=arch.activation, dropout=arch.dropout,
         normalize=arch.dense_normalize, name=name,
     )
-    return keras.Model(inputs, latent, name=f"encoder_{name}")
+    return keras.Model(inputs, latent, name=ml4h_names.encoder_model(name))

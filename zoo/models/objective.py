@@ -45,7 +45,7 @@ def dropfuse_objective(model, inputs: Sequence, outputs: Sequence, x, y) -> dict
     Returns ``dropfuse_loss`` (the objective), ``dropfuse_pair`` (the weighted pair
     losses) and, per input modality ``k``, ``dropfuse_from_{k}``: the summed
     reconstruction loss of every output decoded from ``k``'s latent alone."""
-    encoders, decoders = encoders_of(model), decoders_of(model)
+    encoders, decoders = encoders_of(model, inputs), decoders_of(model, outputs)
     missing = [s.name for s in inputs if s.name not in encoders] + [s.name for s in outputs if s.name not in decoders]
     if missing:
         raise ValueError(f"Expected encoder_/decoder_ models for {missing} in model {model.name}, "

@@ -5,7 +5,8 @@ An autoencoder is the one-input case (no merge). With several inputs the latents
 tied by any number of pairs (each with its own loss kind and weight), then merged
 (DropFuse, average, concat or kronecker) into the vector every decoder reads, so every
 decoder learns to reconstruct its tensor from the merged latent. Encoders and decoders
-are nested, named Keras models (``encoder_{name}``, ``decoder_{name}``): they can come
+are nested Keras models named as ml4h names them (``encode_{tm.name}``,
+``decode_{tm.name}``; runs made earlier used ``encoder_{name}``): they can come
 from earlier runs (fine-tuning) and are pulled back out after training to be saved
 alone, and :func:`cross_decoder` chains any encoder to any decoder (decode B from A's
 latent).
@@ -15,6 +16,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
+
+from fastio import ml4h_names
 
 __all__ = ["Pair", "parse_pairs", "build_model", "cross_decoder", "encoders_of", "decoders_of", "short_name"]
 
@@ -134,6 +137,8 @@ def build_model(
     names = [s.name for s in inputs]
     if len(set(names)) != len(names):
         raise ValueError(f"Expected distinct input tensors, got {names}")
+    ml4h_names.check_distinct(inputs)
+    ml4h_names.check_distinct(outputs)
     for pair in pairs:
         for end in (pair.a, pair.b):
             if end not in names:
@@ -141,7 +146,7 @@ def build_model(
 
     latents, model_inputs = {}, {}
     for spec in inputs:
-        encoder = encoders.get(spec.name) or conv_encode(spec, arch=arch, name=spec.name)
+        encoder = encoders.get(spec.name) or conv_encode(spec, arch=arch)
         _check_encoder(encoder, spec)
         x = keras.Input(shape=tuple(spec.shape), name=spec.input_name)
         model_inputs[spec.input_name] = x
@@ -163,30 +168,48 @@ def build_model(
 
     model_outputs = {}
     for spec in outputs:
-        decoder = decoders.get(spec.name) or conv_decode(spec, arch=arch, latent_dim=width, name=spec.name)
+        decoder = decoders.get(spec.name) or conv_decode(spec, arch=arch, latent_dim=width)
         _check_decoder(decoder, spec, width)
         model_outputs[spec.output_name] = decoder(merged)
     return keras.Model(model_inputs, model_outputs, name=name)
 
 
-def _nested(model, prefix: str) -> dict[str, Any]:
+def _strip(name: str, kind: str) -> str | None:
+    for prefix in ml4h_names.MODEL_PREFIXES[kind]:
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return None
+
+
+def _nested(model, kind: str, specs) -> dict[str, Any]:
     import keras
 
-    return {
-        layer.name[len(prefix):]: layer
-        for layer in model.layers
-        if isinstance(layer, keras.Model) and layer.name.startswith(prefix)
-    }
+    found = {}
+    for layer in model.layers:
+        token = _strip(layer.name, kind) if isinstance(layer, keras.Model) else None
+        if token is not None:
+            found.setdefault(token, layer)
+    if specs is None:
+        return found
+    out = {}
+    for spec in specs:
+        hit = next((found[t] for t in ml4h_names.block_tokens(spec) if t in found), None)
+        if hit is not None:
+            out[spec.name] = hit
+    return out
 
 
-def encoders_of(model) -> dict[str, Any]:
-    """Tensor name → the ``encoder_{name}`` model nested in ``model``."""
-    return _nested(model, "encoder_")
+def encoders_of(model, specs=None) -> dict[str, Any]:
+    """The encoders nested in ``model``: keyed by the token of their name (ml4h's
+    ``encode_{tm.name}``, or an earlier run's ``encoder_{name}``), or, given ``specs``, by
+    each spec's name."""
+    return _nested(model, "encoder", specs)
 
 
-def decoders_of(model) -> dict[str, Any]:
-    """Tensor name → the ``decoder_{name}`` model nested in ``model``."""
-    return _nested(model, "decoder_")
+def decoders_of(model, specs=None) -> dict[str, Any]:
+    """The decoders nested in ``model`` (``decode_{tm.name}`` / ``decoder_{name}``), keyed
+    like :func:`encoders_of`."""
+    return _nested(model, "decoder", specs)
 
 
 def cross_decoder(encoder, decoder, name: str | None = None):
@@ -201,6 +224,6 @@ def cross_decoder(encoder, decoder, name: str | None = None):
         )
     x = keras.Input(shape=tuple(encoder.inputs[0].shape[1:]), name=encoder.inputs[0].name)
     out = decoder(encoder(x))
-    src = encoder.name.removeprefix("encoder_")
-    dst = decoder.name.removeprefix("decoder_")
+    src = _strip(encoder.name, "encoder") or encoder.name
+    dst = _strip(decoder.name, "decoder") or decoder.name
     return keras.Model(x, out, name=name or f"cross_{src}_to_{dst}")

@@ -1,12 +1,12 @@
 """``--mode infer_encoders``: one latent table per input tensor.
 
-Writes ``{output_folder}/{id}/hidden_{spec.dataset_name}_{id}.tsv`` (ml4h's name, e.g.
+Writes ``{output_folder}/{id}/hidden_{tm.name}_{id}.tsv`` (ml4h's name, e.g.
 ``hidden_dxa_1_2_dxa_2_autoencoder_256d.tsv``): header ``sample_id latent_0 …`` (or
 ``FID IID latent_0 …`` with ``--tsv_style genetics``), one row per sample that has the
 tensor, in store order. Each encoder runs alone, so DropFuse embeddings are
-deterministic. Encoders come from ``--encoder_blocks PATH/encoder_{tensor}.keras``, else
-the run directory's ``encoder_{tensor}.keras``, else the ``encoder_{tensor}`` nested in
-``--model_file``.
+deterministic. Encoders come from ``--encoder_blocks PATH/encoder_{tm.name}.keras``, else
+the run directory's ``encoder_{tm.name}.keras`` (or an earlier run's
+``encoder_{tensor}.keras``), else the encoder nested in ``--model_file``.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fastio import ml4h_names
 from fastio.safefs import atomic_output, output_folder
 from zoo.recipes.args import parse_args
 from zoo.recipes.data import resolve_store, store_specs
@@ -30,15 +31,17 @@ def find_encoder(args, spec, run_dir: Path):
     given = load_blocks(args.encoder_blocks, "encoder", [spec])
     if spec.name in given:
         return given[spec.name]
-    own = run_dir / f"encoder_{spec.name}.keras"
-    if own.is_file():
-        return load_model(own)
+    own = run_dir / ml4h_names.encoder_file(spec)
+    for token in ml4h_names.block_tokens(spec):  # ml4h's name, then an earlier run's
+        if (run_dir / f"encoder_{token}.keras").is_file():
+            return load_model(run_dir / f"encoder_{token}.keras")
     if args.model_file:
-        nested = encoders_of(load_model(args.model_file))
+        model = load_model(args.model_file)
+        nested = encoders_of(model, [spec])
         if spec.name in nested:
             return nested[spec.name]
-        raise ValueError(f"--model_file {args.model_file}: expected a nested encoder_{spec.name}, "
-                         f"found encoders for {sorted(nested)}")
+        raise ValueError(f"--model_file {args.model_file}: expected a nested "
+                         f"{ml4h_names.encoder_model(spec)}, found encoders for {sorted(encoders_of(model))}")
     raise ValueError(f"Tensor {spec.name}: expected an encoder in --encoder_blocks, at {own}, "
                      "or inside --model_file; found none")
 
@@ -92,6 +95,6 @@ def _infer(args, run_dir: Path) -> list[Path]:
             rows.append(np.asarray(encoder.predict_on_batch(x[spec.input_name]), dtype=np.float64))
             ids.extend(loader.batch_sample_ids(i))
         loader.close()
-        path = run_dir / f"hidden_{spec.dataset_name}_{args.id}.tsv"
+        path = run_dir / ml4h_names.hidden_file(spec, args.id)
         written.append(write_latents(path, ids, np.concatenate(rows), args.tsv_style))
     return written

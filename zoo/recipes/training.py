@@ -3,8 +3,9 @@
 Under ``{output_folder}/{id}/``: ``{id}.keras`` (best validation loss of the trained
 objective: ``val_loss``, or ``val_dropfuse_loss`` for DropFuse models, see
 :mod:`zoo.models.objective`; the summary names it as ``monitor``),
-``encoder_{tensor}.keras`` / ``decoder_{tensor}.keras`` (the same best weights; ml4h
-saved last-epoch weights there), ``history_{id}.tsv`` and ``learning_curve_{id}.png``,
+``encoder_{tm.name}.keras`` / ``decoder_{tm.name}.keras`` (ml4h's names, e.g.
+``encoder_dxa_1_2.keras``; the same best weights, where ml4h saved last-epoch weights),
+``history_{id}.tsv`` and ``learning_curve_{id}.png``,
 ``reconstructions_{tensor}_{id}.png`` for a few validation samples (with cross-decoded
 columns for pair models), ``arguments_{id}.json`` and ``train_summary_{id}.json``.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fastio import ml4h_names
 from fastio.safefs import atomic_output, atomic_write_text, output_folder
 from zoo.recipes.args import parse_args
 from zoo.recipes.data import resolve_store, store_specs
@@ -66,8 +68,11 @@ def _build(args, inputs, outputs):
         expected = {s.input_name for s in inputs}
         got = {t.name.split(":")[0] for t in model.inputs}
         if not expected <= got:
+            legacy = {f"input_{ml4h_names.legacy_name(s)}_continuous" for s in inputs}
+            hint = (" (the input names of a run made before ml4h naming: start from its encoder_/"
+                    "decoder_ files with --encoder_blocks/--decoder_blocks instead)" if legacy <= got else "")
             raise ValueError(f"--model_file {args.model_file}: expected inputs {sorted(expected)}, "
-                             f"the model has {sorted(got)}")
+                             f"the model has {sorted(got)}{hint}")
     else:
         pairs = parse_pairs(args.pairs, args.pair_loss, args.pair_loss_weight)
         model = build_model(
@@ -110,15 +115,16 @@ def _callbacks(args, run_dir, monitor: str, extra=()):
     ]
 
 
-def _save(model, run_dir: Path, run_id: str) -> dict[str, str]:
+def _save(model, run_dir: Path, run_id: str, inputs, outputs) -> dict[str, str]:
     from zoo.models import decoders_of, encoders_of
 
     files = {"model": run_dir / f"{run_id}.keras"}
     parts = {"model": model}
-    for name, encoder in encoders_of(model).items():
-        files[f"encoder_{name}"], parts[f"encoder_{name}"] = run_dir / f"encoder_{name}.keras", encoder
-    for name, decoder in decoders_of(model).items():
-        files[f"decoder_{name}"], parts[f"decoder_{name}"] = run_dir / f"decoder_{name}.keras", decoder
+    for specs, nested, file_of in ((inputs, encoders_of(model, inputs), ml4h_names.encoder_file),
+                                   (outputs, decoders_of(model, outputs), ml4h_names.decoder_file)):
+        for spec in specs:
+            path = run_dir / file_of(spec)  # ml4h's name: encoder_{tm.name}.keras
+            files[path.stem], parts[path.stem] = path, nested[spec.name]
     for key, part in parts.items():
         with atomic_output(files[key], suffix=".keras") as tmp:  # Keras insists on the suffix
             part.save(tmp)
@@ -137,7 +143,7 @@ def _reconstructions(args, model, valid, inputs, outputs, run_dir) -> list[str]:
     ids = valid.batch_sample_ids(0)[:n]
     # direct calls: a one-off batch is not worth tracing predict functions for
     predicted = model(x, training=False)
-    encoders, decoders = encoders_of(model), decoders_of(model)
+    encoders, decoders = encoders_of(model, inputs), decoders_of(model, outputs)
     paths = []
     for spec in outputs:
         columns = {"target": np.asarray(y[spec.output_name][:n]),
@@ -211,7 +217,7 @@ def _train(args, run_dir: Path) -> Path:
         raise RuntimeError(f"{args.id}: training diverged or stopped without a validation loss "
                            f"(history: {history})")
 
-    files = _save(model, run_dir, args.id)
+    files = _save(model, run_dir, args.id, inputs, outputs)
     test_loss = None
     if test is not None:
         test_loss = float(model.evaluate(test, steps=min(args.test_steps, len(test)), verbose=0,

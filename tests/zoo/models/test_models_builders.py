@@ -15,7 +15,7 @@ def test_encoder_decoder_shapes_and_dimension(shape, conv):
 
     encoder = conv_encode(shape, name="t", conv_width=[5], **SMALL)
     decoder = conv_decode(shape, name="t", conv_width=[5], **SMALL)
-    assert encoder.name == "encoder_t" and decoder.name == "decoder_t"
+    assert encoder.name == "encode_t" and decoder.name == "decode_t"
     assert encoder.inputs[0].name.startswith("input_t_continuous")
     assert tuple(encoder.outputs[0].shape) == (None, 6)
     assert tuple(decoder.outputs[0].shape) == (None, *shape)
@@ -34,14 +34,14 @@ def test_spec_names_and_hyperparameters():
     encoder = conv_encode(spec, conv_layers=[4], dense_blocks=[4], dense_layers=[8], block_size=3,
                           conv_x=[5], conv_y=[3], pool_type="average", activation="mish",
                           dense_normalize="layer_norm")
-    assert encoder.name == "encoder_dxa_2"
+    assert encoder.name == "encode_dxa_1_2"  # ml4h: encode_{tm.name}
     assert encoder.inputs[0].name.startswith(spec.input_name)
-    conv = encoder.get_layer("dxa_2_enc_block0_conv2")
+    conv = encoder.get_layer("dxa_1_2_enc_block0_conv2")
     assert conv.kernel_size == (5, 3)  # single-valued flags apply to every stage
-    assert encoder.get_layer("dxa_2_enc_res_conv0").kernel_size == (5, 3)
-    assert type(encoder.get_layer("dxa_2_enc_pool0")).__name__ == "AveragePooling2D"
+    assert encoder.get_layer("dxa_1_2_enc_res_conv0").kernel_size == (5, 3)
+    assert type(encoder.get_layer("dxa_1_2_enc_pool0")).__name__ == "AveragePooling2D"
     # block output: block_size × filters channels
-    assert encoder.get_layer("dxa_2_enc_block0_out").output.shape[-1] == 12
+    assert encoder.get_layer("dxa_1_2_enc_block0_out").output.shape[-1] == 12
 
 
 @pytest.mark.parametrize("shape,kwargs,match", [

@@ -82,7 +82,7 @@ def _pair_reference(model, inputs, x) -> float:
 
     from test_models_losses import infonce_reference
 
-    encoders = encoders_of(model)
+    encoders = encoders_of(model, inputs)
     a, b = (np.asarray(encoders[s.name](x[s.input_name]), np.float64) for s in inputs)
     layer = next(layer for layer in model.layers if layer.name.startswith("pair_"))
     if layer.kind == "contrastive":
@@ -98,7 +98,7 @@ def _per_choice_reconstruction(model, inputs, outputs, x, y) -> dict[tuple, np.n
 
     from zoo.models import decoders_of, encoders_of
 
-    encoders, decoders = encoders_of(model), decoders_of(model)
+    encoders, decoders = encoders_of(model, inputs), decoders_of(model, outputs)
     # err[k][o]: per-sample mse of output o decoded from modality k
     err = [[np.mean((np.asarray(decoders[o.name](encoders[k.name](x[k.input_name])), np.float64)
                      - y[o.output_name]) ** 2, axis=tuple(range(1, 1 + len(o.shape))))

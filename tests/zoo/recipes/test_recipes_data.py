@@ -50,10 +50,10 @@ def test_step_dataset_wraps_and_reshuffles(store):
     steps = StepDataset(loader, n + 2)
     assert len(steps) == n + 2
     first_pass = [loader.batch_sample_ids(i) for i in range(n)]
-    got = [steps[i][0]["input_dxa_2_continuous"].copy() for i in range(n + 2)]
+    got = [steps[i][0]["input_dxa_1_2_continuous"].copy() for i in range(n + 2)]
     assert loader.epoch == 1  # wrapped into the loader's second pass
     loader.set_epoch(1)
-    second = loader[0][0]["input_dxa_2_continuous"]
+    second = loader[0][0]["input_dxa_1_2_continuous"]
     np.testing.assert_array_equal(got[n], second)
     assert [loader.batch_sample_ids(i) for i in range(n)] != first_pass  # reshuffled
     steps.on_epoch_end()

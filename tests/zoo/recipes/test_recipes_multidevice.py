@@ -32,4 +32,4 @@ def test_pair_model_trains_data_parallel_on_two_virtual_devices(store, tiny, tmp
     result = json.loads(line[len("RESULT "):])
     assert len(result["devices"]) == 2
     assert all(v == v for v in result["loss"]) and result["loss"][-1] < result["loss"][0]
-    assert (tmp_path / "dp" / "encoder_dxa_5.keras").is_file()
+    assert (tmp_path / "dp" / "encoder_dxa_1_5.keras").is_file()

@@ -47,7 +47,7 @@ def _read_tsv(path):
 
 def test_autoencoder_outputs_and_loss_falls(ae_run):
     rid = ae_run.name
-    for name in (f"{rid}.keras", "encoder_dxa_2.keras", "decoder_dxa_2.keras", f"learning_curve_{rid}.png",
+    for name in (f"{rid}.keras", "encoder_dxa_1_2.keras", "decoder_dxa_1_2.keras", f"learning_curve_{rid}.png",
                  f"reconstructions_dxa_2_{rid}.png", f"arguments_{rid}.json", f"history_{rid}.tsv"):
         assert (ae_run / name).is_file(), name
     summary = _summary(ae_run)
@@ -63,8 +63,8 @@ def test_saved_files_hold_the_best_weights(ae_run, store):
 
     summary = _summary(ae_run)
     model = load_model(ae_run / f"{ae_run.name}.keras")
-    encoder = load_model(ae_run / "encoder_dxa_2.keras")
-    for a, b in zip(encoders_of(model)["dxa_2"].get_weights(), encoder.get_weights()):
+    encoder = load_model(ae_run / "encoder_dxa_1_2.keras")
+    for a, b in zip(encoders_of(model)["dxa_1_2"].get_weights(), encoder.get_weights()):
         np.testing.assert_array_equal(a, b)
     # the saved model reproduces the best epoch's validation loss
     valid = Loader(store, inputs=["dxa_2"], outputs=["dxa_2"], batch_size=4, split="valid", shuffle=False,
@@ -72,8 +72,8 @@ def test_saved_files_hold_the_best_weights(ae_run, store):
     losses = []
     for i in range(min(2, len(valid))):
         x, y = valid[i]
-        pred = np.asarray(model(x, training=False)["output_dxa_2_continuous"])
-        losses.append(np.mean((pred - y["output_dxa_2_continuous"]) ** 2))
+        pred = np.asarray(model(x, training=False)["output_dxa_1_2_continuous"])
+        losses.append(np.mean((pred - y["output_dxa_1_2_continuous"]) ** 2))
     np.testing.assert_allclose(np.mean(losses), summary["best_val_loss"], rtol=1e-4)
 
 
@@ -91,7 +91,7 @@ def test_infer_writes_one_row_per_sample(ae_run, store):
     # values are the encoder's output on the normalised tensor (per-image z-score)
     raw = np.asarray(open_store(store)["dxa_2"][:2], dtype=np.float64)
     x = ((raw - raw.mean(axis=(1, 2, 3), keepdims=True)) / raw.std(axis=(1, 2, 3), keepdims=True)).astype("float32")
-    expected = np.asarray(load_model(ae_run / "encoder_dxa_2.keras")(x))
+    expected = np.asarray(load_model(ae_run / "encoder_dxa_1_2.keras")(x))
     np.testing.assert_allclose(np.array(rows[:2], dtype=float)[:, 1:], expected, rtol=1e-3, atol=1e-4)
 
 
@@ -103,7 +103,7 @@ def test_dropfuse_run_and_deterministic_latents(pair_run, store):
     assert history["loss"][-1] < history["loss"][0]
     # the logged total is both reconstructions plus 0.1 × the logged contrastive loss
     for prefix in ("", "val_"):
-        total = (history[f"{prefix}output_dxa_2_continuous_loss"][0] + history[f"{prefix}output_dxa_5_continuous_loss"][0]
+        total = (history[f"{prefix}output_dxa_1_2_continuous_loss"][0] + history[f"{prefix}output_dxa_1_5_continuous_loss"][0]
                  + 0.1 * history[f"{prefix}pair_contrastive_dxa_2_dxa_5"][0])
         np.testing.assert_allclose(history[f"{prefix}loss"][0], total, rtol=1e-4)
     # early stopping and the saved weights follow the trained objective (decoding from each
@@ -118,7 +118,7 @@ def test_dropfuse_run_and_deterministic_latents(pair_run, store):
     header, _ = _read_tsv(pair_run / "history_dropfuse.tsv")
     assert {"val_loss", "val_dropfuse_loss"} <= set(header)
     _check_best_objective(pair_run, store, summary["best_val_loss"])
-    for name in ("encoder_dxa_2.keras", "encoder_dxa_5.keras", "decoder_dxa_2.keras", "decoder_dxa_5.keras",
+    for name in ("encoder_dxa_1_2.keras", "encoder_dxa_1_5.keras", "decoder_dxa_1_2.keras", "decoder_dxa_1_5.keras",
                  "reconstructions_dxa_2_dropfuse.png", "reconstructions_dxa_5_dropfuse.png"):
         assert (pair_run / name).is_file(), name
     argv = ["--mode", "infer_encoders", "--tensors", str(store), "--output_folder", str(pair_run.parent),
@@ -148,7 +148,7 @@ def _check_best_objective(run, store, best):
     for i in range(min(2, len(valid))):
         x, y = valid[i]
         values.append(dropfuse_objective(model, specs, specs, x, y)["dropfuse_loss"])
-        sizes.append(len(x["input_dxa_2_continuous"]))
+        sizes.append(len(x["input_dxa_1_2_continuous"]))
     np.testing.assert_allclose(np.average(values, weights=sizes), best, rtol=1e-4)
 
 
@@ -197,12 +197,12 @@ def test_saved_files_hold_the_best_epoch_not_the_last(store, tiny, tmp_path, mon
     best = summary["best_epoch"] - 1
     assert best < 2
     model = load_model(run / "spoiled.keras")
-    encoder = load_model(run / "encoder_dxa_2.keras")
+    encoder = load_model(run / "encoder_dxa_1_2.keras")
     for saved, expected in zip(model.get_weights(), spoil.snapshots[best]):
         np.testing.assert_array_equal(saved, expected)
     assert any(not np.array_equal(a, b) for a, b in zip(model.get_weights(), spoil.snapshots[2]))
     # the encoder file is the same best-epoch encoder
-    in_model = encoders_of(model)["dxa_2"].get_weights()
+    in_model = encoders_of(model)["dxa_1_2"].get_weights()
     assert len(encoder.get_weights()) == len(in_model) > 0
     for saved, expected in zip(encoder.get_weights(), in_model):
         np.testing.assert_array_equal(saved, expected)
@@ -213,15 +213,15 @@ def test_fine_tuning_from_saved_blocks(ae_run, store, tiny, tmp_path):
 
     argv = ["--tensors", str(store), "--output_folder", str(tmp_path), "--id", "tuned",
             "--input_tensors", "dxa.dxa_2", "--output_tensors", "dxa.dxa_2",
-            "--encoder_blocks", str(ae_run / "encoder_dxa_2.keras"),
-            "--decoder_blocks", str(ae_run / "decoder_dxa_2.keras"), *tiny["fit"], "--epochs", "1",
+            "--encoder_blocks", str(ae_run / "encoder_dxa_1_2.keras"),
+            "--decoder_blocks", str(ae_run / "decoder_dxa_1_2.keras"), *tiny["fit"], "--epochs", "1",
             "--test_steps", "0", "--run_eagerly"]
     run = train(argv)
     tuned, original = _summary(run), _summary(ae_run)
     # starting from trained blocks, the first epoch is already better than the
     # original run's first epoch
     assert tuned["history"]["loss"][0] < original["history"]["loss"][0]
-    assert (run / "encoder_dxa_2.keras").is_file()
+    assert (run / "encoder_dxa_1_2.keras").is_file()
 
 
 def test_failed_run_exits_nonzero_with_reason(store, tmp_path, capsys):
@@ -250,7 +250,7 @@ def test_infer_from_model_file_matches_encoder_file(ae_run, store, tmp_path):
     (from_file,) = infer(common + ["--output_folder", str(tmp_path), "--id", "mf",
                                    "--model_file", str(ae_run / f"{ae_run.name}.keras")])
     (from_encoder,) = infer(common + ["--output_folder", str(tmp_path), "--id", "enc",
-                                      "--encoder_blocks", str(ae_run / "encoder_dxa_2.keras")])
+                                      "--encoder_blocks", str(ae_run / "encoder_dxa_1_2.keras")])
     a, b = _read_tsv(from_file)[1], _read_tsv(from_encoder)[1]
     np.testing.assert_allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=1e-6)
     with pytest.raises(ValueError, match="encoder"):
