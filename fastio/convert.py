@@ -101,7 +101,9 @@ def prepare_store(path: str | os.PathLike, config: dict[str, Any], sample_ids: l
         try:
             store = open_store(path, mode="r+")
         except ValueError as exc:
-            raise ValueError(f"{path}: exists but is not a regzoo store ({exc}); pass overwrite=True") from None
+            hint = ("pass overwrite=True to replace it" if is_fastio_store(path) else
+                    "fastio cannot prove it wrote it, so it will not remove it: choose another path")
+            raise ValueError(f"{path}: exists but cannot be resumed ({exc}); {hint}") from None
         old = store.provenance.get("conversion", {})
         if old != config or store.provenance.get("part") != provenance.get("part"):
             raise ValueError(

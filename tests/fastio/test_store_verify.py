@@ -149,6 +149,14 @@ def test_empty_or_garbled_metadata_names_the_file(store):
         with pytest.raises(ValueError, match=r"s.zarr/zarr.json: damaged store metadata"):
             opener(out)
     assert cli(["inspect", str(out)]) == 2
+    # Unreadable metadata proves nothing: convert neither resumes nor removes it.
+    with pytest.raises(ValueError, match="cannot be resumed .*choose another path"):
+        _convert(src, out)
+    from fastio.safefs import UnsafePathError
+
+    with pytest.raises(UnsafePathError, match="not written by this tool"):
+        convert(src, out, TENSORS, scale="quick", shard_size=4, workers=1, progress=False, overwrite=True)
+    assert (out / "dxa_2").is_dir()
 
 
 class _Crash(Exception):
@@ -192,6 +200,8 @@ def test_older_format_gets_a_reconvert_message(store):
         with pytest.raises(ValueError, match=r"written by store format 1, expected 2; reconvert with "
                                              r"`fastio convert SRC STORE --tensors … --overwrite`"):
             opener(out)
+    with pytest.raises(ValueError, match="cannot be resumed .*format 1.*pass overwrite=True"):
+        _convert(src, out)
     # Still ours: --overwrite may replace it.
     summary = convert(src, out, TENSORS, scale="quick", shard_size=4, workers=1, progress=False, overwrite=True)
     assert summary.complete
