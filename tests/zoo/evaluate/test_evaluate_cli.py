@@ -83,6 +83,13 @@ def blurred(cohort, tmp_path_factory):
 
 def test_zoo_compare(cohort, blurred, tmp_path):
     out = tmp_path / "compare"
+    # symlinks planted at its outputs are replaced, never written through
+    (tmp_path / "victims").mkdir()
+    out.mkdir()
+    planted = ("comparison.json", "comparison.md", "scores.tsv", "scores.png", "qq_registered.png")
+    for name in planted:
+        (tmp_path / "victims" / name).write_text("precious\n")
+        (out / name).symlink_to(tmp_path / "victims" / name)
     rc = cli_compare.main([
         "--latents", f"registered={cohort.latents}", "--latents", f"unregistered={blurred}",
         "--pairs", "registered:unregistered", "--phenotypes", cohort.phenotypes,
@@ -113,6 +120,9 @@ def test_zoo_compare(cohort, blurred, tmp_path):
         assert part in text
     for name in ("scores.png", "manhattan_registered.png", "qq_unregistered.png"):
         assert (out / name).stat().st_size > 5_000
+    for name in planted:
+        assert (tmp_path / "victims" / name).read_text() == "precious\n"
+        assert not (out / name).is_symlink()
 
 
 def test_zoo_compare_errors(cohort, tmp_path, capsys):
