@@ -15,10 +15,11 @@ COMMANDS = {
     "compare": ("zoo.evaluate.cli_compare", "registered-vs-unregistered comparison table"),
     "presets": ("zoo.presets.cli", "pretrained encoders: list, show, fetch, verify, publish, build"),
     "embed": ("zoo.presets.cli_embed", "latent table of a cohort from a pretrained encoder"),
-    "demo": ("zoo.demo", "the end-to-end experiment on the phantom cohort"),
+    "reproduce": ("zoo.reproduce.cli", "Table 1 and Table 2 over every modality and method, as a report"),
+    "demo": ("zoo.demo", "the README's main job: zoo reproduce --quick"),
 }
 # commands whose rerun continues an interrupted run (said on Ctrl-C)
-RESUMABLE = frozenset({"register"})
+RESUMABLE = frozenset({"register", "reproduce", "demo"})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -45,6 +45,7 @@ BAD_INPUT = {
     ("zoo", "embed"): (["nope.none.ae", "--input", "{tmp}/nowhere", "--out", "{tmp}/h.tsv"], 2),
     # --out names a user's file: refused before any work, the file intact (exit 3: OSError)
     ("zoo", "demo"): (["--out", "{tmp}/user_file", "--quiet"], 3),
+    ("zoo", "reproduce"): (["--out", "{tmp}/rp", "--n", "10"], 2),
 }
 TABLES = {"fastio": fastio_cli, "zoo": zoo_cli}
 ALL_COMMANDS = [(prog, name) for prog, cli in TABLES.items() for name in cli.COMMANDS]

@@ -16,7 +16,7 @@ a neutral frequency spectrum and three drifted populations. Nine latent factors 
 target heritabilities drive anatomy, which drives both phenotypes and images. Each
 unregistered tensor carries the nuisance its registration method removes (pose →
 template, homography/VoxelMorph; phase → median beat, DeepCycle; view noise → DropFuse),
-at a strength set by ``nuisance`` (0..1, default 0.5, recorded in ``truth.json``). The
+at a strength set by ``nuisance`` (0..1, default 0.25, recorded in ``truth.json``). The
 brain slices are the MNI152 templates nilearn ships, warped per subject;
 ``factor_r2`` measures how much biology each tensor shows. Names resolve lazily so
 ``import zoo.phantom`` does no work.

@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-variants", type=int, default=None, help="number of variants (default by scale)")
     p.add_argument("--nuisance", type=float, default=None,
                    help="nuisance strength 0..1: pose, scale, heartbeat phase, acquisition geometry "
-                   "(default 0.5; 0 = none, 1 = the largest amplitudes)")
+                   "(default 0.25; 0 = none, 1 = the largest amplitudes)")
     p.add_argument("--workers", type=int, default=None, help="rendering threads (default: up to 2)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p

@@ -17,7 +17,7 @@ from fastio.catalogue import get_spec
 from fastio.spec import pick_instance
 from zoo.phantom.truth import load_truth
 
-__all__ = ["factor_r2", "read_tensor_matrix"]
+__all__ = ["factor_r2", "pc_r2", "read_tensor_matrix"]
 
 
 def read_tensor_matrix(root: str | Path, name: str, sample_ids, scale: str) -> tuple[np.ndarray, list[int]]:
@@ -38,6 +38,26 @@ def read_tensor_matrix(root: str | Path, name: str, sample_ids, scale: str) -> t
     return np.asarray(rows, dtype=np.float32), present
 
 
+def pc_r2(x: np.ndarray, design: np.ndarray, n_components: int = 20) -> float:
+    """Variance-weighted adjusted R² of the top principal components of ``x`` (subjects ×
+    values) regressed on ``design`` (subjects × variables, intercept added)."""
+    x = np.asarray(x, np.float64)
+    x = x - x.mean(axis=0)
+    x /= x.std(axis=0) + 1e-6
+    u, s, _ = np.linalg.svd(x, full_matrices=False)
+    n, p = design.shape
+    k = min(n_components, n - p - 2)
+    if k < 1:
+        raise ValueError(f"Expected more subjects than {p + 2}, got {n}")
+    full = np.column_stack([np.ones(n), design])
+    beta, *_ = np.linalg.lstsq(full, u[:, :k], rcond=None)
+    resid = u[:, :k] - full @ beta
+    r2 = 1 - resid.var(axis=0) / u[:, :k].var(axis=0)
+    adj = 1 - (1 - r2) * (n - 1) / (n - full.shape[1])
+    w = s[:k] ** 2
+    return float(np.sum(w * adj) / np.sum(w))
+
+
 def factor_r2(root: str | Path, names, n: int | None = None, n_components: int = 20) -> dict[str, float]:
     """Variance-weighted adjusted R² of the top principal components on the factors."""
     truth = load_truth(root)
@@ -46,18 +66,8 @@ def factor_r2(root: str | Path, names, n: int | None = None, n_components: int =
     out = {}
     for name in names:
         x, present = read_tensor_matrix(root, name, ids, truth["scale"])
-        x -= x.mean(axis=0)
-        x /= x.std(axis=0) + 1e-6
-        u, s, _ = np.linalg.svd(x, full_matrices=False)
-        k = min(n_components, len(present) - factors.shape[1] - 2)
-        if k < 1:
-            raise ValueError(f"{root}: expected more subjects than {factors.shape[1] + 2} for tensor {name}, got {len(present)}")
-        design = np.column_stack([np.ones(len(present)), factors[present]])
-        beta, *_ = np.linalg.lstsq(design, u[:, :k], rcond=None)
-        resid = u[:, :k] - design @ beta
-        r2 = 1 - resid.var(axis=0) / u[:, :k].var(axis=0)
-        dof = (len(present) - 1) / (len(present) - design.shape[1])
-        adj = 1 - (1 - r2) * dof
-        w = s[:k] ** 2
-        out[name] = float(np.sum(w * adj) / np.sum(w))
+        try:
+            out[name] = pc_r2(x, factors[present], n_components)
+        except ValueError as exc:
+            raise ValueError(f"{root}: tensor {name}: {exc}") from exc
     return out

@@ -88,7 +88,7 @@ def generate(out_dir, n=1000, seed=0, scale="quick", n_variants=None, progress=T
              nuisance: float = layout.DEFAULT_NUISANCE) -> PhantomCohort:
     """Generate a phantom biobank of ``n`` subjects under ``out_dir`` and return its record.
 
-    ``nuisance`` (0..1) scales every modality's nuisance — pose, scale, heartbeat phase,
+    ``nuisance`` (0..1, default 0.25) scales every modality's nuisance — pose, scale, heartbeat phase,
     acquisition geometry — from none to the largest amplitudes; the same draws are scaled,
     so cohorts differing only in ``nuisance`` share people, genotypes and anatomy.
 

@@ -1,0 +1,25 @@
+"""``zoo demo`` is ``zoo reproduce --quick``: same parser, same checks, quick settings."""
+import pytest
+
+from zoo import demo
+from zoo.reproduce import cli
+
+
+def test_demo_is_reproduce_quick(capsys, monkeypatch):
+    seen = {}
+
+    def fake_run(out, settings, *, progress, say):
+        seen.update(out=out, settings=settings)
+        return {"markdown": f"{out}/report.md", "html": f"{out}/report.html"}
+
+    monkeypatch.setattr("zoo.reproduce.run.run_reproduce", fake_run)
+    assert demo.main(["--out", "somewhere"]) == 0
+    assert seen["out"] == "somewhere" and seen["settings"].quick
+    assert "[zoo demo] report: somewhere/report.md" in capsys.readouterr().out
+
+
+def test_demo_rejects_a_cohort_too_small():
+    with pytest.raises(ValueError, match="Expected n >= 50"):
+        demo.main(["--n", "10", "--out", "unused"])
+    with pytest.raises(ValueError, match="Expected n >= 50"):
+        cli.main(["--n", "10", "--out", "unused"])

@@ -1,0 +1,75 @@
+"""Resumable steps, settings and the output folder guard of ``zoo reproduce``."""
+import json
+
+import pytest
+
+from zoo.reproduce import plan
+from zoo.reproduce.cli import build_parser, main
+from zoo.reproduce.run import _check_out
+from zoo.reproduce.settings import FULL, QUICK, Settings
+from zoo.reproduce.steps import Steps, duration
+
+
+def test_a_finished_step_is_skipped_on_rerun_and_the_estimate_uses_its_time(tmp_path):
+    lines, calls = [], []
+    steps = Steps(tmp_path, {"a": 1.0, "b": 3.0}, lines.append)
+    assert steps.run("a", lambda: calls.append("a") or {"x": 1}) == {"x": 1}
+    assert "about" in lines[-1] and "left" in lines[-1]  # a time estimate once one step is timed
+    again = Steps(tmp_path, {"a": 1.0, "b": 3.0}, lines.append)
+    assert again.run("a", lambda: calls.append("again") or {"x": 2}) == {"x": 1}
+    assert calls == ["a"] and "done earlier, skipped" in lines[-1]
+    assert json.loads((tmp_path / "steps" / "a.json").read_text())["result"] == {"x": 1}
+    with pytest.raises(ValueError, match="planned step"):
+        again.run("c", dict)
+    with pytest.raises(ValueError, match="step key"):
+        Steps(tmp_path, {"a b": 1.0})
+    assert duration(59) == "59 s" and duration(61) == "1 min 01 s" and duration(3700) == "1 h 01 min"
+
+
+def test_a_failed_step_leaves_no_marker(tmp_path):
+    steps = Steps(tmp_path, {"a": 1.0}, lambda m: None)
+
+    def boom():
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        steps.run("a", boom)
+    assert not steps.done("a")
+
+
+def test_settings_validate_and_levels_include_the_main_run():
+    assert QUICK.levels == (0.0, 0.25, 1.0) and FULL.levels == (0.0, 0.25, 0.5, 0.75, 1.0)
+    assert FULL.seeds >= 3
+    assert Settings.from_dict(QUICK.to_dict()) == QUICK
+    for bad in ({"n": 10}, {"seeds": 1}, {"nuisance": 1.5}, {"sweep": (2.0,)}):
+        with pytest.raises(ValueError):
+            QUICK.with_(**bad)
+
+
+def test_out_folder_resumes_its_own_run_and_refuses_others(tmp_path):
+    _check_out(tmp_path / "run", QUICK)
+    _check_out(tmp_path / "run", QUICK)  # same settings: resume
+    with pytest.raises(ValueError, match="other settings"):
+        _check_out(tmp_path / "run", QUICK.with_(n=300))
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "data.txt").write_text("x")
+    with pytest.raises(ValueError, match="empty or new folder"):
+        _check_out(tmp_path / "foreign", QUICK)
+
+
+def test_cli_flags_and_a_bad_setting():
+    args = build_parser().parse_args(["--out", "d", "--quick", "--n", "120", "--seeds", "3", "--nuisance", "0.3"])
+    assert (args.quick, args.n, args.seeds, args.nuisance) == (True, 120, 3, 0.3)
+    with pytest.raises(ValueError, match="nuisance strength in \\[0, 1\\]"):
+        main(["--out", "unused", "--nuisance", "2"])
+
+
+def test_plan_names_every_pair_of_the_research():
+    spaces = {s.name for s in plan.SPACES}
+    assert all(p.a in spaces and p.b in spaces for p in plan.PAIRS)
+    assert [p for p in plan.PAIRS if p.oracle] == [p for p in plan.PAIRS if p.a == "t1_mni_slice_80"]
+    methods = {p.method.split(" ")[0] for p in plan.PAIRS}
+    assert {"template", "VoxelMorph", "homography", "DropFuse", "median", "DeepCycle", "MNI"} <= methods
+    # the cine<->ECG DropFuse is compared in both directions
+    sides = {p.b for p in plan.PAIRS if "cine↔ECG" in p.method}
+    assert sides == {"lax_4ch_heart_center", "ecg_rest_median_beat"}

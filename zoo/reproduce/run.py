@@ -1,0 +1,230 @@
+"""``run_reproduce``: the whole experiment as resumable steps, then the report.
+
+At the main nuisance strength: phantom cohort → store → every registration → every model
+× seed → latent tables → measures per latent space × seed (phenotypes, PheWAS, GWAS) →
+registration quality and LD window. At each other strength of the sweep (same seed, so
+the same people, genotypes and anatomy; only the nuisance differs): the registrations
+that remove the dialled nuisance, their native/registered models × seeds, phenotype
+scores. Everything lands under ``OUT`` (sweep levels under ``OUT/sweep/``); the report is
+rebuilt from the step results on every run.
+"""
+from __future__ import annotations
+
+import errno
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from fastio.safefs import atomic_write_text, output_folder
+from zoo.reproduce.plan import MODELS, PAIRS, REGISTRATIONS, SPACES, SWEEP_PAIRS, pair_models, space
+from zoo.reproduce.settings import Settings
+from zoo.reproduce.steps import Steps
+
+__all__ = ["run_reproduce", "Level"]
+
+MANIFEST = "reproduce.json"
+_COVARIATES = ("age", "sex") + tuple(f"PC{i}" for i in range(1, 11))
+_WEIGHTS = {"phantom": 1.0, "convert": 0.5, "register": 0.3, "register_learned": 2.0, "train": 1.0,
+            "common": 0.05, "measure": 0.15, "measure_gwas": 0.4, "ld": 0.2, "quality": 0.3}
+
+
+class Level:
+    """One nuisance strength: its folder, pairs, models, spaces and registrations."""
+
+    def __init__(self, out: Path, strength: float, main: bool):
+        self.strength, self.main = strength, main
+        self.tag = f"nuisance{strength:.2f}"
+        self.root = out if main else out / "sweep" / self.tag
+        self.pairs = PAIRS if main else SWEEP_PAIRS
+        self.models = MODELS if main else pair_models(SWEEP_PAIRS)
+        tensors = {t for m in self.models for t in m.inputs}
+        self.registrations = tuple(r for r in REGISTRATIONS if r.out in tensors)
+        self.sources = tuple(sorted(({r.source for r in self.registrations} | tensors)
+                                    - {r.out for r in self.registrations}))
+        names = {n for p in self.pairs for n in (p.a, p.b)}
+        self.spaces = tuple(s.name for s in SPACES if s.name in names)
+
+    def key(self, what: str) -> str:
+        return f"{what}@{self.tag}"
+
+
+def _check_out(out: Path, settings: Settings) -> None:
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder; expected an output folder", str(out))
+    manifest = out / MANIFEST
+    if manifest.is_file():
+        previous = Settings.from_dict(json.loads(manifest.read_text(encoding="utf-8"))["settings"])
+        if previous != settings:
+            raise ValueError(f"{out}: holds a reproduce run with other settings ({previous.to_dict()}); "
+                             f"rerun with those settings to resume it, or choose another --out")
+        return
+    if out.exists() and any(out.iterdir()):
+        raise ValueError(f"{out}: expected an empty or new folder (or a reproduce run to resume), "
+                         f"found other files")
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(manifest, json.dumps({"format": "regzoo-reproduce/1", "settings": settings.to_dict()},
+                                           indent=1))
+
+
+def _plan(levels: list[Level], settings: Settings) -> dict[str, float]:
+    w = _WEIGHTS
+    plan = {}
+    for lv in levels:
+        plan[lv.key("phantom")] = w["phantom"]
+        plan[lv.key("convert")] = w["convert"]
+        for r in lv.registrations:
+            plan[lv.key(f"register_{r.out}")] = w["register_learned" if r.learned else "register"]
+        for m in lv.models:
+            for seed in range(settings.seeds):
+                plan[lv.key(f"train_{m.name}_seed{seed}")] = w["train"] * len(m.inputs)
+        plan[lv.key("common")] = w["common"]
+        if lv.main:
+            plan[lv.key("ld")] = w["ld"]
+            plan[lv.key("quality")] = w["quality"]
+        for name in lv.spaces:
+            for seed in range(settings.seeds):
+                plan[lv.key(f"measure_{name}_seed{seed}")] = w["measure_gwas" if lv.main else "measure"]
+    return plan
+
+
+def _cohort(lv: Level, settings: Settings, progress: bool) -> dict:
+    from zoo.phantom import generate
+
+    cohort = generate(lv.root / "cohort", n=settings.n, seed=settings.cohort_seed, scale="quick",
+                      n_variants=settings.n_variants, progress=progress, nuisance=lv.strength)
+    return {"hd5": str(cohort.hd5_dir), "phenotypes": str(cohort.phenotypes_csv), "bfile": str(cohort.bfile),
+            "truth": str(cohort.truth_json), "preview": str(lv.root / "cohort" / "preview.png")}
+
+
+def _register(lv: Level, reg, settings: Settings, progress: bool) -> dict:
+    from zoo.registration.pipeline import register_store
+
+    options = {"epochs": settings.reg_epochs, "steps": settings.reg_steps} if reg.learned else {}
+    result = register_store(lv.root / "store.zarr", reg.method, reg.source, out_tensor=reg.out,
+                            progress=progress, seed=settings.cohort_seed, **options)
+    return {"n_registered": result["n_registered"], "n_source_present": result["n_source_present"],
+            "n_failures": len(result["failures"]), "plot": result.get("plot")}
+
+
+def _common(lv: Level, trained: dict, cohort: dict) -> dict:
+    from zoo.evaluate.latents import read_latents
+
+    pheno = pd.read_csv(cohort["phenotypes"], dtype={"sample_id": str})
+    ids = pd.Index(pheno.dropna(subset=list(_COVARIATES))["sample_id"].astype(str))
+    for name in lv.spaces:
+        s = space(name)
+        for seed_tables in trained[s.model]:
+            ids = ids.intersection(read_latents(seed_tables["latents"][s.tensor]).index, sort=False)
+    if len(ids) < 40:
+        raise RuntimeError(f"{lv.root}: expected at least 40 samples shared by every latent space, got {len(ids)}")
+    return {"sample_ids": sorted(ids)}
+
+
+def _measure(lv, name, seed, trained, cohort, common, settings, truth, window) -> dict:
+    from zoo.evaluate.compare import cv_min_class
+    from zoo.evaluate.latents import read_latents
+    from zoo.evaluate.phenotypes import CvConfig, phenotype_kinds
+    from zoo.reproduce.measure import measure_space, own_truth
+
+    s = space(name)
+    ids = pd.Index(common["sample_ids"])
+    pheno = pd.read_csv(cohort["phenotypes"], dtype={"sample_id": str}).set_index("sample_id").loc[ids]
+    latents = read_latents(trained[s.model][seed]["latents"][s.tensor]).loc[ids]
+    cv = CvConfig(n_splits=settings.splits, train_fraction=settings.train_fraction, seed=settings.cohort_seed)
+    kinds = phenotype_kinds(pheno, [c for c in pheno.columns if c not in ("FID", "IID")])
+    # a disease too rare for every test set to hold a case is not scored (same rule as zoo compare)
+    kinds = {c: k for c, k in kinds.items()
+             if k != "binary" or min((pheno[c] == 1).sum(), (pheno[c] == 0).sum()) >= cv_min_class(cv)}
+    factors = truth["modalities"][s.truth_tensor]["factors"]
+    return measure_space(name, latents, pheno, kinds, pheno[list(_COVARIATES)], cv, bfile=cohort["bfile"],
+                         truth_variants=own_truth(truth, factors), window=window, threshold=settings.threshold,
+                         min_maf=settings.min_maf, gwas=lv.main)
+
+
+def _ld(cohort: dict, settings: Settings) -> dict:
+    from zoo.evaluate.ld import ld_decay, ld_window
+
+    decay = ld_decay(cohort["bfile"], max_distance=500_000, bin_size=10_000)
+    window = ld_window(decay, r2=0.1, lo=100_000, hi=250_000, n_samples=settings.n)
+    return {"window": window, "decay": decay.to_dict(orient="list")}
+
+
+def _quality(lv: Level, truth: dict) -> dict:
+    from fastio import open_store
+    from zoo.reproduce.quality import explained_shares
+
+    store = open_store(lv.root / "store.zarr")
+    rows = []
+    for r in lv.registrations:
+        before = explained_shares(store, r.source, truth, r.source)
+        after = explained_shares(store, r.out, truth, r.source)
+        rows.append({"method": r.method, "source": r.source, "out": r.out,
+                     "nuisance_r2_before": before["nuisance_r2"], "nuisance_r2_after": after["nuisance_r2"],
+                     "factor_r2_before": before["factor_r2"], "factor_r2_after": after["factor_r2"]})
+    tensors = {}
+    for name in lv.sources + tuple(r.out for r in lv.registrations):
+        spec = store.spec(name)
+        tensors[name] = {"shape": list(spec.shape), "present": int(store.present(name).sum())}
+    return {"registrations": rows, "tensors": tensors}
+
+
+def _run_level(lv: Level, steps: Steps, settings: Settings, progress: bool, window: int | None) -> dict:
+    import fastio
+
+    cohort = steps.run(lv.key("phantom"), lambda: _cohort(lv, settings, progress),
+                       what=f"phantom cohort, n={settings.n}, nuisance {lv.strength:g}")
+    truth = json.loads(Path(cohort["truth"]).read_text(encoding="utf-8"))
+    store = lv.root / "store.zarr"
+    steps.run(lv.key("convert"), lambda: {"summary": str(fastio.convert(
+        cohort["hd5"], store, list(lv.sources), scale="quick", progress=progress))},
+        what=f"convert {len(lv.sources)} tensors")
+    registered = {r.out: steps.run(lv.key(f"register_{r.out}"), lambda r=r: _register(lv, r, settings, progress),
+                                   what=f"register {r.source} by {r.method}") for r in lv.registrations}
+    from zoo.reproduce.train import train_and_infer
+
+    trained = {}
+    for m in lv.models:
+        trained[m.name] = [steps.run(lv.key(f"train_{m.name}_seed{seed}"),
+                                     lambda m=m, seed=seed: train_and_infer(m, settings, store, lv.root / "runs", seed),
+                                     what=f"train {m.name}, seed {seed}") for seed in range(settings.seeds)]
+    common = steps.run(lv.key("common"), lambda: _common(lv, trained, cohort), what="shared samples")
+    extra = {}
+    if lv.main:
+        extra["ld"] = steps.run(lv.key("ld"), lambda: _ld(cohort, settings), what="LD decay and window")
+        window = extra["ld"]["window"]
+        extra["quality"] = steps.run(lv.key("quality"), lambda: _quality(lv, truth), what="registration quality")
+    records = {}
+    for name in lv.spaces:
+        for seed in range(settings.seeds):
+            records[(name, seed)] = steps.run(
+                lv.key(f"measure_{name}_seed{seed}"),
+                lambda name=name, seed=seed: _measure(lv, name, seed, trained, cohort, common, settings, truth,
+                                                      window or 100_000),
+                what=f"measure {name}, seed {seed}")
+    return {"level": lv, "cohort": cohort, "truth": truth, "registered": registered, "trained": trained,
+            "n_common": len(common["sample_ids"]), "records": records, **extra}
+
+
+def scores_frame(records: dict) -> pd.DataFrame:
+    """All phenotype scores of a level as one long table with a ``seed`` column."""
+    parts = [pd.DataFrame(r["scores"]).assign(seed=seed) for (_, seed), r in records.items()]
+    return pd.concat(parts, ignore_index=True)
+
+
+def run_reproduce(out, settings: Settings, *, progress: bool = False, say=print) -> dict:
+    """Run (or resume) the experiment under ``out`` and write the report; returns the
+    report's paths and the main level's tables."""
+    from zoo.reproduce.report import write_report
+
+    out = Path(out)
+    with output_folder(out):
+        _check_out(out, settings)
+    levels = [Level(out, s, s == settings.nuisance) for s in settings.levels]
+    levels.sort(key=lambda lv: not lv.main)  # the main run first: its tables matter most
+    steps = Steps(out, _plan(levels, settings), say)
+    results = []
+    for lv in levels:
+        results.append(_run_level(lv, steps, settings, progress, None))
+    say("writing the report")
+    return write_report(out, settings, results, steps)

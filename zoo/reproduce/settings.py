@@ -1,0 +1,69 @@
+"""The settings of one ``zoo reproduce`` run: the full default and the ``--quick`` scale.
+
+Every latent space gets the same training budget — the same architecture, batch size,
+steps per epoch and maximum epochs, stopped early on validation loss with the same
+patience — and ``seeds`` training seeds; the phenotype scores use ``splits`` random
+splits identical for every space and seed.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+from zoo.phantom.layout import DEFAULT_NUISANCE, check_strength
+
+__all__ = ["Settings", "FULL", "QUICK"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    n: int = 1000
+    seeds: int = 3
+    nuisance: float = DEFAULT_NUISANCE
+    sweep: tuple[float, ...] = (0.0, 0.5, 0.75, 1.0)
+    cohort_seed: int = 0
+    n_variants: int = 20_000
+    latent: int = 16
+    epochs: int = 40
+    steps: int = 24
+    batch: int = 16
+    patience: int = 4
+    learning_rate: float = 1e-3
+    reg_epochs: int = 8
+    reg_steps: int = 16
+    splits: int = 5
+    train_fraction: float = 0.8
+    threshold: float = 5e-8
+    min_maf: float = 0.01
+    quick: bool = False
+
+    def __post_init__(self):
+        if self.n < 50:
+            raise ValueError(f"Expected n >= 50 subjects (splits and GWAS need them), got {self.n}")
+        if self.seeds < 2:
+            raise ValueError(f"Expected at least 2 training seeds (a spread needs repeats), got {self.seeds}")
+        check_strength(self.nuisance)
+        for level in self.sweep:
+            check_strength(level)
+        if self.epochs < 1 or self.steps < 1 or self.batch < 1 or self.patience < 1:
+            raise ValueError("Expected positive epochs, steps, batch and patience")
+
+    @property
+    def levels(self) -> tuple[float, ...]:
+        """Nuisance strengths of the sweep, the main run's included, ascending."""
+        return tuple(sorted(set(self.sweep) | {self.nuisance}))
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "sweep": list(self.sweep)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Settings":
+        return cls(**{**data, "sweep": tuple(data.get("sweep", ()))})
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+FULL = Settings()
+# A few minutes on two cores: a small cohort, short training, the sweep's ends only.
+QUICK = Settings(n=200, seeds=2, sweep=(0.0, 1.0), n_variants=5000, epochs=4, steps=8, batch=16, patience=2,
+                 reg_epochs=2, reg_steps=8, splits=5, quick=True)

@@ -1,0 +1,93 @@
+"""Resumable steps with a progress line and a time estimate.
+
+Each step has a key; when it finishes its result is written (atomically) to
+``OUT/steps/{key}.json``, and a rerun returns that result instead of running it again, so
+``zoo reproduce`` picks up after a kill where it stopped. A step's own outputs are either
+complete (the marker exists) or redone. Steps carry a relative cost ``weight``; the time
+estimate is the measured seconds per unit weight of the steps run so far times the weight
+left.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Callable
+
+from fastio.safefs import atomic_write_text
+
+__all__ = ["Steps", "duration"]
+
+_KEY = re.compile(r"^[A-Za-z0-9_.@=-]+$")
+
+
+def duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+class Steps:
+    """Runs keyed steps once; ``plan`` (key -> weight) lets the progress line count and
+    estimate before the steps run."""
+
+    def __init__(self, out: str | Path, plan: dict[str, float], say: Callable[[str], None] = print):
+        self.dir = Path(out) / "steps"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        for key in plan:
+            if not _KEY.match(key):
+                raise ValueError(f"Expected a step key of letters, digits and _.@=-, got {key!r}")
+        self.plan = dict(plan)
+        self.say = say
+        self.index = 0
+        self.weight_done = 0.0
+        self.weight_timed = 0.0
+        self.seconds = 0.0
+        self.started = time.perf_counter()
+
+    def _marker(self, key: str) -> Path:
+        return self.dir / f"{key}.json"
+
+    def done(self, key: str) -> bool:
+        return self._marker(key).is_file()
+
+    def run(self, key: str, fn: Callable[[], dict], *, what: str = "") -> dict:
+        if key not in self.plan:
+            raise ValueError(f"Expected a planned step, got {key!r}")
+        self.index += 1
+        weight = self.plan[key]
+        head = f"[{self.index}/{len(self.plan)}] {what or key}"
+        marker = self._marker(key)
+        if marker.is_file():
+            self.weight_done += weight
+            self.say(f"{head}: done earlier, skipped")
+            return json.loads(marker.read_text(encoding="utf-8"))["result"]
+        self.say(f"{head} ...{self._estimate()}")
+        t0 = time.perf_counter()
+        result = fn()
+        seconds = time.perf_counter() - t0
+        atomic_write_text(marker, json.dumps({"key": key, "seconds": round(seconds, 2), "result": result},
+                                             indent=1, default=str))
+        self.weight_done += weight
+        self.weight_timed += weight
+        self.seconds += seconds
+        self.say(f"{head}: {duration(seconds)}{self._estimate()}")
+        return result
+
+    def _estimate(self) -> str:
+        elapsed = time.perf_counter() - self.started
+        left = sum(self.plan.values()) - self.weight_done
+        if self.weight_timed <= 0 or left <= 0:
+            return f" (elapsed {duration(elapsed)})"
+        eta = self.seconds / self.weight_timed * left
+        return f" (elapsed {duration(elapsed)}, about {duration(eta)} left)"
+
+    def seconds_of(self, key: str) -> float | None:
+        marker = self._marker(key)
+        if not marker.is_file():
+            return None
+        return float(json.loads(marker.read_text(encoding="utf-8"))["seconds"])

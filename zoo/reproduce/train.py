@@ -1,0 +1,65 @@
+"""Train one model of the plan with one seed and write its latent tables (ml4h recipes).
+
+The recipes run in this process (TensorFlow is imported once for the whole run); Keras'
+global state is cleared after each model so a long run does not accumulate graphs.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from zoo.reproduce.plan import Model
+from zoo.reproduce.settings import Settings
+
+__all__ = ["recipe_argv", "train_and_infer"]
+
+
+def recipe_argv(model: Model, settings: Settings, store: Path, runs: Path, seed: int) -> list[str]:
+    """ml4h flags of ``model``: small widths keep CPU training practical; the architecture
+    and the budget are the same for every model."""
+    argv = [
+        "--tensors", str(store), "--output_folder", str(runs), "--id", f"{model.name}_seed{seed}",
+        "--input_tensors", *model.inputs, "--output_tensors", *model.inputs,
+        "--encoder_blocks", "conv_encode", "--decoder_blocks", "conv_decode",
+        "--activation", "swish", "--conv_layers", "16", "--conv_width", "15",
+        "--dense_blocks", "16", "16", "16", "--dense_layers", str(settings.latent), "--block_size", "2",
+        "--learning_rate", str(settings.learning_rate), "--batch_size", str(settings.batch),
+        "--epochs", str(settings.epochs), "--training_steps", str(settings.steps),
+        "--validation_steps", "8", "--patience", str(settings.patience),
+        "--random_seed", str(seed), "--verbose", "0", "--reconstructions", "2" if seed == 0 else "0",
+    ]
+    if model.dropfuse:
+        # DropFuse: a contrastive pair loss and, in training, one modality's latent dropped
+        argv += ["--pairs", *model.inputs, "--pair_loss", "contrastive", "--pair_loss_weight", "0.1",
+                 "--pair_merge", "dropout"]
+    return argv
+
+
+def _summary(run_dir: Path) -> dict:
+    found = sorted(run_dir.glob("train_summary*.json"))
+    if not found:
+        raise RuntimeError(f"{run_dir}: training wrote no train_summary*.json")
+    data = json.loads(found[0].read_text(encoding="utf-8"))
+    return {k: data.get(k) for k in ("epochs_run", "best_epoch", "best_val_loss", "n_train", "n_valid",
+                                    "fit_seconds")}
+
+
+def train_and_infer(model: Model, settings: Settings, store: Path, runs: Path, seed: int) -> dict:
+    """Train, then write one latent table per input; returns the tables (tensor -> path)
+    and the training summary (epochs run, best epoch, validation loss)."""
+    import keras
+
+    from zoo.recipes.args import parse_args
+    from zoo.recipes.inference import infer
+    from zoo.recipes.training import train
+
+    argv = recipe_argv(model, settings, store, runs, seed)
+    try:
+        run_dir = train(parse_args(["--mode", "train", *argv]))
+        paths = infer(parse_args(["--mode", "infer_encoders", *argv]))
+    finally:
+        keras.backend.clear_session()
+    if len(paths) != len(model.inputs):
+        raise RuntimeError(f"{model.name}: expected {len(model.inputs)} latent tables, inference wrote {paths}")
+    # inference writes one table per input, in input order
+    return {"latents": {t: str(p) for t, p in zip(model.inputs, paths)}, "training": _summary(Path(run_dir))}
