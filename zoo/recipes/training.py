@@ -99,7 +99,7 @@ def _monitor(model, valid, steps, inputs, outputs):
     return "val_loss", []
 
 
-def _callbacks(args, run_dir, monitor: str, extra=()):
+def _callbacks(args, history_path: Path, monitor: str, extra=()):
     import keras
 
     return [
@@ -111,7 +111,7 @@ def _callbacks(args, run_dir, monitor: str, extra=()):
                                       restore_best_weights=True),
         keras.callbacks.ReduceLROnPlateau(monitor=monitor, mode="min", factor=0.5,
                                           patience=max(1, args.patience // 2), min_lr=1e-7),
-        keras.callbacks.CSVLogger(str(run_dir / f"history_{args.id}.tsv"), separator="\t"),
+        keras.callbacks.CSVLogger(str(history_path), separator="\t"),
     ]
 
 
@@ -207,10 +207,12 @@ def _train(args, run_dir: Path) -> Path:
     validation_steps = min(args.validation_steps, len(valid))
     monitor, extra = _monitor(model, valid, validation_steps, inputs, outputs)
     t0 = time.perf_counter()
-    history = model.fit(
-        data, epochs=args.epochs, validation_data=valid, validation_steps=validation_steps,
-        callbacks=_callbacks(args, run_dir, monitor, extra), verbose=args.verbose,
-    ).history
+    # CSVLogger opens its file for writing: give it a temp name (never a planted symlink)
+    with atomic_output(run_dir / f"history_{args.id}.tsv") as history_tmp:
+        history = model.fit(
+            data, epochs=args.epochs, validation_data=valid, validation_steps=validation_steps,
+            callbacks=_callbacks(args, history_tmp, monitor, extra), verbose=args.verbose,
+        ).history
     fit_seconds = time.perf_counter() - t0
     losses = history.get(monitor, [])
     if not losses or not all(math.isfinite(v) for v in history.get("loss", [])):

@@ -9,11 +9,21 @@ import numpy as np
 import pytest
 
 
+PLANTED = ("history_dxa_2_ae.tsv", "arguments_dxa_2_ae.json", "dxa_2_ae.keras",
+           "learning_curve_dxa_2_ae.png", "train_summary_dxa_2_ae.json")
+
+
 @pytest.fixture(scope="module")
 def ae_run(store, tiny, tmp_path_factory):
     from zoo.cli import main
 
     out = tmp_path_factory.mktemp("ae")
+    # symlinks planted where the run writes: replaced, never written through
+    (out / "victims").mkdir()
+    (out / "dxa_2_ae").mkdir()
+    for name in PLANTED:
+        (out / "victims" / name).write_text("precious\n")
+        (out / "dxa_2_ae" / name).symlink_to(out / "victims" / name)
     argv = ["train", "--tensors", str(store), "--output_folder", str(out), "--id", "dxa_2_ae",
             "--input_tensors", "dxa.dxa_2", "--output_tensors", "dxa.dxa_2",
             "--encoder_blocks", "conv_encode", "--decoder_blocks", "conv_decode",
@@ -55,6 +65,11 @@ def test_autoencoder_outputs_and_loss_falls(ae_run):
     assert history["loss"][-1] < history["loss"][0]
     assert summary["best_val_loss"] < history["val_loss"][0]
     assert json.loads((ae_run / f"arguments_{rid}.json").read_text())["input_tensors"] == ["dxa.dxa_2"]
+    for name in PLANTED:
+        assert (ae_run.parent / "victims" / name).read_text() == "precious\n"
+        assert not (ae_run / name).is_symlink()
+    with open(ae_run / f"history_{rid}.tsv") as f:
+        assert len(list(csv.reader(f, delimiter="\t"))) == summary["epochs_run"] + 1
 
 
 def test_saved_files_hold_the_best_weights(ae_run, store):
