@@ -50,7 +50,8 @@ def test_registration_direction_and_its_negative_control(cohort, tmp_path):
     """The experiment's direction at a non-slow size: on the phantom, the template-space
     slice carries far more of the factors than the native slice; on the same people with
     the nuisance dial at 0 (nothing for registration to remove) the gap vanishes.
-    Measured (n = 60, seeds 3, 11, 21): gap 0.25-0.28 with nuisance 0.5, 0.02-0.04 at 0."""
+    On this cohort (n = 60, seed 11): native 0.05 vs template space 0.33 with the default
+    nuisance, 0.30 vs 0.33 without it."""
     names = ["t1_slice_80", "t1_mni_slice_80"]
     with_nuisance = factor_r2(cohort.root, names)
     assert with_nuisance["t1_mni_slice_80"] > with_nuisance["t1_slice_80"] + 0.15, with_nuisance
