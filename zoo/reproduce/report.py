@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 import json
 import math
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -144,15 +143,18 @@ def write_report(out: Path, settings, results: list, steps) -> dict:
     forest = figures.forest_plot(table2, figs / "table2_forest.png")
     sweep_png = figures.sweep_plot(sweep, figs / "nuisance_sweep.png", settings.nuisance)
     ld_png = figures.ld_plot(main["ld"]["decay"], window, figs / "ld_decay.png")
+    from matplotlib.image import thumbnail
+
+    # half-size copies of the cohort preview and the registration before/after pictures
+    pictures = [(main["cohort"]["preview"], "phantom_preview.png", "phantom cohort preview (nuisance "
+                 f"{settings.nuisance:g})")]
+    pictures += [(res.get("plot"), f"registration_{name}.png", f"{name}: before → after")
+                 for name, res in main["registered"].items()]
     previews = []
-    for name, res in main["registered"].items():
-        if res.get("plot") and Path(res["plot"]).is_file():
-            dst = figs / f"registration_{name}.png"
-            shutil.copyfile(res["plot"], dst)
-            previews.append((dst, name))
-    if Path(main["cohort"]["preview"]).is_file():
-        shutil.copyfile(main["cohort"]["preview"], figs / "phantom_preview.png")
-        previews.insert(0, (figs / "phantom_preview.png", "phantom cohort preview"))
+    for src, dst, caption in pictures:
+        if src and Path(src).is_file():
+            thumbnail(str(src), str(figs / dst), scale=0.5)
+            previews.append((figs / dst, caption))
 
     control_rows = negative_control(sweep, ALPHA)
     control = [[r["label"], f"{r['mean_a']:.3f} vs {r['mean_b']:.3f}",
