@@ -24,7 +24,7 @@ def build_parser(prog: str = "zoo reproduce") -> argparse.ArgumentParser:
     p.add_argument("--nuisance", type=float, default=None,
                    help="phantom nuisance strength 0..1 of the main run (default 0.25)")
     p.add_argument("--sweep", type=float, nargs="*", default=None,
-                   help="other nuisance strengths to sweep (default 0 0.5 0.75 1; --quick 0 1)")
+                   help="other nuisance strengths to sweep (default 0 0.5 1; --quick 0 1)")
     p.add_argument("--epochs", type=int, default=None, help="most epochs per model (early stopping ends sooner)")
     p.add_argument("--cohort-seed", type=int, default=None)
     p.add_argument("--progress", action="store_true", help="progress bars inside steps")

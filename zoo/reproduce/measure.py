@@ -42,10 +42,11 @@ def measure_space(name: str, latents: pd.DataFrame, phenotypes: pd.DataFrame, ki
                          f"{len(latents)} rows in another order")
     scores = score_latents({name: latents}, phenotypes, kinds, cv)
     binary = [c for c, k in kinds.items() if k == "binary" and c not in covariates.columns]
-    counts = phewas_counts(phewas_table({name: latents}, phenotypes, binary, covariates)).iloc[0]
-    out = {"scores": scores.to_dict(orient="list"),
-           "phewas": {"n_associated": int(counts["n_associated"]), "n_phenotypes": int(counts["n_phenotypes"]),
-                      "n_dim_associations": int(counts["n_dim_associations"])}}
+    out = {"scores": scores.to_dict(orient="list"), "phewas": {}}
+    if binary:  # none when every disease is too rare to score in a small cohort
+        counts = phewas_counts(phewas_table({name: latents}, phenotypes, binary, covariates)).iloc[0]
+        out["phewas"] = {"n_associated": int(counts["n_associated"]), "n_phenotypes": int(counts["n_phenotypes"]),
+                         "n_dim_associations": int(counts["n_dim_associations"])}
     if not gwas:
         return out
     result = run_gwas(bfile, latents, covariates, GwasConfig(progress=False))

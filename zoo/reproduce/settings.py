@@ -19,12 +19,12 @@ class Settings:
     n: int = 1000
     seeds: int = 3
     nuisance: float = DEFAULT_NUISANCE
-    sweep: tuple[float, ...] = (0.0, 0.5, 0.75, 1.0)
+    sweep: tuple[float, ...] = (0.0, 0.5, 1.0)
     cohort_seed: int = 0
     n_variants: int = 20_000
     latent: int = 16
-    epochs: int = 40
-    steps: int = 24
+    epochs: int = 30
+    steps: int = 16
     batch: int = 16
     patience: int = 4
     learning_rate: float = 1e-3
