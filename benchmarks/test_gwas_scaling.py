@@ -15,6 +15,7 @@ K = 50). The pytest run (CI) uses small sizes and checks the tiled filesets and 
 """
 from __future__ import annotations
 
+import logging
 import os
 import time
 from pathlib import Path
@@ -74,7 +75,8 @@ def run_blocks(bfile: str, latents, covar, dtype: str = "float32") -> dict:
     from zoo.evaluate.gwas import GwasConfig
 
     config = GwasConfig(dtype=dtype, progress=False)
-    with LocalCluster(processes=False, dashboard_address=None) as cluster, \
+    with LocalCluster(processes=False, dashboard_address=None,
+                      silence_logs=logging.WARNING) as cluster, \
             Client(cluster) as client:
         wall, cpu = time.perf_counter(), time.process_time()
         result = run_gwas_dask(client, bfile, latents, covar, config, block_size=BLOCK)
@@ -119,7 +121,7 @@ def _table(base_dir: Path) -> None:
     rows = [(n_rep, m_rep, 16) for m_rep in (1, 2) for n_rep in (1, 2, 4)] + [(2, 1, 50)]
     print("| samples | variants | K | blocks | wall (s) | CPU (s) | CPU s per block "
           "| CPU ns per sample × variant | load |\n|---|---|---|---|---|---|---|---|---|")
-    fits = []
+    fits, k50 = [], None
     for n_rep, m_rep, k in rows:
         out = base_dir / f"t{n_rep}x{m_rep}"
         bfile, latents, covar = tile_fileset(base, out, n_rep, m_rep, k)
@@ -127,20 +129,26 @@ def _table(base_dir: Path) -> None:
         n, m = 5_000 * n_rep, 50_000 * m_rep
         per = run["cpu_s"] / (n * m) * 1e9
         if k == 16:
-            fits.append((n * m, run["cpu_s"]))
+            fits.append((n, m, run["cpu_s"]))
+        else:
+            k50 = run["cpu_s"]
         print(f"| {n:,} | {m:,} | {k} | {run['blocks']} | {run['wall_s']:.1f} | "
               f"{run['cpu_s']:.1f} | {run['cpu_s'] / run['blocks']:.1f} | {per:.2f} | "
               f"{os.getloadavg()[0]:.1f} |", flush=True)
         shutil.rmtree(out)
-    x, y = np.array(fits, float).T
-    slope, intercept = np.polyfit(x, y, 1)
-    print(f"\nleast squares over the K = 16 rows: CPU s = {intercept:.2f} + "
-          f"{slope * 1e9:.3f} × (samples × variants / 1e9)")
-    largest = fits[-1][1] / fits[-1][0]
+    # CPU = c0 + a·variants + b·samples·variants: a per-variant part (statistics, p-values,
+    # the variant table) and a per-genotype part (decoding, the product)
+    n_m = np.array(fits, float)
+    design = np.column_stack([np.ones(len(n_m)), n_m[:, 1], n_m[:, 0] * n_m[:, 1]])
+    (c0, a, b), *_ = np.linalg.lstsq(design, n_m[:, 2], rcond=None)
+    print(f"\nleast squares over the K = 16 rows: CPU s = {c0:.2f} + {a * 1e6:.2f} µs × variants "
+          f"+ {b * 1e9:.3f} ns × samples × variants")
+    k_ratio = k50 / next(cpu for n, m, cpu in fits if (n, m) == (10_000, 50_000))
     for n, m in ((400_000, 10_000_000), (400_000, 11_400_000)):
-        print(f"extrapolated, K = 16, {n:,} × {m:,}: {slope * n * m / 3600:,.0f} CPU-h from the "
-              f"fitted slope, {largest * n * m / 3600:,.0f} CPU-h at the largest run's cost per "
-              f"sample × variant")
+        hours = (c0 * m / BLOCK + a * m + b * n * m) / 3600
+        print(f"extrapolated {n:,} × {m:,}: K = 16 {hours:.1f} CPU-h; K = 50 {hours * k_ratio:.1f} "
+              f"CPU-h (× {k_ratio:.2f}, the K = 50 / K = 16 CPU ratio at 10,000 × 50,000; "
+              f"c0 counted once per {BLOCK:,}-variant block)")
 
 
 if __name__ == "__main__":
