@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from fastio.catalogue import get_spec
-from fastio.convert import convert
+from fastio.conversion import convert
 from fastio.hdf5 import read_tensor
 from fastio.synthetic import dxa_image, ecg_strip, make_cohort
 

@@ -54,7 +54,7 @@ def _write_sources(src, specs, n, seed=0):
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     from fastio.catalogue import get_spec
-    from fastio.convert import convert
+    from fastio.conversion import convert
 
     names = sorted({t for ins, outs, _, _ in FAMILIES.values() for t in ins + outs})
     specs = [get_spec(n, "quick") for n in names]

@@ -17,7 +17,7 @@ _EXPORTS = {
     "register_spec": "fastio.catalogue",
     "load_specs": "fastio.catalogue",
     "read_sample": "fastio.hdf5",
-    "convert": "fastio.convert",
+    "convert": "fastio.conversion",
     "merge_parts": "fastio.parts",
     "convert_dask": "fastio.parts",
     "ConvertSummary": "fastio.summary",

@@ -8,6 +8,7 @@ same values as a single run.
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from pathlib import Path
@@ -15,31 +16,16 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from fastio.blocks import part_blocks
+from fastio.catalogue import resolve_specs
+from fastio.conversion import convert
 from fastio.integrity import is_fastio_store
 from fastio.safefs import remove_owned
+from fastio.store import open_store
+from fastio.summary import ConvertSummary
+from fastio.target import check_store_target, finalize_store, prepare_store
 
-__all__ = ["parse_part", "part_blocks", "merge_parts", "convert_dask"]
-
-
-def parse_part(value: str | Sequence[int] | None) -> tuple[int, int] | None:
-    """``"i/n"`` or ``(i, n)`` with 0 <= i < n → ``(i, n)``; None stays None."""
-    if value is None:
-        return None
-    try:
-        i, n = (int(v) for v in (value.split("/") if isinstance(value, str) else value))
-    except (TypeError, ValueError):
-        raise ValueError(f"Expected a part 'i/n' (0-based i < n), got {value!r}") from None
-    if not (n >= 1 and 0 <= i < n):
-        raise ValueError(f"Expected a part 'i/n' with 0 <= i < n, got {value!r}")
-    return i, n
-
-
-def part_blocks(n_blocks: int, part: tuple[int, int] | None) -> list[int]:
-    """The blocks a part converts: the i-th of n near-equal contiguous runs."""
-    if part is None:
-        return list(range(n_blocks))
-    i, n = part
-    return [int(b) for b in np.array_split(np.arange(n_blocks), n)[i]]
+__all__ = ["merge_parts", "convert_dask"]
 
 
 def merge_parts(parts: Iterable[str | os.PathLike], out: str | os.PathLike, *,
@@ -47,10 +33,6 @@ def merge_parts(parts: Iterable[str | os.PathLike], out: str | os.PathLike, *,
     """Join the stores of parts 0..n-1 of one conversion into ``out``. Resumable like
     ``convert``: a rerun copies only the blocks not yet written."""
     from tqdm.auto import tqdm
-
-    from fastio.convert import finalize_store, prepare_store
-    from fastio.store import open_store
-    from fastio.summary import ConvertSummary
 
     t0 = time.perf_counter()
     stores = [open_store(p) for p in parts]
@@ -104,10 +86,6 @@ def merge_parts(parts: Iterable[str | os.PathLike], out: str | os.PathLike, *,
 def _run_part(src_dir: str, path: str, specs: list, part: tuple[int, int], kwargs: dict):
     """One part on a Dask worker. Dask workers are daemonic processes, which may not start
     children: a process executor there falls back to threads."""
-    import multiprocessing
-
-    from fastio.convert import convert
-
     if multiprocessing.current_process().daemon and kwargs.get("workers", 1) > 1:
         kwargs = dict(kwargs, executor="thread")
     return convert(src_dir, path, specs, part=part, **kwargs).to_dict()
@@ -122,9 +100,6 @@ def convert_dask(src_dir: str | os.PathLike, store: str | os.PathLike, tensors: 
     ``{parts_dir}/part-i-of-n.zarr`` (default ``{store}.parts``): workers must see the
     source folder and ``parts_dir`` at the same paths (a shared file system)."""
     from distributed import get_client
-
-    from fastio.catalogue import resolve_specs
-    from fastio.convert import check_store_target
 
     # Before any part runs: a refused --overwrite must not cost a whole cluster run.
     check_store_target(store, overwrite=convert_kwargs.get("overwrite", False), sources=[src_dir])

@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from fastio.catalogue import load_specs
-    from fastio.convert import convert
+    from fastio.conversion import convert
     from fastio.store import open_store
     from fastio.summary import format_failures
 

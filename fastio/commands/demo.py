@@ -66,7 +66,7 @@ def _load(store_path: Path, scale: str, n_batches: int, seed: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from fastio.convert import convert
+    from fastio.conversion import convert
     from fastio.store import open_store
     from fastio.summary import format_failures
     from fastio.synthetic import make_cohort

@@ -35,7 +35,7 @@ def quick_specs():
 @pytest.fixture(scope="session")
 def converted(quick_cohort, tmp_path_factory):
     """The cohort converted once, in-process (shard size 4 → several blocks)."""
-    from fastio.convert import convert
+    from fastio.conversion import convert
 
     out = tmp_path_factory.mktemp("converted") / "store.zarr"
     summary = convert(quick_cohort.root, out, QUICK_TENSORS, scale="quick", shard_size=4,

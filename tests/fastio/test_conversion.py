@@ -14,7 +14,8 @@ import pytest
 
 from convert_fixtures import (QUICK_TENSORS, assert_same_store, converted, quick_cohort,  # noqa: F401
                               quick_specs)
-from fastio.convert import convert, merge_parts
+from fastio.conversion import convert
+from fastio.parts import merge_parts
 from fastio.hdf5 import read_tensor
 from fastio.store import open_store
 from fastio.synthetic import make_cohort
@@ -144,7 +145,7 @@ def test_sigkill_mid_conversion_then_rerun_gives_the_uninterrupted_store(tmp_pat
     n_blocks = open_store(ref).n_blocks()
 
     store = tmp_path / "killed.zarr"
-    code = ("import sys; from fastio.convert import convert; "
+    code = ("import sys; from fastio.conversion import convert; "
             f"convert(sys.argv[1], sys.argv[2], {list(tensors)!r}, shard_size=2, workers=2, progress=False)")
     child = subprocess.Popen([sys.executable, "-c", code, cohort.root, str(store)], start_new_session=True)
     try:
@@ -262,7 +263,7 @@ def test_sigkill_at_several_points(tmp_path, kill_at, workers):
     ref = tmp_path / "ref.zarr"
     convert(cohort.root, ref, ["dxa_2", "ecg_rest"], shard_size=2, workers=1, progress=False)
     store = tmp_path / "killed.zarr"
-    code = ("import sys; from fastio.convert import convert; "
+    code = ("import sys; from fastio.conversion import convert; "
             f"convert(sys.argv[1], sys.argv[2], ['dxa_2', 'ecg_rest'], shard_size=2, workers={workers}, "
             "progress=False)")
     for attempt in range(3):  # kill, resume and kill again, then finish
@@ -278,11 +279,11 @@ def test_sigkill_at_several_points(tmp_path, kill_at, workers):
     assert _shard_bytes(ref) == _shard_bytes(store)
 
 
-def test_fastio_convert_is_callable_whatever_the_import_order(converted, quick_cohort, tmp_path):
+def test_fastio_convert_is_the_function(converted, quick_cohort, tmp_path):
     import fastio
-    import fastio.convert as module  # binds fastio.convert to the submodule
+    import fastio.conversion  # no submodule named convert can shadow the function
 
-    assert fastio.convert is module
+    assert fastio.convert is fastio.conversion.convert is convert
     summary = fastio.convert(quick_cohort.root, tmp_path / "api.zarr", QUICK_TENSORS, scale="quick",
                              shard_size=4, workers=1, progress=False)
     assert summary.complete

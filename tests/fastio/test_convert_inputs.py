@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from fastio.cli import main as cli
-from fastio.convert import convert
+from fastio.conversion import convert
 from fastio.hdf5 import read_sample
 from fastio.catalogue import get_spec
 from fastio.store import open_store
@@ -68,7 +68,7 @@ def test_other_suffix_spellings_are_read(cohort, tmp_path):
 def test_file_gone_after_the_inventory_is_file_missing(cohort, tmp_path, monkeypatch):
     src = _copy(cohort, tmp_path)
     victim = sorted(src.glob("*.hd5"))[2]
-    import fastio.convert as conv
+    import fastio.conversion as conv
 
     real = conv.scan_sources
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fastio.convert import convert
+from fastio.conversion import convert
 from fastio.safefs import UnsafePathError
 from fastio.store import open_store
 from fastio.synthetic import make_cohort

@@ -13,7 +13,7 @@ import pytest
 
 from convert_fixtures import assert_same_store
 from fastio.cli import main as cli
-from fastio.convert import convert
+from fastio.conversion import convert
 from fastio.loader import LoaderCore
 from fastio.reader import ChunkReader
 from fastio.store import Store, open_store

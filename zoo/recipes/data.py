@@ -20,7 +20,7 @@ def is_store(path: Path) -> bool:
 def resolve_store(tensors: str | os.PathLike, run_dir: Path, names: Sequence[str], scale: str,
                   workers: int | None = None) -> Path:
     """The store to read ``names`` from; converts a directory of ``.hd5`` files."""
-    from fastio.convert import convert  # not `from fastio import convert`: the submodule shadows it
+    from fastio.conversion import convert
     from fastio.store import open_store
 
     src = Path(tensors)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from fastio.convert import convert
+from fastio.conversion import convert
 from zoo import phantom
 from zoo.phantom.truth import nuisance_as_read
 

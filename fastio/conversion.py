@@ -17,18 +17,17 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+import fastio
+from fastio.blocks import parse_part, part_blocks
 from fastio.catalogue import resolve_specs
 from fastio.hdf5 import read_sample
-from fastio.integrity import is_fastio_store
 from fastio.inventory import Inventory, scan_sources
-from fastio.parts import merge_parts, parse_part, part_blocks
-from fastio.safefs import UnsafePathError, check_removable, is_within, remove_owned
 from fastio.spec import TensorSpec
-from fastio.store import Store, create_store, open_store
+from fastio.store import Store, open_store
 from fastio.summary import ConvertSummary
+from fastio.target import check_store_target, finalize_store, prepare_store
 
-__all__ = ["convert", "merge_parts", "prepare_store", "finalize_store", "conversion_config",
-           "check_store_target"]
+__all__ = ["convert", "conversion_config", "repair_store"]
 
 EXECUTORS = ("process", "thread")
 
@@ -48,86 +47,8 @@ def _versions() -> dict[str, str]:
     import numcodecs
     import zarr
 
-    import fastio
-
     return {"python": sys.version.split()[0], "numpy": np.__version__, "zarr": zarr.__version__,
             "numcodecs": numcodecs.__version__, "h5py": h5py.__version__, "fastio": fastio.__version__}
-
-
-def _describe_mismatch(old: dict, new: dict) -> str:
-    keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-    return ", ".join(keys) or "nothing"
-
-
-def check_store_target(path: str | os.PathLike, *, overwrite: bool,
-                       sources: Iterable[str | os.PathLike] = ()) -> Path:
-    """Validate the output store path before any filesystem action: a folder name (not
-    ``.``/``..``), not a file, holding none of the sources, and with ``overwrite`` only a
-    fastio store this tool wrote (its zarr.json metadata), never through a symlink."""
-    path = Path(path)
-    if path.name in ("", ".", ".."):
-        raise UnsafePathError(f"{path}: expected a new folder name for the store, got {path.name or str(path)!r}")
-    if path.exists() and not path.is_dir():
-        raise ValueError(f"{path}: is a file; expected a store folder")
-    for src in sources:
-        if is_within(src, path):
-            raise UnsafePathError(f"{path}: holds the source {src}; write the store outside the source folder")
-    if path.exists() and overwrite and any(path.iterdir()):
-        check_removable(path, marker="zarr.json", what="fastio store", sources=sources, owned=is_fastio_store)
-    elif path.is_symlink() and overwrite:
-        raise UnsafePathError(f"{path}: is a symlink; refusing to replace what it points to")
-    return path
-
-
-def _clear_leftover(tmp: Path, sources: Iterable[str | os.PathLike]) -> None:
-    """Remove what a killed creation left at ``tmp``: an empty folder or a store of ours."""
-    if tmp.is_dir() and not tmp.is_symlink() and not any(tmp.iterdir()):
-        tmp.rmdir()
-    elif tmp.exists() or tmp.is_symlink():
-        remove_owned(tmp, marker="zarr.json", what="fastio store being created", sources=sources,
-                     owned=is_fastio_store)
-
-
-def prepare_store(path: str | os.PathLike, config: dict[str, Any], sample_ids: list[str],
-                  source_files: list[str], specs: Sequence[TensorSpec], provenance: dict[str, Any],
-                  overwrite: bool = False, sources: Iterable[str | os.PathLike] = ()) -> Store:
-    """Open the store to resume, or create it. Creation happens in a sibling folder that
-    is renamed into place, so a kill during creation leaves nothing half-made; with
-    ``overwrite`` the old store is removed only once the new one is ready, and only if
-    :func:`check_store_target` proves it is ours."""
-    sources = list(sources)
-    path = check_store_target(path, overwrite=overwrite, sources=sources)
-    if (path / "zarr.json").is_file() and not overwrite:
-        try:
-            store = open_store(path, mode="r+")
-        except ValueError as exc:
-            hint = ("pass overwrite=True to replace it" if is_fastio_store(path) else
-                    "fastio cannot prove it wrote it, so it will not remove it: choose another path")
-            raise ValueError(f"{path}: exists but cannot be resumed ({exc}); {hint}") from None
-        old = store.provenance.get("conversion", {})
-        if old != config or store.provenance.get("part") != provenance.get("part"):
-            raise ValueError(
-                f"{path}: exists and was written by a different conversion (differs in "
-                f"{_describe_mismatch(old, config) if old != config else 'part'}); expected the same "
-                "source files, tensors and shard size to resume, or pass overwrite=True"
-            )
-        for stale in path.rglob("*.partial"):  # temp files of writes a kill interrupted
-            stale.unlink(missing_ok=True)
-        return store
-    if path.exists() and not overwrite and any(path.iterdir()):
-        raise ValueError(f"{path}: exists and is not a zarr store; expected a new path or overwrite=True")
-    tmp = path.with_name(path.name + ".creating")
-    _clear_leftover(tmp, sources)
-    store = create_store(tmp, sample_ids, shard_size=config["shard_size"],
-                         source_files=source_files, provenance={**provenance, "conversion": config})
-    for spec in specs:
-        store.create_tensor(spec)
-    if path.is_dir() and any(path.iterdir()):
-        remove_owned(path, marker="zarr.json", what="fastio store", sources=sources, owned=is_fastio_store)
-    elif path.is_dir():
-        path.rmdir()
-    os.replace(tmp, path)
-    return open_store(path, mode="r+")
 
 
 def repair_store(store: Store, inventory: Inventory, names: Sequence[str], blocks: Sequence[int]) -> int:
@@ -142,14 +63,6 @@ def repair_store(store: Store, inventory: Inventory, names: Sequence[str], block
     if repaired:
         store.mark_complete(False)
     return repaired
-
-
-def finalize_store(store: Store) -> None:
-    """Stats per tensor, the failures table, then the ``complete`` flag (last)."""
-    for name in store.tensors:
-        store.finalize_tensor(name)
-    store.finalize_failures()
-    store.mark_complete(True)
 
 
 def _convert_block(store_path: str | Store, root: str, block: int, rows: list[tuple[str, tuple[str, ...]]],
@@ -230,7 +143,7 @@ def convert(src_dir: str | os.PathLike, store: str | os.PathLike, tensors: Itera
     ``tensors``: catalogue names (``dxa.dxa_2`` or ``dxa_2``, at ``scale``) or TensorSpecs.
     ``workers``: parallel blocks (default: CPU count); ``executor``: ``process`` (spawn)
     or ``thread``. ``part='i/n'`` converts only the i-th of n contiguous runs of blocks
-    (0-based) into its own store; :func:`merge_parts` joins them. Rerunning the same call
+    (0-based) into its own store; :func:`fastio.parts.merge_parts` joins them. Rerunning the same call
     resumes; a different call on an existing store is an error unless ``overwrite``.
     """
     t0 = time.perf_counter()
@@ -280,15 +193,3 @@ def convert(src_dir: str | os.PathLike, store: str | os.PathLike, tensors: Itera
                                      blocks_converted=len(todo), blocks_total=len(mine),
                                      seconds=time.perf_counter() - t0, blocks_repaired=repaired)
 
-
-class _CallableModule(type(sys)):
-    """``fastio.convert`` names both this module and its main function. Once any code has
-    imported the submodule, the import system binds ``fastio.convert`` to the module,
-    which would break ``fastio.convert(src, store, tensors)``; a callable module keeps
-    both spellings working whatever the import order."""
-
-    def __call__(self, *args, **kwargs):
-        return convert(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

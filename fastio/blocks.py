@@ -1,0 +1,34 @@
+"""Block planning: which blocks of a store a part of a conversion owns.
+
+A store's rows are cut into blocks of ``shard_size`` samples (one zarr shard each);
+``--part i/n`` hands the i-th of n near-equal contiguous runs of blocks to one run, so
+parts can run on different machines and be merged. Pure functions of the block count.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["parse_part", "part_blocks"]
+
+
+def parse_part(value: str | Sequence[int] | None) -> tuple[int, int] | None:
+    """``"i/n"`` or ``(i, n)`` with 0 <= i < n → ``(i, n)``; None stays None."""
+    if value is None:
+        return None
+    try:
+        i, n = (int(v) for v in (value.split("/") if isinstance(value, str) else value))
+    except (TypeError, ValueError):
+        raise ValueError(f"Expected a part 'i/n' (0-based i < n), got {value!r}") from None
+    if not (n >= 1 and 0 <= i < n):
+        raise ValueError(f"Expected a part 'i/n' with 0 <= i < n, got {value!r}")
+    return i, n
+
+
+def part_blocks(n_blocks: int, part: tuple[int, int] | None) -> list[int]:
+    """The blocks a part converts: the i-th of n near-equal contiguous runs."""
+    if part is None:
+        return list(range(n_blocks))
+    i, n = part
+    return [int(b) for b in np.array_split(np.arange(n_blocks), n)[i]]
