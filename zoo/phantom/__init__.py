@@ -26,7 +26,7 @@ from __future__ import annotations
 from fastio._lazy import lazy_exports
 
 _EXPORTS = {
-    "generate": "zoo.phantom.generate",
+    "generate": "zoo.phantom.generation",
     "PhantomCohort": "zoo.phantom.cohort",
     "load_truth": "zoo.phantom.truth",
     "MODALITIES": "zoo.phantom.truth",

@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from zoo.phantom.generate import generate
+    from zoo.phantom.generation import generate
 
     start = time.perf_counter()
     # errors: the shared convention of fastio._dispatch (one line; exit 2, 3 or 130); a

@@ -8,9 +8,11 @@ from fastio.catalogue import ECG_LEADS, get_spec
 from zoo.phantom import render_brain, render_cardiac, render_dxa, render_ecg
 from zoo.phantom.hd5 import Dataset
 
-__all__ = ["DEFAULT_NUISANCE", "GROUPS", "Geometry", "check_strength", "draw_nuisance", "ecg_text",
+__all__ = ["DEFAULT_NUISANCE", "GROUPS", "PRIMARY", "REPEAT", "Geometry", "check_strength", "draw_nuisance", "ecg_text",
            "render_block", "subject_datasets"]
 
+# ml4h's writer numbers each subject's visits instance_0, instance_1, ... (tensor_writer_ukbb)
+PRIMARY, REPEAT = "instance_0", "instance_1"
 # modality groups: a subject missing a modality misses every tensor of its group
 GROUPS = {
     "dxa_2": ("dxa_2",),

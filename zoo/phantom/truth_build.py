@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from zoo.phantom import render_brain, render_dxa
+from zoo.phantom.layout import GROUPS, PRIMARY, REPEAT
 from zoo.phantom.phenotypes import BINARY, CONTINUOUS
 from zoo.phantom.truth import MODALITIES, REGISTRATION_METHODS, TRUTH_FORMAT, series
 
@@ -82,8 +83,6 @@ def _descriptions(geo) -> dict:
 
 def build_truth(*, ids, seed, scale, geno, model, bio, anat, geo, nuis, nuis_repeat, plan, ecg_meta,
                 nuisance_strength: float = 1.0) -> dict:
-    from zoo.phantom.generate import PRIMARY, REPEAT
-
     repeat = plan["repeat"]
     rep_ids = [ids[i] for i in repeat]
     anat_rep = {k: v[repeat] for k, v in anat.items()}
@@ -140,6 +139,4 @@ def _anatomy_sources() -> dict:
 
 
 def _group_tensors(group: str) -> tuple[str, ...]:
-    from zoo.phantom.layout import GROUPS
-
     return GROUPS[group]

@@ -15,8 +15,8 @@ import pandas as pd
 from fastio.safefs import atomic_write_text
 from zoo.reproduce import figures
 from zoo.reproduce.plan import SWEEP_PAIRS, modality_of
-from zoo.reproduce.tables import (negative_control, pair_rows, pair_test, retained_share, space_rows,
-                                  summary_values, traits_of)
+from zoo.reproduce.tables import (negative_control, pair_rows, pair_test, retained_share, scores_frame,
+                                  space_rows, summary_values, traits_of)
 
 __all__ = ["write_report", "fmt"]
 
@@ -72,7 +72,7 @@ def _table1(main) -> list[list]:
 def _sweep(results, settings, n_train_test) -> pd.DataFrame:
     rows = []
     for res in results:
-        scores = _scores(res["records"])
+        scores = scores_frame(res["records"])
         n_train, n_test = n_train_test(res["n_common"])
         for pair in SWEEP_PAIRS:
             own = traits_of(res["truth"], pair.b)
@@ -80,12 +80,6 @@ def _sweep(results, settings, n_train_test) -> pd.DataFrame:
             rows.append({"level": res["level"].strength, "label": pair.method + f" ({pair.modality})",
                          "a": pair.a, "b": pair.b, **t})
     return pd.DataFrame(rows)
-
-
-def _scores(records) -> pd.DataFrame:
-    from zoo.reproduce.run import scores_frame
-
-    return scores_frame(records)
 
 
 def _md_table(header, rows) -> list[str]:
@@ -127,7 +121,7 @@ def write_report(out: Path, settings, results: list, steps) -> dict:
     figs.mkdir(exist_ok=True)
     sizes = lambda n: _split_sizes(n, settings.train_fraction)  # noqa: E731
     n_train, n_test = sizes(main["n_common"])
-    scores = _scores(main["records"])
+    scores = scores_frame(main["records"])
     lv = main["level"]
     table2 = pd.DataFrame(pair_rows(lv.pairs, main["records"], scores, main["truth"], n_train, n_test))
     spaces = pd.DataFrame(space_rows(main["records"], scores, main["truth"], lv.spaces))

@@ -206,12 +206,6 @@ def _run_level(lv: Level, steps: Steps, settings: Settings, progress: bool, wind
             "n_common": len(common["sample_ids"]), "records": records, **extra}
 
 
-def scores_frame(records: dict) -> pd.DataFrame:
-    """All phenotype scores of a level as one long table with a ``seed`` column."""
-    parts = [pd.DataFrame(r["scores"]).assign(seed=seed) for (_, seed), r in records.items()]
-    return pd.concat(parts, ignore_index=True)
-
-
 def run_reproduce(out, settings: Settings, *, progress: bool = False, say=print) -> dict:
     """Run (or resume) the experiment under ``out`` and write the report; returns the
     report's paths and the main level's tables."""

@@ -13,7 +13,7 @@ import pandas as pd
 from zoo.evaluate.resampled import corrected_resampled_ttest
 from zoo.reproduce.plan import DISEASES, FACTOR_TRAITS, Pair, space
 
-__all__ = ["SUMMARIES", "summary_values", "pair_test", "pair_rows", "space_rows", "traits_of"]
+__all__ = ["SUMMARIES", "scores_frame", "summary_values", "pair_test", "pair_rows", "space_rows", "traits_of"]
 
 TRAITS = tuple(dict.fromkeys(t for ts in FACTOR_TRAITS.values() for t in ts))
 # summary -> (metric, phenotypes or None for every phenotype of that metric)
@@ -31,6 +31,12 @@ def traits_of(truth: dict, space_name: str) -> tuple[str, ...]:
     from zoo.reproduce.plan import own_traits
 
     return own_traits(truth["modalities"][space(space_name).truth_tensor]["factors"])
+
+
+def scores_frame(records: dict) -> pd.DataFrame:
+    """All phenotype scores of a level as one long table with a ``seed`` column."""
+    parts = [pd.DataFrame(r["scores"]).assign(seed=seed) for (_, seed), r in records.items()]
+    return pd.concat(parts, ignore_index=True)
 
 
 def summary_values(scores: pd.DataFrame, metric: str, phenotypes=None) -> pd.Series:

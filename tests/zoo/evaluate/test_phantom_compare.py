@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zoo.phantom.generate import generate
+from zoo.phantom.generation import generate
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,15 +23,16 @@ from zoo.phantom.genotypes import GenotypeModel, genetic_pcs, simulate_genotypes
 from zoo.phantom.hd5 import encode_chunk, write_subject
 from zoo.phantom.phenotypes import make_phenotypes
 from zoo.phantom.plink import write_plink
+from zoo.phantom.preview import write_preview
+from zoo.phantom.truth import write_truth
+from zoo.phantom.truth_build import build_truth
 
-__all__ = ["generate", "DEFAULT_VARIANTS", "PRIMARY", "REPEAT"]
+__all__ = ["generate", "DEFAULT_VARIANTS"]
 
 log = logging.getLogger(__name__)
 
 SCALES = ("quick", "full")
 DEFAULT_VARIANTS = {"quick": 20_000, "full": 100_000}
-# ml4h's writer numbers each subject's visits instance_0, instance_1, ... (tensor_writer_ukbb)
-PRIMARY, REPEAT = "instance_0", "instance_1"
 REPEAT_FRACTION = 0.10  # subjects with a repeat imaging visit at instance_1
 MISSING_FRACTION = 0.03  # subjects lacking one modality group
 MIN_SUBJECTS, MIN_VARIANTS = 20, 1000
@@ -97,10 +97,6 @@ def generate(out_dir, n=1000, seed=0, scale="quick", n_variants=None, progress=T
     """
     from tqdm.auto import tqdm
 
-    from zoo.phantom.preview import write_preview
-    from zoo.phantom.truth import write_truth
-    from zoo.phantom.truth_build import build_truth
-
     n_variants = _validate(n, scale, n_variants)
     nuisance = layout.check_strength(nuisance)
     n = int(n)
@@ -147,10 +143,10 @@ def generate(out_dir, n=1000, seed=0, scale="quick", n_variants=None, progress=T
         files = []
         for k, i in enumerate(idx):
             miss = plan["missing"].get(int(i), ())
-            sets = layout.subject_datasets(rendered, k, geo, PRIMARY, plan["primary_date"][i], miss)
+            sets = layout.subject_datasets(rendered, k, geo, layout.PRIMARY, plan["primary_date"][i], miss)
             if int(i) in repeat_of:
                 rep, kr, j = repeat_of[int(i)]
-                sets += layout.subject_datasets(rep, kr, geo, REPEAT, plan["repeat_date"][j], miss)
+                sets += layout.subject_datasets(rep, kr, geo, layout.REPEAT, plan["repeat_date"][j], miss)
             files.append((cohort.hd5_path(ids[i]), sets, [encode_chunk(d.array) for d in sets]))
         return {"files": files, "r_samples": rendered["r_samples"], "beats_used": rendered["beats_used"]}
 
@@ -186,15 +182,3 @@ def generate(out_dir, n=1000, seed=0, scale="quick", n_variants=None, progress=T
     write_truth(cohort.truth_json, truth)
     return cohort
 
-
-class _CallableModule(type(sys)):
-    """``zoo.phantom.generate`` names both this module and its main function. Once any
-    code has imported the submodule, the import system binds ``zoo.phantom.generate`` to
-    the module, which would break ``zoo.phantom.generate(out_dir, ...)``; a callable
-    module keeps both spellings working whatever the import order (as fastio.convert)."""
-
-    def __call__(self, *args, **kwargs):
-        return generate(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
