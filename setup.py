@@ -10,12 +10,13 @@ CORE = [
     "pandas>=2.0",
     "scipy>=1.11",
     "scikit-learn>=1.4",
-    "statsmodels>=0.14",
     "bed-reader>=1.0",
     "matplotlib>=3.8",
     "tqdm>=4.66",
     "pyyaml>=6.0",
     "pooch>=1.8",
+    # the packages' public names load on first use (stubs in each __init__.pyi)
+    "lazy_loader>=0.4",
     "threadpoolctl>=3.1",
     "keras>=3.5",
     "opencv-python-headless>=4.8",
@@ -33,6 +34,8 @@ EXTRAS = {
     "test": [
         "pytest>=8",
         "pytest-benchmark>=4",
+        # the reference the PheWAS and MANOVA tests check against
+        "statsmodels>=0.14",
         "dask[distributed]>=2024.1",
         "xarray>=2024.1",
         "pyarrow>=14",
@@ -48,7 +51,9 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["fastio", "fastio.*", "zoo", "zoo.*"]),
     include_package_data=True,
-    package_data={"zoo": ["cards/*.md", "data/*", "presets/registry.json", "presets/files/*/*"], "fastio": ["*.yaml"]},
+    # the stubs (__init__.pyi, py.typed) carry the public names; presets/files/ holds what
+    # `zoo presets publish` bundles into the package
+    package_data={"": ["py.typed", "*.pyi"], "zoo": ["presets/registry.json", "presets/files/*/*"]},
     install_requires=CORE,
     extras_require=EXTRAS,
     entry_points={

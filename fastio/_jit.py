@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import numba
 
-__all__ = ["jit", "parallel_jit", "prange"]
-
-prange = numba.prange
+__all__ = ["jit"]
 
 
 def jit(func=None, **overrides):
@@ -20,8 +18,3 @@ def jit(func=None, **overrides):
         return lambda f: numba.njit(**options)(f)
     return numba.njit(**options)(func)
 
-
-def parallel_jit(func=None, **overrides):
-    """Parallel kernel (``prange``). Never call one in a forked child process: numba's
-    OpenMP layer hangs there once the parent has run a parallel kernel."""
-    return jit(func, parallel=True, **overrides)

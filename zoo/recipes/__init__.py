@@ -6,18 +6,7 @@ Namespace. ``zoo train`` / ``zoo infer`` are the same recipes under friendlier n
 The modules are ``training`` and ``inference`` so that the function names ``train`` and
 ``infer`` are never shadowed by a submodule of the same name.
 """
-from __future__ import annotations
+import lazy_loader
 
-from fastio._lazy import lazy_exports
-
-_EXPORTS = {
-    "train": "zoo.recipes.training",
-    "infer": "zoo.recipes.inference",
-    "parse_args": "zoo.recipes.args",
-    "build_parser": "zoo.recipes.args",
-    "main": "zoo.recipes.run",
-}
-
-__all__ = sorted(_EXPORTS)
-
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
+# the public names and their modules are listed once, in __init__.pyi
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

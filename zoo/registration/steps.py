@@ -69,10 +69,10 @@ class TemplateStep:
     """ECC alignment to a template (given, or built as the iterated mean of the data)."""
 
     def __init__(self, method: str, transform: str, template=None, iterations: int = 3,
-                 threads: int = 2, max_fit: int = 256, seed: int = 0):
+                 threads: int = 2, max_fit: int = 256):
         self.method, self.transform = method, transform
         self.template_arg, self.iterations = template, iterations
-        self.threads, self.max_fit, self.seed = threads, max_fit, seed
+        self.threads, self.max_fit = threads, max_fit
         self.template: np.ndarray | None = None
 
     def describe(self) -> dict:

@@ -1,0 +1,75 @@
+"""The packages' public surfaces: every listed name resolves, each ``__init__.pyi`` stub
+(what type checkers and IDEs read) lists exactly the names the package serves, and
+importing a package does no heavy work.
+"""
+import ast
+import importlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PACKAGES = ("fastio", "zoo", "zoo.evaluate", "zoo.models", "zoo.phantom", "zoo.presets",
+            "zoo.recipes", "zoo.registration", "zoo.reproduce")
+# packages whose names are served from an __init__.pyi by lazy_loader
+STUBBED = ("zoo", "zoo.evaluate", "zoo.models", "zoo.presets", "zoo.recipes",
+           "zoo.registration", "zoo.reproduce")
+# never needed by `import PACKAGE`; each costs 0.1-3 s
+HEAVY = ("keras", "tensorflow", "cv2", "scipy", "matplotlib", "pandas", "sklearn", "numba")
+# stay free of Keras/TensorFlow even once every public name has been used
+KERAS_FREE = ("zoo.evaluate",)
+
+_PROBE = """
+import importlib, json, sys
+package = importlib.import_module({package!r})
+on_import = sorted(m for m in {heavy!r} if m in sys.modules)
+if {resolve!r}:
+    for name in package.__all__:
+        getattr(package, name)
+print(json.dumps({{"on_import": on_import,
+                  "keras": sorted(m for m in ("keras", "tensorflow") if m in sys.modules)}}))
+"""
+
+
+def _stub_names(package: str) -> tuple[list[str], list[str]]:
+    """(names the stub imports, the stub's ``__all__``)."""
+    path = ROOT.joinpath(*package.split("."), "__init__.pyi")
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imported, listed = [], []
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            imported += [alias.name for alias in node.names]
+        elif isinstance(node, ast.Assign) and node.targets[0].id == "__all__":
+            listed = ast.literal_eval(node.value)
+    return imported, listed
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_public_name_resolves(package):
+    module = importlib.import_module(package)
+    assert module.__all__ and sorted(module.__all__) == sorted(dir(module))
+    missing = [name for name in module.__all__ if getattr(module, name, None) is None]
+    assert missing == []
+
+
+@pytest.mark.parametrize("package", STUBBED)
+def test_stub_lists_what_the_package_serves(package):
+    imported, listed = _stub_names(package)
+    assert sorted(imported) == sorted(listed), "the stub's __all__ differs from its imports"
+    assert sorted(listed) == importlib.import_module(package).__all__
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_import_is_light(package):
+    proc = subprocess.run([sys.executable, "-c", _PROBE.format(package=package, heavy=HEAVY,
+                                                                resolve=package in KERAS_FREE)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["on_import"] == [], f"import {package} imported {result['on_import']}"
+    if package in KERAS_FREE:
+        assert result["keras"] == [], f"{package}'s names imported {result['keras']}"
