@@ -3,7 +3,7 @@
 Every ``import``/``from … import`` of a ``fastio``/``zoo`` module counts — at module top
 and inside functions alike: a function-local import that closes a cycle only postpones
 the cycle to the first call. Imports under ``if TYPE_CHECKING:`` never run and are left
-out. A package's lazy exports (``_EXPORTS`` tables, lazy-loader stubs) are not edges of
+out. A package's lazy exports (its ``__init__.pyi`` lazy-loader stub) are not edges of
 the package: ``from zoo.evaluate import run_gwas`` is an edge from the importer to the
 module that defines ``run_gwas``, which is what actually gets imported.
 """
@@ -48,27 +48,16 @@ def _imports(tree: ast.AST):
         stack.extend(ast.iter_child_nodes(node))
 
 
-def _lazy_exports(tree: ast.Module, package: str) -> dict[str, str]:
-    """``public name -> defining module`` of a package's ``_EXPORTS`` table (a dict
-    literal, possibly built from other literal dicts by ``**`` unpacking)."""
-    tables: dict[str, dict] = {}
-    for node in tree.body:
-        if (isinstance(node, ast.Assign) and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Dict)):
-            table: dict = {}
-            for key, value in zip(node.value.keys, node.value.values):
-                if key is None and isinstance(value, ast.Name) and value.id in tables:
-                    table.update(tables[value.id])
-                elif isinstance(key, ast.Constant) and isinstance(value, ast.Constant):
-                    table[key.value] = value.value
-            tables[node.targets[0].id] = table
-    root = package.split(".", 1)[0] + "."
+def _lazy_exports(stub: ast.Module, package: str) -> dict[str, str]:
+    """``public name -> defining module`` of a package's ``__init__.pyi`` (the stub
+    ``lazy_loader.attach_stub`` serves the package's names from: ``from .mod import name``
+    and ``from . import submodule``)."""
     resolved = {}
-    for name, target in tables.get("_EXPORTS", {}).items():
-        if target is None:
-            resolved[name] = f"{package}.{name}"
-        else:
-            resolved[name] = target if target.startswith(root) else f"{package}.{target}"
+    for node in stub.body:
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            for alias in node.names:
+                resolved[alias.name] = (f"{package}.{node.module}" if node.module
+                                        else f"{package}.{alias.name}")
     return resolved
 
 
@@ -77,8 +66,9 @@ def import_graph(root: Path = ROOT) -> dict[str, set[str]]:
     modules = _modules(root)
     trees = {name: ast.parse(path.read_text(encoding="utf-8"), str(path))
              for name, path in modules.items()}
-    exports = {name: _lazy_exports(tree, name) for name, tree in trees.items()
-               if modules[name].name == "__init__.py"}
+    exports = {name: _lazy_exports(ast.parse(stub.read_text(encoding="utf-8"), str(stub)), name)
+               for name, path in modules.items()
+               if path.name == "__init__.py" and (stub := path.with_suffix(".pyi")).is_file()}
 
     def owner(dotted: str) -> str | None:
         """The project module ``dotted`` names, or the closest enclosing one."""
@@ -206,10 +196,11 @@ def test_a_function_local_cycle_is_found(tmp_path):
 
 
 def test_lazy_exports_and_type_checking_are_not_edges(tmp_path):
-    """A package's lazy table points importers at the defining module, and a
+    """A package's lazy stub points importers at the defining module, and a
     TYPE_CHECKING import never runs: neither closes a cycle here."""
     root = _write(tmp_path, {
-        "fastio/__init__.py": '_EXPORTS = {"f": "fastio.a", "b": None}\n',
+        "fastio/__init__.py": "import lazy_loader\n",
+        "fastio/__init__.pyi": "from .a import f\nfrom . import b\n",
         "fastio/a.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
                        "    from fastio.b import g\ndef f():\n    pass\n",
         "fastio/b.py": "from fastio import f\nfrom . import a\n",

@@ -21,25 +21,7 @@ brain slices are the MNI152 templates nilearn ships, warped per subject;
 ``factor_r2`` measures how much biology each tensor shows. Names resolve lazily so
 ``import zoo.phantom`` does no work.
 """
-from __future__ import annotations
+import lazy_loader
 
-from fastio._lazy import lazy_exports
-
-_EXPORTS = {
-    "generate": "zoo.phantom.generation",
-    "PhantomCohort": "zoo.phantom.cohort",
-    "load_truth": "zoo.phantom.truth",
-    "MODALITIES": "zoo.phantom.truth",
-    "FACTORS": "zoo.phantom.biology",
-    "Factor": "zoo.phantom.biology",
-    "GenotypeModel": "zoo.phantom.genotypes",
-    "simulate_genotypes": "zoo.phantom.genotypes",
-    "simulate_biology": "zoo.phantom.biology",
-    "genetic_pcs": "zoo.phantom.genotypes",
-    "write_plink": "zoo.phantom.plink",
-    "factor_r2": "zoo.phantom.diagnostics",
-}
-
-__all__ = sorted(_EXPORTS)
-
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
+# the public names and their modules are listed once, in __init__.pyi
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)
