@@ -20,8 +20,11 @@ __all__ = ["TemplateStep", "MedianBeatStep", "make_step", "load_template", "save
 
 
 def _extra_spec(spec: TensorSpec, name: str, shape, description: str) -> TensorSpec:
+    # a plain array of the store (transforms, flows, phases): none of the source's reading
+    # rules (label crop, scanner background, ml4h name) applies to it
     return spec.replace(name=name, shape=tuple(shape), dataset=name, normalization=Normalization("none"),
-                        codec="zstd", resize="exact", description=description)
+                        codec="zstd", resize="exact", description=description, crop_dataset=None,
+                        crop_labels=(), background=None, ml4h_name="")
 
 
 def load_template(template, store, spec: TensorSpec) -> np.ndarray | None:

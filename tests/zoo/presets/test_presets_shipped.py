@@ -46,8 +46,9 @@ def _recipe_latents(root, entry) -> pd.DataFrame:
         for f in preset.files:
             if f.role == "registration":
                 shutil.copyfile(entry.bundled(f.name), work / f.name)  # a resumed `zoo register`
+        options = step_options(preset)
         register_store(store, preset.method, preset.source.name, out_tensor=tensor, progress=False, plot=False,
-                       seed=preset.registration["params"].get("seed", 0), **step_options(preset))
+                       seed=options.pop("seed", 0), **options)
     run_id = preset.ref.replace("@", "_v").replace(".", "_")
     run_dir = root / "runs" / run_id
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""VoxelMorph ``width``: the network a store registration builds (and a preset ships)."""
+"""Registration steps as presets ship them: VoxelMorph `width`, and the plain extra arrays of a label-cropped cine."""
 from __future__ import annotations
 
 import pytest
@@ -27,3 +27,18 @@ def test_width_sets_every_stage_and_shrinks_the_network():
 def test_width_must_be_at_least_two():
     with pytest.raises(ValueError, match="width of at least 2"):
         make_step("voxelmorph", {"width": 1})
+
+
+@pytest.mark.parametrize("method", ["deepcycle", "voxelmorph", "template"])
+def test_extra_arrays_of_a_label_cropped_cine_are_plain(method):
+    # the catalogue's cine is cut to the heart labels on read; its transform/flow/phase
+    # arrays are plain store arrays, which a label crop rule cannot describe
+    from fastio.catalogue import get_spec
+
+    spec = get_spec("lax_4ch_heart_center", "quick")
+    assert spec.crop_dataset  # the premise: the source carries a label crop
+    step = make_step(method, {})
+    out = step.out_spec(spec, "lax_reg")
+    assert out.shape == spec.shape
+    for extra in step.extra_specs(spec, "lax_reg"):
+        assert not extra.crop_dataset and extra.background is None and extra.normalization.kind == "none"
