@@ -33,10 +33,10 @@ def build_parser(prog: str = "zoo reproduce") -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None, prog: str = "zoo reproduce") -> int:
+    args = build_parser(prog).parse_args(argv)  # --help stays instant: nothing heavy imported yet
     from zoo.reproduce.run import run_reproduce
     from zoo.reproduce.settings import FULL, QUICK
 
-    args = build_parser(prog).parse_args(argv)
     # bad settings raise ValueError before any work (fastio._dispatch: one line, exit 2)
     settings = (QUICK if args.quick else FULL).with_(
         n=args.n, seeds=args.seeds, nuisance=args.nuisance, epochs=args.epochs, cohort_seed=args.cohort_seed,

@@ -229,3 +229,15 @@ def test_overwrite_refuses_a_tensor_registration_did_not_write(image_store, caps
     assert "not written by zoo register" in capsys.readouterr().err
     assert not work_dir_for(path, "other").exists()
     assert "registration" not in open_store(path).group["other"].attrs  # metadata only: the tensor holds no data
+
+
+def test_extra_tensors_of_a_label_cropped_cine_inherit_no_crop():
+    """The cine's spec cuts it to the heart labels; its DeepCycle phase (2 values) is no
+    image and must not inherit that crop (it did, and the spec refused to exist)."""
+    from fastio.catalogue import get_spec
+    from zoo.registration.steps import _extra_spec
+
+    cine = get_spec("lax_4ch_heart_center", "quick")
+    assert cine.crop_dataset  # the premise: the catalogue's cine is label-cropped
+    phase = _extra_spec(cine, "cine_phase", (2,), "phase")
+    assert phase.shape == (2,) and phase.crop_dataset is None and phase.crop_labels == ()
