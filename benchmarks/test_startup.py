@@ -55,7 +55,7 @@ def make_inputs(out: Path) -> dict[str, list[str]]:
     store = out / "store.zarr"
     assert convert_main([str(out / "hd5"), str(store), "--tensors", "ecg_rest_raw",
                          "--scale", "quick", "--executor", "thread", "--workers", "1",
-                         "--no-progress"]) == 0
+                         "--quiet"]) == 0
     sim = simulate_cohort(out / "gwas", n=300, m=500, k=4, n_chrom=2, n_pcs=2, seed=1)
     return {
         "fastio inspect STORE": _command("fastio", ["inspect", str(store)]),

@@ -18,6 +18,7 @@ __all__ = [
     "LAX_4CH_LABELS",
     "LAX_4CH_HEART_LABELS",
     "SCALES",
+    "short_name",
     "get_spec",
     "list_specs",
     "register_spec",
@@ -136,9 +137,11 @@ def _registry() -> dict[str, dict[str, TensorSpec]]:
     return _REGISTRY
 
 
-def _short(name: str) -> str:
-    # "dxa.dxa_2" and "dxa_2" name the same tensor.
-    return name.rsplit(".", 1)[-1]
+def short_name(name: str | TensorSpec) -> str:
+    """``dxa.dxa_2`` → ``dxa_2`` (the two name the same tensor); a TensorSpec → its name."""
+    if isinstance(name, TensorSpec):
+        return name.name
+    return str(name).rsplit(".", 1)[-1]
 
 
 def get_spec(name: str | TensorSpec, scale: str = "full") -> TensorSpec:
@@ -148,7 +151,7 @@ def get_spec(name: str | TensorSpec, scale: str = "full") -> TensorSpec:
     if scale not in SCALES:
         raise ValueError(f"Expected scale in {SCALES}, got {scale!r}")
     registry = _registry()
-    short = _short(name)
+    short = short_name(name)
     if short not in registry:
         raise KeyError(
             f"Unknown tensor {name!r}. Expected one of: {', '.join(sorted(registry))} "

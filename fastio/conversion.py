@@ -17,7 +17,6 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-import fastio
 from fastio.blocks import parse_part, part_blocks
 from fastio.catalogue import resolve_specs
 from fastio.hdf5 import read_sample
@@ -26,6 +25,7 @@ from fastio.spec import TensorSpec
 from fastio.store import Store, open_store
 from fastio.summary import ConvertSummary
 from fastio.target import check_store_target, finalize_store, prepare_store
+from fastio.versions import versions
 
 __all__ = ["convert", "conversion_config", "repair_store"]
 
@@ -40,15 +40,6 @@ def conversion_config(specs: Sequence[TensorSpec], shard_size: int, inventory: I
         "inventory_sha256": inventory.digest(),
         "n_files": inventory.n_files,
     }
-
-
-def _versions() -> dict[str, str]:
-    import h5py
-    import numcodecs
-    import zarr
-
-    return {"python": sys.version.split()[0], "numpy": np.__version__, "zarr": zarr.__version__,
-            "numcodecs": numcodecs.__version__, "h5py": h5py.__version__, "fastio": fastio.__version__}
 
 
 def repair_store(store: Store, inventory: Inventory, names: Sequence[str], blocks: Sequence[int]) -> int:
@@ -165,7 +156,7 @@ def convert(src_dir: str | os.PathLike, store: str | os.PathLike, tensors: Itera
     provenance = {
         "source": {"root": inventory.root, "n_files": inventory.n_files,
                    "n_samples": len(inventory.sample_ids), "duplicate_ids": len(inventory.duplicates)},
-        "versions": _versions(),
+        "versions": versions("regzoo", "numpy", "zarr", "numcodecs", "h5py"),
         "part": list(part_t) if part_t else None,
     }
     st = prepare_store(store, config, list(inventory.sample_ids), inventory.source_files, specs,

@@ -25,6 +25,7 @@ import numpy as np
 from fastio import augment as _aug
 from fastio._kernels import api as _k
 from fastio._storeview import open_view
+from fastio.catalogue import short_name
 from fastio.reader import ChunkReader
 from fastio.spec import TensorSpec
 from fastio.split import SPLITS, read_id_csv, split_ids
@@ -68,7 +69,7 @@ def _resolve(view, item) -> TensorSpec:
         return item
     if not isinstance(item, str):
         raise ValueError(f"Expected a tensor name or TensorSpec, got {item!r}")
-    return view.spec(item.rsplit(".", 1)[-1])
+    return view.spec(short_name(item))
 
 
 def _per_tensor_augment(augment, names: Sequence[str], known: Sequence[str]) -> dict[str, _aug.Augment | None]:

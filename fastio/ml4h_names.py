@@ -16,11 +16,14 @@ from typing import Iterable
 __all__ = [
     "tm_name", "input_layer", "output_layer", "encoder_model", "decoder_model",
     "encoder_file", "decoder_file", "hidden_file", "block_tokens", "legacy_name",
-    "check_distinct", "MODEL_PREFIXES",
+    "check_distinct", "MODEL_PREFIXES", "TSV_STYLES",
 ]
 
 # Keras model name prefixes: ml4h's (encode_/decode_) first, then this project's old ones.
 MODEL_PREFIXES = {"encoder": ("encode_", "encoder_"), "decoder": ("decode_", "decoder_")}
+# ml4h's --tsv_style: a latent table's id header is 'sample_id' (standard) or PLINK's
+# 'FID IID' (genetics).
+TSV_STYLES = ("standard", "genetics")
 
 
 def tm_name(spec) -> str:

@@ -7,14 +7,14 @@ from fastio._dispatch import dispatch
 
 # sub-command -> (module with ``main(argv) -> int``, one-line help)
 COMMANDS = {
-    "phantom": ("zoo.phantom.cli", "generate a synthetic biobank with known genetic truth"),
-    "train": ("zoo.recipes.cli_train", "train a model (ml4h recipe flags)"),
-    "infer": ("zoo.recipes.cli_infer", "write latent tables from trained encoders"),
+    "phantom": ("zoo.commands.phantom", "generate a synthetic biobank with known genetic truth"),
+    "train": ("zoo.commands.train", "train a model (ml4h recipe flags)"),
+    "infer": ("zoo.commands.infer", "write latent tables from trained encoders"),
     "register": ("zoo.registration.cli", "register a tensor in a store (template, homography, ...)"),
-    "gwas": ("zoo.evaluate.cli_gwas", "latent GWAS from PLINK files"),
-    "compare": ("zoo.evaluate.cli_compare", "registered-vs-unregistered comparison table"),
+    "gwas": ("zoo.commands.gwas", "latent GWAS from PLINK files"),
+    "compare": ("zoo.commands.compare", "registered-vs-unregistered comparison table"),
     "presets": ("zoo.presets.cli", "pretrained encoders: list, show, fetch, verify, publish, build"),
-    "embed": ("zoo.presets.cli_embed", "latent table of a cohort from a pretrained encoder"),
+    "embed": ("zoo.commands.embed", "latent table of a cohort from a pretrained encoder"),
     "reproduce": ("zoo.reproduce.cli", "Table 1 and Table 2 over every modality and method, as a report"),
     "demo": ("zoo.demo", "the README's main job: zoo reproduce --quick"),
 }

@@ -8,20 +8,23 @@ import importlib.util
 import time
 from pathlib import Path
 
+from fastio import _flags
+
 __all__ = ["build_parser", "main", "DEMO_TENSORS"]
 
 DEMO_TENSORS = ("ecg_rest", "ecg_rest_median_raw_10", "dxa_2")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="fastio demo", description=__doc__.split("\n\n")[0])
-    p.add_argument("--out", required=True, help="folder for the .hd5 files and the store")
+    p = _flags.command_parser(
+        "fastio demo", __doc__.split("\n\n")[0],
+        parents=[_flags.out("folder for the .hd5 files and the store"),
+                 _flags.scale("full", "UK Biobank shapes (full: ECG 5000x12, DXA 768x768) or "
+                              "reduced (quick)"),
+                 _flags.workers("conversion workers (default: CPU count)"),
+                 _flags.seed()])
     p.add_argument("--n", type=int, default=32, help="good sample files to generate (32)")
-    p.add_argument("--scale", default="full", choices=("full", "quick"),
-                   help="UK Biobank shapes (full: ECG 5000x12, DXA 768x768) or reduced (quick)")
-    p.add_argument("--workers", type=int, default=None, help="conversion workers (default: CPU count)")
     p.add_argument("--batches", type=int, default=20, help="batches to pull per loader (20)")
-    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-load", action="store_true", help="stop after conversion (no Keras import)")
     return p
 

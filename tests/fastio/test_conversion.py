@@ -199,7 +199,7 @@ def test_command_lines(quick_cohort, tmp_path, capsys):
 
     out = tmp_path / "cli.zarr"
     assert main(["convert", quick_cohort.root, str(out), "--tensors", "ecg.ecg_rest", "dxa_2",
-                 "--scale", "quick", "--workers", "1", "--shard-size", "4", "--no-progress"]) == 0
+                 "--scale", "quick", "--workers", "1", "--shard-size", "4", "--quiet"]) == 0
     text = capsys.readouterr().out
     assert "ecg_rest" in text and "failures" in text and "not an HDF5 file" in text
     assert main(["inspect", str(out), "--plot", str(tmp_path / "p.png")]) == 0
@@ -216,13 +216,13 @@ def test_command_lines(quick_cohort, tmp_path, capsys):
     for i in range(2):
         p = tmp_path / f"p{i}.zarr"
         assert main(["convert", quick_cohort.root, str(p), "--tensors", "ecg_rest", "--scale", "quick",
-                     "--workers", "1", "--shard-size", "4", "--part", f"{i}/2", "--no-progress"]) == 0
+                     "--workers", "1", "--shard-size", "4", "--part", f"{i}/2", "--quiet"]) == 0
         parts.append(str(p))
-    assert main(["merge", *parts, "--out", str(tmp_path / "m.zarr"), "--no-progress"]) == 0
+    assert main(["merge", *parts, "--out", str(tmp_path / "m.zarr"), "--quiet"]) == 0
     assert open_store(tmp_path / "m.zarr").complete
     capsys.readouterr()
     assert main(["convert", quick_cohort.root, str(out), "--tensors", "ecg_rest", "--scale", "quick",
-                 "--no-progress"]) == 2
+                 "--quiet"]) == 2
     assert "different conversion" in capsys.readouterr().err
 
 
@@ -305,7 +305,7 @@ def test_user_spec_file_on_the_command_line(quick_cohort, tmp_path, capsys):
     try:
         out = tmp_path / "mine.zarr"
         assert main(["convert", quick_cohort.root, str(out), "--tensors", "mine.dxa_centre", "--specs",
-                     str(spec_file), "--workers", "1", "--no-progress"]) == 0
+                     str(spec_file), "--workers", "1", "--quiet"]) == 0
     finally:
         cat._REGISTRY.clear()
         cat._REGISTRY.update(saved)

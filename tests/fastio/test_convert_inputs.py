@@ -96,6 +96,6 @@ def test_empty_folder_and_zero_workers_are_errors(cohort, tmp_path, capsys):
         convert(cohort.root, tmp_path / "w.zarr", ["dxa_2"], scale="quick", workers=0, progress=False)
     for args in ([str(empty), str(tmp_path / "e.zarr")], [cohort.root, str(tmp_path / "w.zarr"), "--workers", "0"]):
         capsys.readouterr()
-        assert cli(["convert", *args, "--tensors", "dxa_2", "--scale", "quick", "--no-progress"]) == 2
+        assert cli(["convert", *args, "--tensors", "dxa_2", "--scale", "quick", "--quiet"]) == 2
         err = capsys.readouterr().err
         assert err.startswith("fastio convert: error:") and len(err.strip().splitlines()) == 1

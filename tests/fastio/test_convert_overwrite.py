@@ -122,15 +122,15 @@ def test_cli_overwrite_refusals_exit_non_zero(cohort, tmp_path):
     user = tmp_path / "mine"
     files = _user_folder(user)
     r = _cli("convert", cohort.root, str(user), "--tensors", "ecg_rest", "--scale", "quick",
-             "--overwrite", "--no-progress")
+             "--overwrite", "--quiet")
     assert r.returncode == 2 and "refusing to remove" in r.stderr and "Traceback" not in r.stderr
     _intact(user, files)
     r = _cli("convert", cohort.root, ".", "--tensors", "ecg_rest", "--scale", "quick",
-             "--overwrite", "--no-progress", cwd=user)
+             "--overwrite", "--quiet", cwd=user)
     assert r.returncode == 2 and "expected a new folder name" in r.stderr
     _intact(user, files)
     r = _cli("convert", cohort.root, "..", "--tensors", "ecg_rest", "--scale", "quick",
-             "--overwrite", "--no-progress", cwd=user / "sub")
+             "--overwrite", "--quiet", cwd=user / "sub")
     assert r.returncode == 2
     _intact(user, files)
 

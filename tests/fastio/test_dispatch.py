@@ -85,7 +85,7 @@ def test_inspect_runs_without_pandas(tmp_path):
     store = tmp_path / "s.zarr"
     assert convert_main([str(tmp_path / "hd5"), str(store), "--tensors", "ecg_rest", "dxa_2",
                          "--scale", "quick", "--executor", "thread", "--workers", "1",
-                         "--no-progress"]) == 0
+                         "--quiet"]) == 0
     result = _probe("fastio.cli", ["inspect", str(store)])
     assert result["code"] == 0 and result["heavy"] == [], result["heavy"]
     rows = format_failures(open_store(store).failures, 20)

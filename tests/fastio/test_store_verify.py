@@ -72,9 +72,9 @@ def test_deleted_shard_is_an_error_never_zeros_and_rerun_repairs_it(store, capsy
     # The other tensor is intact and still reads.
     assert open_store(out).present("ecg_rest").sum() == 10
     rc, text = _verify(out, capsys)
-    assert rc == 1 and "tensor dxa_2 block 1: dxa_2/c/1/0/0/0: missing" in text
+    assert rc == 2 and "tensor dxa_2 block 1: dxa_2/c/1/0/0/0: missing" in text
     # The plain summary says so too, and does not exit 0.
-    assert cli(["inspect", str(out)]) == 1
+    assert cli(["inspect", str(out)]) == 2
     assert "dxa_2 without 1 incomplete or damaged block(s)" in capsys.readouterr().err
     # Opting in: the block's rows are absent (not zeros marked present), with a warning.
     with pytest.warns(UserWarning, match=r"without 1 incomplete or damaged block\(s\) \(4 samples"):
@@ -93,7 +93,7 @@ def test_garbled_shard_names_tensor_and_file_and_rerun_repairs_it(store, capsys)
     data[: len(data) // 2] = np.random.default_rng(0).integers(0, 256, len(data) // 2, dtype=np.uint8).tobytes()
     shard.write_bytes(bytes(data))  # same size: only the checksum can tell
     rc, text = _verify(out, capsys)
-    assert rc == 1 and "tensor ecg_rest block 0: ecg_rest/c/0/0/0: crc32 does not match" in text
+    assert rc == 2 and "tensor ecg_rest block 0: ecg_rest/c/0/0/0: crc32 does not match" in text
     with ChunkReader(out / "ecg_rest") as reader:
         with pytest.raises(ValueError, match=r"tensor ecg_rest, file .*ecg_rest/c/0/0/0: .*(decode|truncated|garbled)"):
             reader.read(range(4))
@@ -109,7 +109,7 @@ def test_truncated_shard_is_refused_and_repaired(store, capsys):
     with ChunkReader(out / "ecg_rest") as reader:
         with pytest.raises(ValueError, match=r"tensor ecg_rest, file .*ecg_rest/c/2/0/0: .*truncated"):
             reader.read([8])
-    assert _verify(out, capsys)[0] == 1
+    assert _verify(out, capsys)[0] == 2
     _repaired(src, ref, out, capsys, blocks=1)
 
 
@@ -121,7 +121,7 @@ def test_deleted_presence_chunk_is_an_error_naming_it(store, capsys):
     with pytest.raises(ValueError, match=r"present/dxa_2/c/0: missing"):
         LoaderCore(str(out), inputs=["dxa_2"], batch_size=2, split="all")
     rc, text = _verify(out, capsys)
-    assert rc == 1 and "tensor dxa_2 block 0: present/dxa_2/c/0: missing" in text
+    assert rc == 2 and "tensor dxa_2 block 0: present/dxa_2/c/0: missing" in text
     _repaired(src, ref, out, capsys, blocks=1)
 
 
@@ -133,7 +133,7 @@ def test_deleted_sample_id_chunk_is_an_error_naming_it(store, capsys):
     with pytest.raises(ValueError, match=r"sample_id/c/0: missing"):
         LoaderCore(str(out), inputs=["dxa_2"], batch_size=2, split="all")
     rc, text = _verify(out, capsys)
-    assert rc == 1 and "sample_id/c/0: missing" in text
+    assert rc == 2 and "sample_id/c/0: missing" in text
     summary = _convert(src, out)
     assert summary.complete and open_store(out).sample_ids == open_store(ref).sample_ids
     assert_same_store(ref, out)
@@ -185,7 +185,7 @@ def test_interrupted_conversion_is_refused_until_resumed(pristine, tmp_path, mon
     with pytest.warns(UserWarning, match=r"2 incomplete or damaged block\(s\) \(6 samples"):
         assert open_store(out, allow_incomplete=True).present("ecg_rest").sum() == 4
     rc, text = _verify(out, capsys)
-    assert rc == 1 and "tensor ecg_rest block 2: ecg_rest/c/2/0/0: not written" in text
+    assert rc == 2 and "tensor ecg_rest block 2: ecg_rest/c/2/0/0: not written" in text
     summary = _convert(src, out)
     assert summary.complete and summary.blocks_repaired == 0 and summary.blocks_converted == 2
     assert_same_store(ref, out)

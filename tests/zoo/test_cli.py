@@ -1,18 +1,26 @@
 """The ``zoo`` and ``fastio`` command tables: every sub-command resolves to a module with a
-``main``, help is printed, and an unknown command fails with status 2."""
+``build_parser`` and a ``main``, spells the shared flags one way, documents and follows one
+error convention; help is printed, and an unknown command fails with status 2."""
+import argparse
 import importlib
+import inspect
 
 import pytest
 
+from fastio import _flags
 from fastio import cli as fastio_cli
+from fastio._dispatch import exit_codes_text
 from zoo import cli as zoo_cli
 
 
-@pytest.mark.parametrize("table", [fastio_cli.COMMANDS, zoo_cli.COMMANDS], ids=["fastio", "zoo"])
-def test_every_command_has_a_main(table):
+@pytest.mark.parametrize("table,package", [(fastio_cli.COMMANDS, "fastio.commands."),
+                                           (zoo_cli.COMMANDS, "zoo.commands.")], ids=["fastio", "zoo"])
+def test_every_command_is_a_module_of_the_commands_package(table, package):
     for name, (module, help_) in table.items():
         assert help_, name
-        assert callable(importlib.import_module(module).main), module
+        assert module == package + name, module
+        loaded = importlib.import_module(module)
+        assert callable(loaded.main) and callable(loaded.build_parser), module
 
 
 @pytest.mark.parametrize("cli", [fastio_cli, zoo_cli], ids=["fastio", "zoo"])
@@ -133,3 +141,80 @@ def test_ctrl_c_is_one_line_exit_130(tmp_path):
     err = proc.communicate(timeout=120)[1]
     assert proc.returncode == 130, err
     assert _one_error_line(err, "zoo", "phantom") == "zoo phantom: interrupted"
+
+
+# The shared flags as the parents of fastio._flags define them (help texts aside).
+_REFERENCE = {action.dest: action for parent in (
+    _flags.out("x"), _flags.seed(), _flags.scale("full", "x"), _flags.workers("x"),
+    _flags.overwrite("x"), _flags.quiet(), _flags.dask("x")) for action in parent._actions
+    if action.help is not argparse.SUPPRESS}
+
+
+def _parsers(parser: argparse.ArgumentParser):
+    """A parser and the parsers of its sub-commands (``zoo presets list``, ...)."""
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from _parsers(sub)
+
+
+def test_reference_covers_every_shared_flag():
+    assert {dest: action.option_strings[0] for dest, action in _REFERENCE.items()} == _flags.SHARED
+
+
+@pytest.mark.parametrize("prog,name", ALL_COMMANDS, ids=[f"{p} {n}" for p, n in ALL_COMMANDS])
+def test_shared_flags_are_spelled_one_way(prog, name):
+    """``--out``, ``--seed``, ``--scale``, ``--workers``, ``--overwrite``, ``--quiet`` and
+    ``--dask`` mean the same (destination, type, action) in every command that has them,
+    no other flag sets their destinations, and the old spellings are hidden aliases."""
+    module = importlib.import_module(TABLES[prog].COMMANDS[name][0])
+    for parser in _parsers(module.build_parser()):
+        for action in parser._actions:
+            for option in action.option_strings:
+                if option in _flags.DEPRECATED:
+                    assert action.help is argparse.SUPPRESS, (parser.prog, option)
+                    assert _flags.SHARED[action.dest] == _flags.DEPRECATED[option], option
+                elif option in _flags.SHARED.values() or action.dest in _flags.SHARED:
+                    assert option == _flags.SHARED.get(action.dest), (parser.prog, option, action.dest)
+                    ref = _REFERENCE[action.dest]
+                    assert (type(action), action.type, action.nargs, action.choices) == \
+                        (type(ref), ref.type, ref.nargs, ref.choices), (parser.prog, option)
+        # one progress flag, one Dask flag: no other spellings of them
+        options = {o for a in parser._actions for o in a.option_strings}
+        assert not options & {"--progress", "--no-progress-bar", "--scheduler"}, parser.prog
+
+
+@pytest.mark.parametrize("prog,name", ALL_COMMANDS, ids=[f"{p} {n}" for p, n in ALL_COMMANDS])
+def test_help_ends_with_the_exit_codes_once(prog, name, capsys):
+    module = importlib.import_module(TABLES[prog].COMMANDS[name][0])
+    assert module.build_parser().epilog == exit_codes_text()
+    with pytest.raises(SystemExit) as stop:
+        TABLES[prog].main([name, "--help"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert out.count("exit status:") == 1 and out.rstrip().endswith(exit_codes_text().rstrip())
+
+
+@pytest.mark.parametrize("prog,name", ALL_COMMANDS, ids=[f"{p} {n}" for p, n in ALL_COMMANDS])
+def test_no_command_catches_bad_input_itself(prog, name):
+    """Bad input propagates to fastio._dispatch.run_main (one line, exit 2): a command that
+    caught it itself could print another format or exit with another status."""
+    source = inspect.getsource(importlib.import_module(TABLES[prog].COMMANDS[name][0]))
+    for caught in ("except (ValueError, KeyError)", "except (KeyError, ValueError)", "except KeyError",
+                   "except Exception", "except:"):
+        assert caught not in source, (prog, name, caught)
+
+
+def test_deprecated_spellings_still_work_and_say_so(capsys):
+    parser = importlib.import_module("fastio.commands.merge").build_parser()
+    args = parser.parse_args(["p.zarr", "--out", "m.zarr", "--no-progress"])
+    assert args.quiet is True
+    assert "--no-progress is deprecated; use --quiet" in capsys.readouterr().err
+    assert parser.parse_args(["p.zarr", "--out", "m.zarr"]).quiet is False
+    parser = importlib.import_module("zoo.commands.gwas").build_parser()
+    args = parser.parse_args(["--bfile", "g", "--latents", "h.tsv", "--out", "o",
+                              "--dask-scheduler", "local"])
+    assert args.dask == "local"
+    assert "--dask-scheduler is deprecated; use --dask" in capsys.readouterr().err
+    assert "--no-progress" not in parser.format_help() and "--dask-scheduler" not in parser.format_help()

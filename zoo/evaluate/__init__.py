@@ -9,7 +9,7 @@ Never imports Keras or TensorFlow. Sub-modules are imported on first attribute a
     result = run_gwas("genotypes", latents, covar, GwasConfig())  # PLINK prefix
     result.write("gwas_out")      # plink2-style long TSV + per-variant MANOVA table
 
-Command lines: ``zoo gwas`` (``cli_gwas``) and ``zoo compare`` (``cli_compare``).
+Command lines: ``zoo gwas`` and ``zoo compare`` (``zoo/commands/gwas.py``, ``compare.py``).
 """
 import lazy_loader
 

@@ -1,5 +1,6 @@
 """PLINK 1 binary filesets: metadata through bed-reader, genotype chunks decoded by numba.
 
+``write_bfile`` writes one (the phantom's genotypes, the simulated cohorts);
 ``open_bfile`` validates ``PREFIX.bed/.bim/.fam``; ``BedChunks`` turns a range of variants
 into float columns centred over the called samples, 0 at a missing call (allele-1 counts,
 .bim column 5), plus each variant's missing positions, either with the
@@ -13,12 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
+from fastio.safefs import atomic_output
 from zoo.evaluate._kernels.bed import (BYTE_TABLE, decode_centre, decode_centre_all,
                                        missing_positions)
 from zoo.evaluate._kernels.genotypes import centre_impute
 from zoo.evaluate.called import missing_index
 
-__all__ = ["open_bfile", "BedChunks", "READERS"]
+__all__ = ["open_bfile", "write_bfile", "BedChunks", "READERS"]
 
 READERS = ("numba", "bed-reader")
 _MAGIC = bytes([0x6C, 0x1B, 0x01])
@@ -26,6 +28,36 @@ _MAGIC = bytes([0x6C, 0x1B, 0x01])
 
 def _prefix(prefix: str | Path) -> Path:
     return Path(str(prefix).removesuffix(".bed"))
+
+
+def write_bfile(prefix: str | Path, genotypes: np.ndarray, *, sample_ids, chromosome, bp_position,
+                variant_id, allele_1, allele_2, cm_position=None, sex=None, pheno=None) -> Path:
+    """Write ``PREFIX.bed/.bim/.fam`` from (samples, variants) allele-1 counts (``-127`` or
+    NaN: missing), FID = IID = sample id. Allele 1 (.bim column 5) is the counted allele,
+    which plink2 --glm reports as A1 by default. ``sex`` in PLINK's codes (1 male,
+    2 female, 0 unknown); ``pheno`` as text (default bed-reader's). Each file is written
+    to a temp name and renamed into place: a kill leaves no half fileset, a symlink
+    planted at a name is replaced, not followed."""
+    from bed_reader import to_bed
+
+    prefix = _prefix(prefix)
+    ids = np.asarray([str(s) for s in sample_ids])
+    if genotypes.ndim != 2 or genotypes.shape[0] != len(ids):
+        raise ValueError(f"{prefix}: expected genotypes of shape ({len(ids)}, variants), got "
+                         f"{genotypes.shape}")
+    properties = {"fid": ids, "iid": ids, "father": np.full(len(ids), "0"),
+                  "mother": np.full(len(ids), "0"), "chromosome": np.asarray(chromosome).astype(str),
+                  "sid": np.asarray(variant_id), "bp_position": np.asarray(bp_position),
+                  "allele_1": np.asarray(allele_1), "allele_2": np.asarray(allele_2)}
+    optional = {"cm_position": cm_position, "pheno": pheno,
+                "sex": None if sex is None else np.asarray(sex).astype(np.int32)}
+    properties.update({key: value for key, value in optional.items() if value is not None})
+    files = {ext: prefix.with_name(prefix.name + ext) for ext in (".bed", ".bim", ".fam")}
+    with atomic_output(files[".bed"]) as bed, atomic_output(files[".bim"]) as bim, \
+            atomic_output(files[".fam"]) as fam:
+        to_bed(bed, genotypes, properties=properties, count_A1=True, fam_filepath=fam,
+               bim_filepath=bim)
+    return prefix
 
 
 def open_bfile(prefix: str | Path, num_threads: int | None = None):

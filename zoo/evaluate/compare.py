@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 from zoo.evaluate.gwas import GwasConfig
+from zoo.evaluate.loci import genomic_control, gwas_loci, match_loci
+from zoo.evaluate.thresholds import GENOME_WIDE, MIN_MAF, WINDOW
 from zoo.evaluate.phenotypes import CvConfig
 
 __all__ = ["CompareConfig", "Comparison", "build_comparison", "gwas_measures", "cv_min_class"]
@@ -31,9 +33,9 @@ class CompareConfig:
     targets: tuple[str, ...] | None = None
     cv: CvConfig = field(default_factory=CvConfig)
     gwas: GwasConfig = field(default_factory=lambda: GwasConfig(progress=False))
-    threshold: float = 5e-8
-    window: int = 500_000
-    min_maf: float = 0.01
+    threshold: float = GENOME_WIDE
+    window: int = WINDOW
+    min_maf: float = MIN_MAF
     alpha: float = 0.05
     split_halves: bool = True
     seed: int = 0
@@ -81,15 +83,8 @@ def gwas_measures(result, *, threshold: float, window: int, truth: pd.DataFrame 
                   min_maf: float = 0.0) -> tuple[dict, dict]:
     """λ_GC and loci counts (min-p and MANOVA), both over the variants with MAF >=
     ``min_maf``, and, with truth, recall/precision of one GWAS."""
-    from zoo.evaluate.loci import clump_distance, genomic_control, match_loci
-
     common = result.common(min_maf)
-    loci = {"min_p": clump_distance(result.variants, np.where(common, result.min_p(), np.nan),
-                                    threshold=threshold, window=window)}
-    if "p_manova" in result.stats:
-        loci["manova"] = clump_distance(result.variants,
-                                        np.where(common, result.stats["p_manova"], np.nan),
-                                        threshold=threshold, window=window)
+    loci = gwas_loci(result, threshold=threshold, window=window, min_maf=min_maf)
     # λ_GC on the variants that loci are counted on
     row = {"lambda_gc": genomic_control(result.p[common]), "n_variants_counted": int(common.sum())}
     for kind, frame in loci.items():

@@ -79,9 +79,14 @@ def read_latents(path: str | Path) -> pd.DataFrame:
 
 
 def write_latents(latents: pd.DataFrame, path: str | Path, *, plink_ids: bool = False) -> Path:
-    """Write a latent table as TSV (ml4h header) or Parquet (by suffix).
+    """Write a latent table (indexed by sample id, one column per dimension) as TSV
+    (ml4h's header) or Parquet (by suffix), to a temp name renamed into place: never half
+    a table, never through a symlink planted at ``path``. The one writer of latent
+    tables (``zoo infer``, ``zoo embed``, the comparisons).
 
     ``plink_ids=True`` writes ``FID IID`` (both the sample id) instead of ``sample_id``.
+    TSV values are written in full (shortest round-trip text), so reading the table back
+    gives the same float64 values.
     """
     path = Path(path)
     frame = latents.copy()
@@ -98,7 +103,7 @@ def write_latents(latents: pd.DataFrame, path: str | Path, *, plink_ids: bool = 
         if path.suffix.lower() in _PARQUET:
             frame.to_parquet(tmp, index=False)
         else:
-            frame.to_csv(tmp, sep="\t", index=False, float_format="%.9g")
+            frame.to_csv(tmp, sep="\t", index=False)
     return path
 
 

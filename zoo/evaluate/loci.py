@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-__all__ = ["genomic_control", "clump_distance", "clump_ld", "match_loci", "match_leads",
-           "null_rate", "read_truth", "GENOME_WIDE"]
+from zoo.evaluate.thresholds import GENOME_WIDE, WINDOW
 
-GENOME_WIDE = 5e-8
+__all__ = ["genomic_control", "clump_distance", "clump_ld", "gwas_loci", "gwas_summary",
+           "match_loci", "match_leads", "null_rate", "read_truth", "GENOME_WIDE", "WINDOW"]
+
 _CHI2_MEDIAN = special.chdtri(1, 0.5)   # 0.4549…, the χ²(1) median (scipy.stats costs ~1 s to import)
 
 
@@ -66,7 +67,7 @@ def _clump(variants, p, threshold, window, absorb) -> pd.DataFrame:
 
 
 def clump_distance(variants: pd.DataFrame, p: np.ndarray, *, threshold: float = GENOME_WIDE,
-                   window: int = 500_000) -> pd.DataFrame:
+                   window: int = WINDOW) -> pd.DataFrame:
     """Loci by distance: each lead absorbs every significant variant within ``window`` bp."""
     if window < 0:
         raise ValueError(f"Expected a window >= 0 bp, got {window}")
@@ -74,7 +75,7 @@ def clump_distance(variants: pd.DataFrame, p: np.ndarray, *, threshold: float = 
 
 
 def clump_ld(variants: pd.DataFrame, p: np.ndarray, bfile: str | Path, *,
-             threshold: float = GENOME_WIDE, window: int = 500_000, r2: float = 0.1,
+             threshold: float = GENOME_WIDE, window: int = WINDOW, r2: float = 0.1,
              sample_index: np.ndarray | None = None, variant_offset: int = 0) -> pd.DataFrame:
     """Loci by LD: a lead absorbs significant variants within ``window`` bp with r² ≥ ``r2``.
 
@@ -101,6 +102,59 @@ def clump_ld(variants: pd.DataFrame, p: np.ndarray, bfile: str | Path, *,
         return np.nan_to_num(r * r) >= r2
 
     return _clump(variants, p, threshold, window, absorb)
+
+
+def gwas_loci(result, *, threshold: float = GENOME_WIDE, window: int = WINDOW,
+              min_maf: float = 0.0, ld_r2: float | None = None, bfile: str | Path | None = None,
+              sample_index: np.ndarray | None = None) -> dict[str, pd.DataFrame]:
+    """The loci of one GWAS (a ``zoo.evaluate.gwas.GwasResult``) over the variants with
+    minor-allele frequency >= ``min_maf``: ``"min_p"`` (each variant's minimum p over the
+    latent dimensions, Bonferroni over K) and, when the MANOVA ran, ``"manova"``. Clumped
+    by distance, or with ``ld_r2`` by LD from ``bfile`` (over ``sample_index``, default
+    the result's samples)."""
+    common = result.common(min_maf)
+
+    def clump(p):
+        if ld_r2 is None:
+            return clump_distance(result.variants, p, threshold=threshold, window=window)
+        if not bfile:
+            raise ValueError(f"Expected a PLINK fileset to clump by LD (r2 {ld_r2}), got {bfile!r}")
+        return clump_ld(result.variants, p, bfile, threshold=threshold, window=window, r2=ld_r2,
+                        sample_index=result.sample_index if sample_index is None else sample_index)
+
+    loci = {"min_p": clump(np.where(common, result.min_p(), np.nan))}
+    if "p_manova" in result.stats:
+        loci["manova"] = clump(np.where(common, result.stats["p_manova"], np.nan))
+    return loci
+
+
+def gwas_summary(result, *, threshold: float = GENOME_WIDE, window: int = WINDOW,
+                 ld_r2: float | None = None, bfile: str | Path | None = None,
+                 sample_index: np.ndarray | None = None, min_maf: float = 0.0
+                 ) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """λ_GC per dimension and overall and the loci of :func:`gwas_loci`, all over the same
+    variants (those with minor-allele frequency >= ``min_maf``): ``zoo gwas``'s
+    ``summary.json`` and its loci tables."""
+    common = result.common(min_maf)
+    loci = gwas_loci(result, threshold=threshold, window=window, min_maf=min_maf, ld_r2=ld_r2,
+                     bfile=bfile, sample_index=sample_index)
+    manova = result.stats.get("p_manova")
+    summary = {
+        "n_samples": result.n_samples, "n_variants": int(len(result.variants)),
+        "n_dims": len(result.pheno_names),
+        # λ_GC on the variants that loci are counted on (rare ones excluded from both)
+        "n_variants_counted": int(common.sum()),
+        "lambda_gc": genomic_control(result.p[common]),
+        "lambda_gc_per_dim": {name: genomic_control(result.p[common, j])
+                              for j, name in enumerate(result.pheno_names)},
+        # None (JSON null) when the MANOVA is undefined (collinear latents: all p NaN)
+        "lambda_gc_manova_chi2": (genomic_control(manova[common])
+                                  if manova is not None and np.isfinite(manova[common]).any()
+                                  else None),
+        "n_loci": {kind: int(len(frame)) for kind, frame in loci.items()},
+        "threshold": threshold, "window": window, "ld_r2": ld_r2, "min_maf": min_maf,
+    }
+    return summary, loci
 
 
 def read_truth(path: str | Path, factors: list[str] | tuple[str, ...] | None = None
@@ -133,7 +187,7 @@ def read_truth(path: str | Path, factors: list[str] | tuple[str, ...] | None = N
     return frame.drop_duplicates(["#CHROM", "POS"], ignore_index=True)
 
 
-def match_loci(loci: pd.DataFrame, truth: pd.DataFrame, *, window: int = 500_000) -> dict:
+def match_loci(loci: pd.DataFrame, truth: pd.DataFrame, *, window: int = WINDOW) -> dict:
     """Recall and precision of loci against true causal variants.
 
     A true variant and a locus match when they share a chromosome and the variant lies

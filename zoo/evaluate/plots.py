@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from fastio.safefs import atomic_output
+from zoo.evaluate.thresholds import GENOME_WIDE
 
 __all__ = ["manhattan_plot", "qq_plot", "score_bar_chart"]
 
@@ -39,7 +40,7 @@ def _chrom_order(chrom: np.ndarray) -> list[str]:
 
 
 def manhattan_plot(variants: pd.DataFrame, p: np.ndarray, path: str | Path, *,
-                   threshold: float = 5e-8, title: str = "", loci: pd.DataFrame | None = None
+                   threshold: float = GENOME_WIDE, title: str = "", loci: pd.DataFrame | None = None
                    ) -> Path:
     """−log10 p along the genome, chromosomes side by side; ``loci`` leads are marked."""
     p = np.asarray(p, np.float64)

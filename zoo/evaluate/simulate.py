@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from fastio.safefs import atomic_output, atomic_write_text
+from zoo.evaluate.bedfile import write_bfile
 from zoo.evaluate.latents import write_latents
 
 __all__ = ["SimulatedCohort", "simulate_cohort"]
@@ -62,8 +63,6 @@ def simulate_cohort(out_dir: str | Path, *, n: int = 500, m: int = 300, k: int =
     Causal variants sit in the middle of their chromosomes, spread over chromosomes, each
     shifting the latent dimensions ``j % k`` and ``(j + 1) % k`` by ``effect`` SD per allele.
     """
-    from bed_reader import to_bed
-
     if n_causal > m:
         raise ValueError(f"Expected n_causal <= m, got {n_causal} > {m}")
     rng = np.random.default_rng(seed)
@@ -82,10 +81,8 @@ def simulate_cohort(out_dir: str | Path, *, n: int = 500, m: int = 300, k: int =
     a1 = bases[rng.integers(0, 4, m)]
     a2 = bases[(np.searchsorted(bases, a1) + rng.integers(1, 4, m)) % 4]
     prefix = out_dir / "cohort"
-    to_bed(prefix.with_suffix(".bed"), geno, properties={
-        "fid": ids, "iid": ids, "sid": sid, "chromosome": chrom.astype(str),
-        "bp_position": pos, "allele_1": a1, "allele_2": a2,
-        "sex": np.ones(n, np.int32), "pheno": np.full(n, "-9")}, count_A1=True)
+    write_bfile(prefix, geno, sample_ids=ids, chromosome=chrom, bp_position=pos, variant_id=sid,
+                allele_1=a1, allele_2=a2, sex=np.ones(n, np.int32), pheno=np.full(n, "-9"))
 
     covar = pd.DataFrame({"sample_id": ids, "age": rng.normal(55, 8, n).round(1),
                           "sex": rng.integers(0, 2, n).astype(float)})

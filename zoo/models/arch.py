@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from fastio import ml4h_names
-from zoo.models.blocks import ACTIVATIONS, NORMALIZATIONS, POOL_TYPES, as_int_list
+from zoo.models.blocks import as_int_list
+from zoo.models.vocabulary import ACTIVATIONS, NORMALIZATIONS, POOL_TYPES
 
 __all__ = ["Arch", "arch_from", "resolve_tensor"]
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from zoo.models.vocabulary import NORMALIZATIONS, POOL_TYPES
+
 __all__ = [
-    "ACTIVATIONS",
-    "POOL_TYPES",
-    "NORMALIZATIONS",
     "conv_dimension",
     "as_int_list",
     "kernel_for",
@@ -23,10 +22,6 @@ __all__ = [
     "dense_conv_block",
     "dense_stack",
 ]
-
-ACTIVATIONS = ("swish", "gelu", "mish", "relu", "elu", "selu", "leaky_relu", "tanh", "linear")
-POOL_TYPES = ("max", "average")
-NORMALIZATIONS = (None, "batch_norm", "layer_norm")
 
 
 def conv_dimension(shape: Sequence[int]) -> int:

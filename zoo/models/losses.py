@@ -20,8 +20,9 @@ import math
 
 import keras
 
+from zoo.models.vocabulary import PAIR_LOSSES
+
 __all__ = [
-    "PAIR_LOSSES",
     "INIT_LOG_SCALE",
     "MAX_LOG_SCALE",
     "l2_normalize",
@@ -32,7 +33,6 @@ __all__ = [
     "PairLoss",
 ]
 
-PAIR_LOSSES = ("contrastive", "cosine", "euclid")
 # CLIP's initial temperature 0.07 and its cap on the logit scale (100).
 INIT_LOG_SCALE = math.log(1.0 / 0.07)
 MAX_LOG_SCALE = math.log(100.0)

@@ -20,8 +20,9 @@ import math
 import keras
 from keras import ops
 
+from zoo.models.vocabulary import MERGES
+
 __all__ = [
-    "MERGES",
     "dropfuse",
     "average_latents",
     "kronecker_latents",
@@ -32,7 +33,6 @@ __all__ = [
     "merge_layer",
 ]
 
-MERGES = ("dropout", "average", "concat", "kronecker")
 
 
 def dropfuse(latents, choice):

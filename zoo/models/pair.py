@@ -18,15 +18,10 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from fastio import ml4h_names
+from fastio.catalogue import short_name
+from zoo.models.vocabulary import PAIR_LOSSES
 
-__all__ = ["Pair", "parse_pairs", "build_model", "cross_decoder", "encoders_of", "decoders_of", "short_name"]
-
-
-def short_name(name) -> str:
-    """``dxa.dxa_2`` → ``dxa_2``; a TensorSpec → its name."""
-    if hasattr(name, "name") and hasattr(name, "shape"):
-        return name.name
-    return str(name).rsplit(".", 1)[-1]
+__all__ = ["Pair", "parse_pairs", "build_model", "cross_decoder", "encoders_of", "decoders_of"]
 
 
 @dataclass(frozen=True)
@@ -39,8 +34,6 @@ class Pair:
     weight: float = 1.0
 
     def __post_init__(self) -> None:
-        from zoo.models.losses import PAIR_LOSSES
-
         object.__setattr__(self, "a", short_name(self.a))
         object.__setattr__(self, "b", short_name(self.b))
         if self.a == self.b:

@@ -164,7 +164,7 @@ def _evaluate(out: Path, latents: dict, phenotypes, bfile, truth, args):
     latents with the sample ids permuted (no link to the subjects: R² ≤ 0, no loci)."""
     import pandas as pd
 
-    from zoo.evaluate.cli_compare import main as compare_main
+    from zoo.commands.compare import main as compare_main
     from zoo.evaluate.latents import read_latents, write_latents
 
     first = next(iter(latents))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fastio.catalogue import short_name
 from fastio.safefs import atomic_output, atomic_write_text, remove_owned
 from fastio.spec import Normalization
 from zoo.presets.cards import render_card
@@ -33,10 +34,6 @@ _STATE_FILES = ("template.npy", "model.weights.h5")
 _ARCH_KEYS = ("encoder_blocks", "activation", "conv_layers", "conv_width", "conv_x", "conv_y", "conv_z",
               "dense_blocks", "dense_layers", "block_size", "pool_type", "pool_x", "pool_y", "pool_z",
               "dense_normalize", "dropout", "pair_merge", "pair_loss", "pair_loss_weight")
-
-
-def _short(name: str) -> str:
-    return str(name).rsplit(".", 1)[-1]
 
 
 def _read_json(path: Path) -> dict:
@@ -88,7 +85,7 @@ def _fingerprint(store, tensor: str) -> str:
 
 
 def _objective(args: dict, tensor: str) -> str:
-    inputs = [_short(t) for t in args["input_tensors"]]
+    inputs = [short_name(t) for t in args["input_tensors"]]
     if len(inputs) == 1:
         return "ae"
     partners = [t for t in inputs if t != tensor]
@@ -124,8 +121,8 @@ def publish(run_dir, *, version: int, out, name: str | None = None, tensor: str 
     run_dir, out = Path(run_dir), Path(out)
     cards = Path(cards) if cards is not None else out / "model_cards"
     args, summary = run_facts(run_dir)
-    inputs = [_short(t) for t in args["input_tensors"]]
-    tensor = _short(tensor) if tensor else inputs[0]
+    inputs = [short_name(t) for t in args["input_tensors"]]
+    tensor = short_name(tensor) if tensor else inputs[0]
     if tensor not in inputs:
         raise ValueError(f"{run_dir}: expected --tensor among the run's inputs {inputs}, got {tensor!r}")
     store = open_store(summary["store"])

@@ -11,10 +11,14 @@ import argparse
 import sys
 from typing import Sequence
 
+from fastio import _flags
+from fastio.catalogue import SCALES
+from fastio.ml4h_names import TSV_STYLES
+from zoo.models.vocabulary import ACTIVATIONS, MERGES, NORMALIZATIONS, PAIR_LOSSES, POOL_TYPES
+
 __all__ = ["MODES", "IGNORED_ML4H_FLAGS", "build_parser", "parse_args"]
 
 MODES = ("train", "infer_encoders")
-ACTIVATIONS = ("swish", "gelu", "mish", "relu", "elu", "selu", "leaky_relu", "tanh", "linear")
 
 # ml4h flags that appear in its command lines but configure machinery regzoo replaces
 # (tensor generators, caches, regularisers ml4h rarely used with these models).
@@ -27,11 +31,10 @@ IGNORED_ML4H_FLAGS = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m zoo.recipes",
-        description="Train ml4h-style autoencoders and DropFuse pair models, or write latent tables.",
-    )
+def build_parser(prog: str = "python -m zoo.recipes") -> argparse.ArgumentParser:
+    """ml4h's recipe flags, verbatim (``prog``: the command that reads them)."""
+    p = _flags.command_parser(
+        prog, "Train ml4h-style autoencoders and DropFuse pair models, or write latent tables.")
     io = p.add_argument_group("data and outputs")
     io.add_argument("--mode", choices=MODES, default="train")
     io.add_argument("--tensors", required=True,
@@ -42,10 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     io.add_argument("--output_tensors", nargs="*", default=[], help="e.g. dxa.dxa_2")
     io.add_argument("--tensormap_prefix", default="ml4h.tensormap.ukb",
                     help="accepted for ml4h command lines; regzoo looks names up in its catalogue/store")
-    io.add_argument("--tensor_scale", choices=("full", "quick"), default="full",
+    io.add_argument("--tensor_scale", choices=SCALES, default="full",
                     help="regzoo: catalogue shapes used when converting .hd5 files on the fly")
     io.add_argument("--sample_csv", default=None, help="CSV whose first column lists the sample ids to use")
-    io.add_argument("--tsv_style", choices=("standard", "genetics"), default="standard")
+    io.add_argument("--tsv_style", choices=TSV_STYLES, default="standard")
     io.add_argument("--model_file", default=None, help="a saved .keras model to continue from / infer with")
     io.add_argument("--inspect_model", action="store_true", help="write a model summary and architecture plot")
     io.add_argument("--reconstructions", type=int, default=4,
@@ -59,9 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--merge_blocks", nargs="*", default=[], help="'pair' (bare flag: none)")
     model.add_argument("--pairs", nargs=2, action="append", default=None, metavar=("A", "B"))
     model.add_argument("--pair_loss", nargs="+", default=["contrastive"],
-                       choices=("contrastive", "cosine", "euclid"))
+                       choices=PAIR_LOSSES)
     model.add_argument("--pair_loss_weight", nargs="+", type=float, default=[1.0])
-    model.add_argument("--pair_merge", default=None, choices=("dropout", "average", "concat", "kronecker"))
+    model.add_argument("--pair_merge", default=None, choices=MERGES)
     model.add_argument("--activation", default="swish", choices=ACTIVATIONS)
     model.add_argument("--conv_layers", nargs="*", type=int, default=[32])
     model.add_argument("--conv_width", nargs="*", type=int, default=[71])
@@ -71,11 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--dense_blocks", nargs="*", type=int, default=[32, 32, 32])
     model.add_argument("--dense_layers", nargs="*", type=int, default=[256])
     model.add_argument("--block_size", type=int, default=3)
-    model.add_argument("--pool_type", choices=("max", "average"), default="max")
+    model.add_argument("--pool_type", choices=POOL_TYPES, default="max")
     model.add_argument("--pool_x", type=int, default=2)
     model.add_argument("--pool_y", type=int, default=2)
     model.add_argument("--pool_z", type=int, default=1)
-    model.add_argument("--dense_normalize", choices=("batch_norm", "layer_norm"), default=None)
+    model.add_argument("--dense_normalize", choices=[n for n in NORMALIZATIONS if n], default=None)
     model.add_argument("--dropout", type=float, default=0.0)
 
     fit = p.add_argument_group("training")
@@ -130,10 +133,11 @@ def _check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> argpars
     return args
 
 
-def parse_args(argv: Sequence[str] | argparse.Namespace | None = None) -> argparse.Namespace:
+def parse_args(argv: Sequence[str] | argparse.Namespace | None = None, *,
+               prog: str = "python -m zoo.recipes") -> argparse.Namespace:
     """Parse a command line (``None`` = ``sys.argv[1:]``); a Namespace passes through
-    the same checks."""
-    parser = build_parser()
+    the same checks. ``prog`` names the command in argparse's messages."""
+    parser = build_parser(prog)
     if isinstance(argv, argparse.Namespace):
         defaults = vars(parser.parse_args(["--tensors", "_"]))
         merged = {**defaults, **vars(argv)}

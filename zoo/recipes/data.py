@@ -6,11 +6,9 @@ import os
 from pathlib import Path
 from typing import Sequence
 
-__all__ = ["is_store", "resolve_store", "short_name", "store_specs"]
+from fastio.catalogue import short_name
 
-
-def short_name(name: str) -> str:
-    return str(name).rsplit(".", 1)[-1]
+__all__ = ["is_store", "resolve_store", "store_specs"]
 
 
 def is_store(path: Path) -> bool:

@@ -10,18 +10,19 @@ the run directory's ``encoder_{tm.name}.keras`` (or an earlier run's
 """
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from fastio import ml4h_names
-from fastio.safefs import atomic_output, output_folder
+from fastio.safefs import output_folder
+from zoo.evaluate.latents import write_latents
 from zoo.recipes.args import parse_args
 from zoo.recipes.data import resolve_store, store_specs
 from zoo.recipes.training import run_dir_of
 
-__all__ = ["infer", "find_encoder", "write_latents"]
+__all__ = ["infer", "find_encoder"]
 
 
 def find_encoder(args, spec, run_dir: Path):
@@ -46,23 +47,6 @@ def find_encoder(args, spec, run_dir: Path):
                      "or inside --model_file; found none")
 
 
-def write_latents(path: Path, ids, latents: np.ndarray, style: str = "standard") -> Path:
-    latents = np.asarray(latents)
-    if latents.ndim != 2 or latents.shape[0] != len(ids):
-        raise ValueError(f"{path}: expected one latent row per sample id ({len(ids)}), got {latents.shape}")
-    if style not in ("standard", "genetics"):
-        raise ValueError(f"Expected tsv_style 'standard' or 'genetics', got {style!r}")
-    head = ["sample_id"] if style == "standard" else ["FID", "IID"]
-    # a half-written table never carries the final name
-    with atomic_output(path) as tmp, open(tmp, "w", newline="") as f:
-        writer = csv.writer(f, delimiter="\t", lineterminator="\n")
-        writer.writerow(head + [f"latent_{j}" for j in range(latents.shape[1])])
-        for sid, row in zip(ids, latents):
-            key = [sid] if style == "standard" else [sid, sid]
-            writer.writerow(key + [repr(float(v)) for v in row])
-    return path
-
-
 def infer(argv_or_namespace=None) -> list[Path]:
     """Run ``--mode infer_encoders``; returns the written TSV paths."""
     args = parse_args(argv_or_namespace)
@@ -74,6 +58,9 @@ def infer(argv_or_namespace=None) -> list[Path]:
 
 def _infer(args, run_dir: Path) -> list[Path]:
     from fastio import open_store
+
+    if args.tsv_style not in ml4h_names.TSV_STYLES:
+        raise ValueError(f"Expected tsv_style in {ml4h_names.TSV_STYLES}, got {args.tsv_style!r}")
 
     store_path = resolve_store(args.tensors, run_dir, args.input_tensors, args.tensor_scale)
     store = open_store(store_path)
@@ -96,5 +83,8 @@ def _infer(args, run_dir: Path) -> list[Path]:
             ids.extend(loader.batch_sample_ids(i))
         loader.close()
         path = run_dir / ml4h_names.hidden_file(spec, args.id)
-        written.append(write_latents(path, ids, np.concatenate(rows), args.tsv_style))
+        latents = np.concatenate(rows)
+        table = pd.DataFrame(latents, index=pd.Index(ids, name="sample_id"),
+                             columns=[f"latent_{j}" for j in range(latents.shape[1])])
+        written.append(write_latents(table, path, plink_ids=args.tsv_style == "genetics"))
     return written

@@ -14,13 +14,15 @@ from fastio._dispatch import run_main
 __all__ = ["main", "run"]
 
 
-def run(argv: list[str], default_mode: str | None = None) -> int:
+def run(argv: list[str], default_mode: str | None = None, prog: str = "python -m zoo.recipes") -> int:
+    """Train or infer as ``--mode`` says (``default_mode`` when the command line names
+    none); ``prog`` names the command in argparse's messages."""
     from zoo.recipes.args import parse_args
 
     argv = list(argv)
     if default_mode and not any(a == "--mode" or a.startswith("--mode=") for a in argv):
         argv = ["--mode", default_mode, *argv]
-    args = parse_args(argv)  # argparse exits with status 2 on a bad command line
+    args = parse_args(argv, prog=prog)  # argparse exits with status 2 on a bad command line
     if args.mode == "train":
         from zoo.recipes.training import train
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
+from zoo.evaluate.thresholds import GENOME_WIDE, MIN_MAF
 from zoo.phantom.layout import DEFAULT_NUISANCE, check_strength
 
 __all__ = ["Settings", "FULL", "QUICK"]
@@ -32,8 +33,8 @@ class Settings:
     reg_steps: int = 16
     splits: int = 5
     train_fraction: float = 0.8
-    threshold: float = 5e-8
-    min_maf: float = 0.01
+    threshold: float = GENOME_WIDE
+    min_maf: float = MIN_MAF
     quick: bool = False
 
     def __post_init__(self):

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zoo.evaluate import cli_compare, cli_gwas
+from zoo.commands import compare as cli_compare, gwas as cli_gwas
 from zoo.evaluate.latents import read_latents, write_latents
 
 
@@ -39,7 +39,7 @@ def test_zoo_gwas_dask_and_export(cohort, tmp_path):
             cohort.phenotypes, "--covar-names", "age,sex,PC1-PC3", "--quiet", "--no-plots",
             "--no-manova"]
     assert cli_gwas.main(base + ["--out", str(tmp_path / "one")]) == 0
-    assert cli_gwas.main(base + ["--out", str(tmp_path / "dask"), "--dask-scheduler", "local",
+    assert cli_gwas.main(base + ["--out", str(tmp_path / "dask"), "--dask", "local",
                                  "--block-size", "120", "--export-phenotypes"]) == 0
     one = pd.read_csv(tmp_path / "one" / "latent_gwas.glm.linear.tsv", sep="\t")
     blocks = pd.read_csv(tmp_path / "dask" / "latent_gwas.glm.linear.tsv", sep="\t")

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zoo.evaluate.cli_gwas import gwas_summary
+from zoo.evaluate.loci import gwas_summary
 from zoo.evaluate.compare import gwas_measures
 from zoo.evaluate.gwas import GwasResult
 

@@ -8,7 +8,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from zoo.evaluate import cli_gwas
+from zoo.commands import gwas as cli_gwas
 
 OUTPUTS = ("latent_gwas.glm.linear.tsv", "latent_gwas.manova.tsv", "loci_min_p.tsv",
            "loci_manova.tsv", "summary.json", "manhattan_min_p.png", "manhattan_manova.png",

@@ -37,7 +37,7 @@ def phantom(tmp_path_factory):
 
 
 def test_compare_on_phantom(phantom, tmp_path):
-    from zoo.evaluate import cli_compare
+    from zoo.commands import compare as cli_compare
 
     cohort, clean, noisy = phantom
     rc = cli_compare.main([

@@ -15,7 +15,7 @@ from fastio.catalogue import ECG_LEADS, get_spec
 from fastio.spec import pick_instance
 from zoo.phantom import PhantomCohort, generate, load_truth
 from zoo.cli import main as zoo_main
-from zoo.phantom.cli import main as cli_main
+from zoo.commands.phantom import main as cli_main
 from zoo.phantom.layout import GROUPS
 from zoo.phantom.render_cardiac import padded_shape
 

@@ -7,19 +7,23 @@ latent table (``sample_id latent_0 …``, tab-separated), which ``zoo gwas`` and
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+
+from fastio import _flags
+from fastio.ml4h_names import TSV_STYLES
 
 __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="zoo embed", description=__doc__.split("\n\n")[0])
+    p = _flags.command_parser(
+        "zoo embed", __doc__.split("\n\n")[0],
+        parents=[_flags.out("latent table, .tsv or .parquet (default hidden_<NAME>.tsv)",
+                            required=False)])
     p.add_argument("name", help="preset NAME or NAME@VERSION (`zoo presets list`)")
     p.add_argument("--input", required=True, help="folder of ml4h .hd5 files, one .hd5 file, or a fastio store")
-    p.add_argument("--out", default=None, help="latent table, .tsv or .parquet (default hidden_<NAME>.tsv)")
     p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--tsv-style", choices=("standard", "genetics"), default="standard",
+    p.add_argument("--tsv-style", choices=TSV_STYLES, default="standard",
                    help="header 'sample_id' (standard) or 'FID IID' (genetics)")
     p.add_argument("--strict", action="store_true", help="a sample lacking the tensor is an error")
     p.add_argument("--registry", action="append", default=None, help="extra registry file (repeatable)")
@@ -27,13 +31,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Errors follow the shared convention of ``fastio._dispatch.run_main``."""
     args = build_parser().parse_args(argv)
     from zoo.presets.embed import embed
     from zoo.presets.registry import load_registry
     from zoo.evaluate.latents import write_latents
 
     out = Path(args.out or f"hidden_{args.name.replace('@', '_v')}.tsv")
-    # errors: the shared convention of fastio._dispatch (one line; exit 2, 3 or 130)
     df = embed(args.input, args.name, batch_size=args.batch_size, strict=args.strict,
                registry=load_registry(args.registry))
     write_latents(df, out, plink_ids=args.tsv_style == "genetics")
@@ -42,6 +46,3 @@ def main(argv: list[str] | None = None) -> int:
           + (f"; {len(missing)} samples lack the tensor and were left out" if missing else ""))
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

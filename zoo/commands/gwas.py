@@ -7,51 +7,46 @@ Writes ``DIR/latent_gwas.glm.linear.tsv`` (plink2 columns, one row per latent di
 and variant), ``latent_gwas.manova.tsv`` (Pillai's test per variant), ``loci_min_p.tsv``
 and ``loci_manova.tsv``, ``summary.json`` (λ_GC, loci, settings) and Manhattan/QQ plots.
 ``--export-phenotypes`` adds plink2/REGENIE phenotype and covariate files;
-``--dask-scheduler`` runs variant blocks as Dask distributed tasks.
+``--dask ADDRESS`` runs variant blocks as Dask distributed tasks.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
+from fastio import _flags
 from fastio.safefs import atomic_write_text, output_folder
+from zoo.commands._loci import loci_flags
 
-__all__ = ["build_parser", "main", "gwas_summary"]
+__all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="zoo gwas", description=__doc__.split("\n\n")[0])
+    parser = _flags.command_parser(
+        "zoo gwas", __doc__.split("\n\n")[0],
+        parents=[_flags.out("output directory"), loci_flags(), _flags.quiet("no progress bar"),
+                 _flags.dask("run variant blocks on this Dask distributed scheduler "
+                             "('local' starts a local cluster)")])
     parser.add_argument("--bfile", required=True, help="PLINK 1 fileset prefix (.bed/.bim/.fam)")
     parser.add_argument("--latents", required=True, help="latent table (hidden_*.tsv or .parquet)")
     parser.add_argument("--covariates", help="table with sample_id (or IID) and covariate columns")
     parser.add_argument("--covar-names", default="",
                         help="comma-separated covariates; ranges like PC1-PC10 allowed")
-    parser.add_argument("--out", required=True, help="output directory")
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     parser.add_argument("--chunk-size", type=int, default=1024, help="variants per chunk")
     parser.add_argument("--threads", type=int, default=None, help="bed-reader threads")
     parser.add_argument("--no-manova", action="store_true", help="skip Pillai's test")
-    parser.add_argument("--threshold", type=float, default=5e-8, help="locus p threshold")
-    parser.add_argument("--window", type=int, default=500_000, help="clumping window (bp)")
-    parser.add_argument("--min-maf", type=float, default=0.01,
-                        help="count loci only at variants with at least this minor-allele frequency "
-                             "(all variants are tested and written)")
     parser.add_argument("--ld-r2", type=float, default=None,
                         help="clump by LD (r² from the genotypes) instead of distance only")
     parser.add_argument("--no-plots", action="store_true", help="skip the Manhattan and QQ plots")
     parser.add_argument("--profile", action="store_true",
                         help="print wall and CPU seconds per phase (always in summary.json)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--export-phenotypes", action="store_true",
                         help="also write the latents and covariates as plink2 and REGENIE "
                              "phenotype/covariate files (for biobank-scale engines)")
-    parser.add_argument("--dask-scheduler", default=None, metavar="ADDRESS",
-                        help="run variant blocks on this Dask distributed scheduler "
-                             "('local' starts a local cluster)")
     parser.add_argument("--block-size", type=int, default=50_000,
-                        help="variants per Dask task (with --dask-scheduler)")
+                        help="variants per Dask task (with --dask)")
     return parser
 
 
@@ -60,18 +55,12 @@ def _scan(args, latents, covar, config):
     cluster merged in genome order."""
     from zoo.evaluate.gwas import run_gwas
 
-    if args.dask_scheduler is None:
+    if args.dask is None:
         return run_gwas(args.bfile, latents, covar, config, out_dir=args.out)
-    from distributed import Client, LocalCluster
-
+    from fastio.cluster import dask_client
     from zoo.evaluate.export import run_gwas_dask
 
-    if args.dask_scheduler == "local":
-        with LocalCluster(processes=False, dashboard_address=None) as cluster, \
-                Client(cluster) as client:
-            return run_gwas_dask(client, args.bfile, latents, covar, config,
-                                 block_size=args.block_size)
-    with Client(args.dask_scheduler) as client:
+    with dask_client(args.dask, processes=False, dashboard_address=None) as client:
         return run_gwas_dask(client, args.bfile, latents, covar, config,
                              block_size=args.block_size)
 
@@ -85,44 +74,6 @@ def _export(out: Path, latents, covar) -> list[Path]:
         files += [write_plink_phenotypes(covar, out / "covariates.plink2.covar"),
                   write_regenie_phenotypes(covar, out / "covariates.regenie.covar")]
     return files
-
-
-def gwas_summary(result, *, threshold: float, window: int, ld_r2: float | None, bfile: str,
-                 sample_index=None, min_maf: float = 0.0) -> tuple[dict, dict]:
-    """λ_GC per dimension and overall, loci from min-p (Bonferroni over K) and MANOVA, all
-    over the same variants: those with minor-allele frequency >= ``min_maf``."""
-    import numpy as np
-
-    common = result.common(min_maf)
-    from zoo.evaluate.loci import clump_distance, clump_ld, genomic_control
-
-    def clump(p):
-        if ld_r2 is None:
-            return clump_distance(result.variants, p, threshold=threshold, window=window)
-        return clump_ld(result.variants, p, bfile, threshold=threshold, window=window,
-                        r2=ld_r2, sample_index=(result.sample_index if sample_index is None
-                                                else sample_index))
-
-    loci = {"min_p": clump(np.where(common, result.min_p(), np.nan))}
-    if "p_manova" in result.stats:
-        loci["manova"] = clump(np.where(common, result.stats["p_manova"], np.nan))
-    summary = {
-        "n_samples": result.n_samples, "n_variants": int(len(result.variants)),
-        "n_dims": len(result.pheno_names),
-        # λ_GC on the variants that loci are counted on (rare ones excluded from both)
-        "n_variants_counted": int(common.sum()),
-        "lambda_gc": genomic_control(result.p[common]),
-        "lambda_gc_per_dim": {name: genomic_control(result.p[common, j])
-                              for j, name in enumerate(result.pheno_names)},
-        # None (JSON null) when the MANOVA is undefined (collinear latents: all p NaN)
-        "lambda_gc_manova_chi2": (genomic_control(result.stats["p_manova"][common])
-                                  if "p_manova" in result.stats
-                                  and np.isfinite(result.stats["p_manova"][common]).any()
-                                  else None),
-        "n_loci": {kind: int(len(frame)) for kind, frame in loci.items()},
-        "threshold": threshold, "window": window, "ld_r2": ld_r2, "min_maf": min_maf,
-    }
-    return summary, loci
 
 
 def _plots(args, result, summary: dict, loci: dict, out: Path) -> None:
@@ -146,7 +97,7 @@ def _import_matplotlib() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Errors follow the shared convention of ``fastio._dispatch`` (one line, exit 2/3/130)."""
+    """Errors follow the shared convention of ``fastio._dispatch.run_main``."""
     args = build_parser().parse_args(argv)   # first: `zoo gwas --help` imports nothing heavy
     from concurrent.futures import ThreadPoolExecutor
 
@@ -157,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         from zoo.evaluate.design import parse_covar_names, read_covariates
         from zoo.evaluate.gwas import GwasConfig
         from zoo.evaluate.latents import read_latents
+        from zoo.evaluate.loci import gwas_summary
         from zoo.evaluate.tsv import write_tsv
 
     # Plots run in a second thread: matplotlib is imported there while the scan runs
@@ -221,6 +173,3 @@ def _json_default(value):
         return value.item()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
-
-if __name__ == "__main__":
-    sys.exit(main())

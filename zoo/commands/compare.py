@@ -10,10 +10,10 @@ R²/AUROC, Manhattan and QQ plots per latent space).
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
+from fastio import _flags
 from fastio.safefs import output_folder
+from zoo.commands._loci import loci_flags
 
 __all__ = ["build_parser", "main", "parse_named", "parse_pair"]
 
@@ -37,7 +37,10 @@ def parse_pair(text: str) -> tuple[str, str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="zoo compare", description=__doc__.split("\n\n")[0])
+    parser = _flags.command_parser(
+        "zoo compare", __doc__.split("\n\n")[0],
+        parents=[_flags.out("output directory"), _flags.seed(), loci_flags(),
+                 _flags.quiet("no progress bars")])
     parser.add_argument("--latents", action="append", required=True, metavar="NAME=PATH",
                         help="a latent table; repeat for each latent space")
     parser.add_argument("--pairs", nargs="*", default=[], metavar="A:B",
@@ -47,27 +50,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--truth", help="truth.json with causal variants (recall/precision)")
     parser.add_argument("--truth-factors", default=None,
                         help="only causal variants of these truth factors (comma-separated)")
-    parser.add_argument("--out", required=True, help="output directory")
     parser.add_argument("--covar-names", default=None,
                         help="covariates (default: age, sex, PC1-PC10 where present)")
     parser.add_argument("--targets", default=None,
                         help="phenotypes to predict (default: every numeric column)")
     parser.add_argument("--splits", type=int, default=4, help="repeated random splits")
     parser.add_argument("--train-fraction", type=float, default=0.8)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threshold", type=float, default=5e-8, help="GWAS locus threshold")
-    parser.add_argument("--window", type=int, default=500_000, help="clumping window (bp)")
-    parser.add_argument("--min-maf", type=float, default=0.01,
-                        help="count loci only at variants with at least this minor-allele frequency")
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     parser.add_argument("--no-split-halves", action="store_true",
                         help="skip the split-half GWAS replicates")
     parser.add_argument("--no-plots", action="store_true")
-    parser.add_argument("--quiet", action="store_true")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Errors follow the shared convention of ``fastio._dispatch.run_main``."""
     args = build_parser().parse_args(argv)   # first: `zoo compare --help` imports nothing heavy
     from zoo.evaluate.compare import CompareConfig, build_comparison
     from zoo.evaluate.design import parse_covar_names
@@ -110,6 +107,3 @@ def main(argv: list[str] | None = None) -> int:
           f"table in {files['markdown']}")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
