@@ -6,7 +6,7 @@ larger filesets: samples repeated (new ids, latents and covariates copied with t
 variants repeated (new ids and positions). Genotype content hardly changes the cost of a
 scan (no missing calls here either way), only its shape does. Each size runs
 ``run_gwas_dask`` on a ``LocalCluster(processes=False)`` (what ``zoo gwas
---dask-scheduler local`` starts) with ``--block-size`` 50,000, timing wall and the
+--dask local`` starts) with ``--block-size`` 50,000, timing wall and the
 process's CPU seconds (every worker thread included).
 
 ``python benchmarks/test_gwas_scaling.py`` prints the table of

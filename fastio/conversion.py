@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 
 from fastio.blocks import parse_part, part_blocks
+from fastio.bounded import bounded_map
 from fastio.catalogue import resolve_specs
 from fastio.hdf5 import read_sample
 from fastio.inventory import Inventory, scan_sources
@@ -108,21 +109,9 @@ def _run_blocks(store: Store, inventory: Inventory, blocks: list[int], specs: li
         else:
             pool = ThreadPoolExecutor(workers)
         with pool:
-            pending = set()
-            queue = iter(jobs)
-            # Keep at most 2 blocks per worker in flight: bounded memory, and a kill
-            # loses little work.
-            for job in queue:
-                pending.add(pool.submit(_convert_block, *job))
-                if len(pending) >= 2 * workers:
-                    break
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    bar.update(fut.result()["samples"])  # re-raises a worker's error
-                    nxt = next(queue, None)
-                    if nxt is not None:
-                        pending.add(pool.submit(_convert_block, *nxt))
+            # At most 2 blocks per worker in flight; a worker's error is re-raised here.
+            for done in bounded_map(pool, _convert_block, jobs, in_flight=2 * workers, ordered=False):
+                bar.update(done["samples"])
 
 
 def convert(src_dir: str | os.PathLike, store: str | os.PathLike, tensors: Iterable[str | TensorSpec],

@@ -13,10 +13,10 @@ COMMANDS = {
     "register": ("zoo.registration.cli", "register a tensor in a store (template, homography, ...)"),
     "gwas": ("zoo.commands.gwas", "latent GWAS from PLINK files"),
     "compare": ("zoo.commands.compare", "registered-vs-unregistered comparison table"),
-    "presets": ("zoo.presets.cli", "pretrained encoders: list, show, fetch, verify, publish, build"),
+    "presets": ("zoo.commands.presets", "pretrained encoders: list, show, fetch, verify, publish, build"),
     "embed": ("zoo.commands.embed", "latent table of a cohort from a pretrained encoder"),
-    "reproduce": ("zoo.reproduce.cli", "Table 1 and Table 2 over every modality and method, as a report"),
-    "demo": ("zoo.demo", "the README's main job: zoo reproduce --quick"),
+    "reproduce": ("zoo.commands.reproduce", "Table 1 and Table 2 over every modality and method, as a report"),
+    "demo": ("zoo.commands.demo", "the README's main job: zoo reproduce --quick"),
 }
 # commands whose rerun continues an interrupted run (said on Ctrl-C)
 RESUMABLE = frozenset({"register", "reproduce", "demo"})

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fastio.bounded import bounded_map
 from fastio.safefs import atomic_output
 from zoo.phantom import layout
 from zoo.phantom.biology import FACTORS, anatomy, simulate_biology
@@ -153,16 +154,12 @@ def generate(out_dir, n=1000, seed=0, scale="quick", n_variants=None, progress=T
     blocks = _blocks(n, block_size)
     results = []
     with ThreadPoolExecutor(workers) as pool, tqdm(total=n, disable=not progress, desc="phantom", unit="subject") as bar:
-        pending = []
-        for b, idx in enumerate(blocks):
-            pending.append(pool.submit(run_block, b, idx))
-            # keep a bounded number of rendered blocks in memory
-            while len(pending) > workers or (b == len(blocks) - 1 and pending):
-                res = pending.pop(0).result()
-                for path, sets, payloads in res.pop("files"):
-                    write_subject(path, sets, payloads)
-                results.append(res)
-                bar.update(len(res["beats_used"]))
+        # a bounded number of rendered blocks in memory, written in block order
+        for res in bounded_map(pool, run_block, enumerate(blocks), in_flight=workers + 1):
+            for path, sets, payloads in res.pop("files"):
+                write_subject(path, sets, payloads)
+            results.append(res)
+            bar.update(len(res["beats_used"]))
     timings["render_write_s"] = time.perf_counter() - t1
 
     ecg_meta = {

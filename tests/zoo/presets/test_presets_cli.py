@@ -24,7 +24,7 @@ def test_list_show_fetch_verify(mirror, tmp_path, capsys):
     capsys.readouterr()
     assert main(["presets", *reg, "verify", "--cache", str(dest)]) == 0
     (dest / preset.ref / "encoder.keras").write_bytes(b"tampered")
-    assert main(["presets", *reg, "verify", "--cache", str(dest)]) == 1
+    assert main(["presets", *reg, "verify", "--cache", str(dest)]) == 2
     assert "mismatch" in capsys.readouterr().out
 
 

@@ -1,8 +1,8 @@
 """``zoo demo`` is ``zoo reproduce --quick``: same parser, same checks, quick settings."""
 import pytest
 
-from zoo import demo
-from zoo.reproduce import cli
+from zoo.commands import demo
+from zoo.commands import reproduce as cli
 
 
 def test_demo_is_reproduce_quick(capsys, monkeypatch):

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from zoo.reproduce import plan
-from zoo.reproduce.cli import build_parser, main
+from zoo.commands.reproduce import build_parser, main
 from zoo.reproduce.run import _check_out
 from zoo.reproduce.settings import FULL, QUICK, Settings
 from zoo.reproduce.steps import Steps, duration

@@ -9,14 +9,15 @@ as CSV/JSON (``table1``, ``table2``, ``spaces``, ``sweep``).
 from __future__ import annotations
 
 import argparse
-import sys
+
+from fastio import _flags
 
 __all__ = ["build_parser", "main"]
 
 
 def build_parser(prog: str = "zoo reproduce") -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
-    p.add_argument("--out", required=True, help="output folder (a rerun resumes it)")
+    p = _flags.command_parser(prog, __doc__.split("\n\n")[0],
+                              parents=[_flags.out("output folder (a rerun resumes it)")])
     p.add_argument("--quick", action="store_true",
                    help="small cohort, short training, sweep ends only: a few minutes on two cores")
     p.add_argument("--n", type=int, default=None, help="phantom subjects (default 1000; --quick 200)")
@@ -33,7 +34,8 @@ def build_parser(prog: str = "zoo reproduce") -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None, prog: str = "zoo reproduce") -> int:
-    args = build_parser(prog).parse_args(argv)  # --help stays instant: nothing heavy imported yet
+    """Errors follow the shared convention of ``fastio._dispatch.run_main``."""
+    args = build_parser(prog).parse_args(argv)   # first: `--help` imports nothing heavy
     from zoo.reproduce.run import run_reproduce
     from zoo.reproduce.settings import FULL, QUICK
 
@@ -49,6 +51,3 @@ def main(argv: list[str] | None = None, prog: str = "zoo reproduce") -> int:
     say(f"report: {report['markdown']} and {report['html']}")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -6,6 +6,8 @@ import json
 import shlex
 import sys
 
+from fastio import _flags
+from fastio._dispatch import EXIT_BAD_INPUT
 from zoo.presets.fetch import fetch, verify
 from zoo.presets.registry import load_registry
 
@@ -22,8 +24,9 @@ def presets_table(presets) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="zoo presets", description="Versioned pretrained encoders: list, inspect, "
-                                "fetch, verify, publish and build them.")
+    p = _flags.command_parser("zoo presets", "Versioned pretrained encoders: list, inspect, fetch, "
+                              f"verify, publish and build them. A verify that finds a file whose "
+                              f"sha256 does not match exits {EXIT_BAD_INPUT} (bad input data).")
     p.add_argument("--registry", action="append", default=None,
                    help="extra registry file (a mirror's registry.json); repeatable; ZOO_REGISTRY also works")
     sub = p.add_subparsers(dest="command", required=True)
@@ -62,13 +65,13 @@ def _print_rows(rows) -> int:
     for r in rows:
         print(f"{r['status']:<8} {r['where']:<8} {r['preset']}/{r['file']}  {r['detail']}")
     print(f"{len(rows) - len(bad)} ok, {len(bad)} not ok")
-    return 1 if any(r["status"] == "mismatch" for r in rows) else 0
+    return EXIT_BAD_INPUT if any(r["status"] == "mismatch" for r in rows) else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    # errors: the shared convention of fastio._dispatch (one line; exit 2, 3 or 130)
+    # errors: the shared convention of fastio._dispatch.run_main
     if args.command == "build":
         from zoo.presets.build import run_build
 
@@ -96,8 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(preset.to_dict(), indent=1))
     elif args.command == "fetch":
         if not args.all and not args.names:
-            print("zoo presets fetch: error: expected NAME... or --all", file=sys.stderr)
-            return 2
+            raise ValueError("fetch: expected NAME... or --all, got neither")
         refs = [p.ref for p in registry.presets()] if args.all else args.names
         for ref in refs:
             paths = fetch(ref, registry=registry, cache=args.dest, copy_bundled=args.dest is not None)
@@ -107,6 +109,3 @@ def main(argv: list[str] | None = None) -> int:
         return _print_rows(verify(registry, cache=args.cache))
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
