@@ -69,15 +69,14 @@ def tile_fileset(base, out: Path, n_rep: int, m_rep: int, k: int):
 
 def run_blocks(bfile: str, latents, covar, dtype: str = "float32") -> dict:
     """One Dask run: wall and CPU seconds, blocks, and the result's shape."""
-    from distributed import Client, LocalCluster
-
+    from fastio.cluster import dask_client
     from zoo.evaluate.export import run_gwas_dask
     from zoo.evaluate.gwas import GwasConfig
 
     config = GwasConfig(dtype=dtype, progress=False)
-    with LocalCluster(processes=False, dashboard_address=None,
-                      silence_logs=logging.WARNING) as cluster, \
-            Client(cluster) as client:
+    # the local cluster `zoo gwas --dask local` starts, its logs silenced
+    with dask_client("local", processes=False, dashboard_address=None,
+                     silence_logs=logging.WARNING) as client:
         wall, cpu = time.perf_counter(), time.process_time()
         result = run_gwas_dask(client, bfile, latents, covar, config, block_size=BLOCK)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu

@@ -36,22 +36,22 @@ def write_plink_phenotypes(frame: pd.DataFrame, path: str | Path, *,
                            fid: pd.Series | None = None) -> Path:
     """plink2 phenotype/covariate file from a table indexed by sample id (FID = IID unless
     ``fid`` maps IID -> FID)."""
-    path = Path(path)
-    _check_names(frame, path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_output(path) as tmp:
-        _with_ids(frame, fid).to_csv(tmp, sep="\t", index=False, na_rep="NA", float_format="%.9g")
-    return path
+    return _write_phenotypes(frame, path, fid, sep="\t")
 
 
 def write_regenie_phenotypes(frame: pd.DataFrame, path: str | Path, *,
                              fid: pd.Series | None = None) -> Path:
     """REGENIE ``--phenoFile``/``--covarFile`` (space separated, ``NA`` for missing)."""
+    return _write_phenotypes(frame, path, fid, sep=" ")
+
+
+def _write_phenotypes(frame: pd.DataFrame, path: str | Path, fid: pd.Series | None, *,
+                      sep: str) -> Path:
     path = Path(path)
     _check_names(frame, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_output(path) as tmp:
-        _with_ids(frame, fid).to_csv(tmp, sep=" ", index=False, na_rep="NA", float_format="%.9g")
+        _with_ids(frame, fid).to_csv(tmp, sep=sep, index=False, na_rep="NA", float_format="%.9g")
     return path
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from fastio import ml4h_names
+from fastio.spec import parse_shape
 from zoo.models.blocks import as_int_list
 from zoo.models.vocabulary import ACTIVATIONS, NORMALIZATIONS, POOL_TYPES
 
@@ -90,12 +91,7 @@ def resolve_tensor(spec_or_shape, name: str | None) -> tuple[tuple[int, ...], st
     if hasattr(spec_or_shape, "shape") and hasattr(spec_or_shape, "input_name"):
         spec = spec_or_shape
         return tuple(spec.shape), name or ml4h_names.tm_name(spec), spec.input_name, spec.output_name
-    try:
-        shape = tuple(int(s) for s in spec_or_shape)
-    except TypeError as exc:
-        raise ValueError(f"Expected a TensorSpec or a shape tuple, got {spec_or_shape!r}") from exc
-    if not shape or any(s <= 0 for s in shape):
-        raise ValueError(f"Expected a shape of positive ints, got {spec_or_shape!r}")
+    shape = parse_shape(spec_or_shape)   # not a TensorSpec: a bare shape, checked
     if not name:
         raise ValueError("Expected a name when building from a bare shape")
     return shape, name, ml4h_names.input_layer(name), ml4h_names.output_layer(name)
