@@ -20,23 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from fastio.safefs import atomic_write_text
+from zoo.reproduce.plan import Registration
 
-__all__ = ["RECIPES", "REGISTRATIONS", "Registration", "Recipe", "add_arguments", "run_build",
+__all__ = ["RECIPES", "REGISTRATIONS", "Recipe", "add_arguments", "run_build",
            "space_metrics"]
 
 SOURCE_TENSORS = ("dxa_2", "dxa_5", "dxa_11", "dxa_12", "ecg_rest", "ecg_rest_median_raw_10",
                   "lax_4ch_heart_center", "t1_slice_80", "t1_mni_slice_80")
-
-
-@dataclass(frozen=True)
-class Registration:
-    """``zoo register METHOD --tensor SOURCE --out-tensor OUT``."""
-
-    method: str
-    source: str
-    out: str
-    learned: bool = False
-    options: tuple = ()
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,14 @@ __all__ = ["Registration", "Model", "Space", "Pair", "REGISTRATIONS", "MODELS", 
 
 @dataclass(frozen=True)
 class Registration:
-    """``method`` registers store tensor ``source`` into ``out`` (``zoo register``)."""
+    """``method`` registers store tensor ``source`` into ``out`` (``zoo register METHOD
+    --tensor SOURCE --out-tensor OUT``), with ``options`` as ``(name, value)`` pairs."""
 
     method: str
     source: str
     out: str
     learned: bool = False
+    options: tuple = ()
 
     def to_dict(self) -> dict:
         return asdict(self)
