@@ -2,7 +2,7 @@
 reads it), register with the preset's own method and shipped state, normalise.
 
 The registration step is the very one ``zoo register`` ran when the training store was
-built (:func:`zoo.registration.steps.make_step`), reloaded from the shipped state files
+built (the method's step from :data:`zoo.registration.methods.METHODS`), reloaded from the shipped state files
 (template, network weights) instead of being fitted again — so a user's tensors land in
 the same registered space as the training data.
 """
@@ -19,13 +19,13 @@ from fastio.background import erase_background
 from fastio.hdf5 import fit_shape
 from fastio.normalize import normalize_samples
 from zoo.presets.record import Preset
+from zoo.registration.methods import get_method
 
 __all__ = ["Preprocessor", "conform", "step_options"]
 
-# registration parameters that make_step understands (the rest of the recorded config —
-# source/out tensor names, the template's origin — describes the training run only)
-_STEP_OPTIONS = ("transform", "iterations", "fs", "out_len", "epochs", "steps", "batch_size",
-                 "loss", "smooth", "int_steps", "width", "max_fit", "seed")
+# recorded parameters that describe the training run only, not the step: the template's
+# origin (its fitted state ships with the preset), the threads it ran on, the seed (passed apart)
+_RUN_ONLY = ("template", "threads", "seed")
 
 
 def conform(values, spec, what: str = "input", erase: bool = True) -> np.ndarray:
@@ -62,9 +62,10 @@ def conform(values, spec, what: str = "input", erase: bool = True) -> np.ndarray
 
 
 def step_options(preset: Preset) -> dict:
-    """The preset's registration parameters that :func:`make_step` takes."""
+    """The preset's registration parameters that its method's options take."""
     params = preset.registration.get("params", {})
-    return {k: params[k] for k in _STEP_OPTIONS if params.get(k) is not None}
+    names = get_method(preset.method).options.names()
+    return {k: params[k] for k in names if k not in _RUN_ONLY and params.get(k) is not None}
 
 
 class Preprocessor:
@@ -78,9 +79,8 @@ class Preprocessor:
 
     @staticmethod
     def _load_step(preset: Preset, paths: dict[str, Path]):
-        from zoo.registration.steps import make_step
-
-        step = make_step(preset.method, step_options(preset))
+        step = get_method(preset.method).step(step_options(preset),
+                                              seed=preset.registration.get("params", {}).get("seed", 0))
         state = [f for f in preset.files if f.role == "registration"]
         # The step reloads its fitted state from a work folder (as a resumed `zoo register`
         # does); give it one holding exactly the shipped, verified files.

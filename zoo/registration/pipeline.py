@@ -18,11 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from fastio.safefs import atomic_write_text, remove_owned
-from zoo.registration.steps import make_step
+from zoo.registration.methods import get_method
 
-__all__ = ["METHODS", "WORK_MARKER", "check_tensor_name", "register_store", "work_dir_for"]
+__all__ = ["WORK_MARKER", "check_tensor_name", "register_store", "work_dir_for"]
 
-METHODS = ("template", "homography", "affine", "median_beat", "voxelmorph", "deepcycle")
 # Written into every work folder this module creates; --overwrite removes only folders
 # that carry it (a folder of user files at the same path is never ours to delete).
 WORK_MARKER = ".zoo-registration.json"
@@ -46,7 +45,8 @@ def work_dir_for(store_path, out_tensor: str) -> Path:
 
 
 def _sampler(store, tensor: str, seed: int):
-    """``sample(k)``: up to ``k`` present rows, chosen at random but reproducibly."""
+    """``sample(k)``: up to ``k`` present rows, chosen at random but reproducibly; rows
+    holding NaN or infinite values are left out (they are recorded as failures instead)."""
 
     def sample(limit: int) -> np.ndarray:
         present = np.flatnonzero(store.present(tensor))
@@ -59,10 +59,17 @@ def _sampler(store, tensor: str, seed: int):
         for block in np.unique(present // s):
             a, b = store.block_range(int(block))
             values = np.asarray(arr[a:b], dtype=np.float32)
-            rows.extend(values[i - a] for i in present[(present >= a) & (present < b)])
+            rows.extend(values[i - a] for i in present[(present >= a) & (present < b)]
+                        if np.isfinite(values[i - a]).all())
         return np.stack(rows) if rows else np.zeros((0, *store.spec(tensor).shape), np.float32)
 
     return sample
+
+
+def _finite_rows(values) -> np.ndarray:
+    """Per row: are all its values finite? (A NaN is never stored as a registered sample.)"""
+    values = np.asarray(values)
+    return np.isfinite(values.reshape(len(values), -1)).all(axis=1)
 
 
 def _config(method, tensor, out, options) -> dict:
@@ -120,17 +127,20 @@ def _prepare_work(store, work: Path, out: str, overwrite: bool) -> None:
 def register_store(store_path, method: str, tensor: str, *, out_tensor: str | None = None,
                    template=None, overwrite: bool = False, progress: bool = True, plot: bool = True,
                    plot_subjects: int = 4, seed: int = 0, **options) -> dict:
-    """Register ``tensor`` of the store at ``store_path`` with ``method`` (one of
-    :data:`METHODS`); returns a summary dict (also stored in the output's attrs).
+    """Register ``tensor`` of the store at ``store_path`` with ``method`` (a name in
+    :data:`~zoo.registration.methods.METHODS`); returns a summary dict (also stored in the
+    output's attrs).
 
-    ``options`` go to the method: ``transform``, ``iterations``, ``threads``, ``max_fit``
-    (template/homography); ``fs``, ``out_len`` (median_beat); ``epochs``, ``steps``,
-    ``batch_size`` (learned methods).
+    ``template`` and ``options`` are the method's options (its ``Options`` dataclass, e.g.
+    ``transform``, ``iterations``, ``threads``, ``max_fit`` for template/homography; ``fs``,
+    ``out_len`` for median_beat; ``epochs``, ``steps``, ``batch_size`` for the learned
+    methods); ``None`` means the default, an option the method does not take is a ``ValueError``.
     """
     from fastio import open_store
 
-    if method not in METHODS:
-        raise ValueError(f"Expected a registration method in {METHODS}, got {method!r}")
+    chosen = get_method(method)
+    options = {k: v for k, v in {**options, "template": template}.items() if v is not None}
+    parsed = chosen.parse(options)
     out = check_tensor_name(f"{tensor}_registered" if out_tensor is None else out_tensor)
     store = open_store(store_path, mode="r+")
     if tensor not in store:
@@ -138,10 +148,10 @@ def register_store(store_path, method: str, tensor: str, *, out_tensor: str | No
     if out == tensor:
         raise ValueError(f"{store.path}: expected an output tensor name other than the source {tensor!r}")
     spec = store.spec(tensor)
-    options = {k: v for k, v in options.items() if v is not None}
+    # the config as recorded since format 1: the options given, plus template and seed
     config = _config(method, tensor, out, {**options, "template": template, "seed": seed})
     was_complete = store.complete
-    step = make_step(method, {**options, "template": template, "seed": seed})
+    step = chosen.step(parsed, seed=seed)
     work = work_dir_for(store.path, out)
     out_spec, extras, reuse = _output_specs(store, step, spec, out, config, overwrite)
     _prepare_work(store, work, out, overwrite)
@@ -170,14 +180,24 @@ def register_store(store_path, method: str, tensor: str, *, out_tensor: str | No
         out_values = np.zeros((b - a, *out_spec.shape), np.float32)
         extra_values = {e.name: np.zeros((b - a, *e.shape), np.float32) for e in extras}
         failures = []
+
+        def fail(row, reason):
+            mask[row] = False
+            failures.append({"sample_id": store.sample_ids[a + row], "file": files[a + row] if files else "",
+                             "tensor": out, "reason": reason})
+
+        for row in np.flatnonzero(mask & ~_finite_rows(values)):
+            fail(row, f"{method}: the source sample holds NaN or infinite values")
         rows = np.flatnonzero(mask)
         if rows.size:
             registered, extra, reasons = step.apply(values[rows])
+            finite = _finite_rows(registered) & np.logical_and.reduce(
+                [_finite_rows(v) for v in extra.values()], initial=True)
             for j, row in enumerate(rows):
                 if reasons[j] is not None:
-                    mask[row] = False
-                    failures.append({"sample_id": store.sample_ids[a + row], "file": files[a + row] if files else "",
-                                     "tensor": out, "reason": reasons[j]})
+                    fail(row, reasons[j])
+                elif not finite[j]:
+                    fail(row, f"{method}: the registered sample holds NaN or infinite values")
             out_values[rows] = registered
             for key, vals in extra.items():
                 extra_values[f"{out}_{key}"][rows] = vals

@@ -1,9 +1,10 @@
 """Synthetic data for the registration tests: smooth blob images and 12-lead ECG strips
-built from a known beat (helpers, not tests)."""
+built from a known beat, and small stores holding them (helpers, not tests)."""
 from __future__ import annotations
 
 import numpy as np
 
+from fastio.store import create_store
 from zoo.registration.ecg import beat_window
 
 
@@ -80,3 +81,17 @@ def synthetic_cines(n=24, size=32, frames=16, seed=0):
             img = 1.0 / (1 + np.exp((d - 1) * 12)) + 0.6 * np.exp(-((d - 1.25) ** 2) / 0.02)
             cines[i, ..., t] = gain * img + rng.normal(0, 0.02, img.shape)
     return cines, starts
+
+
+def write_store(path, tensors, shard_size=4):
+    """A small store holding ``tensors``: {name: (TensorSpec, values (n, ...), present (n,))}."""
+    n = len(next(iter(tensors.values()))[1])
+    store = create_store(path, [f"s{i:03d}" for i in range(n)], shard_size=shard_size)
+    for spec, values, present in tensors.values():
+        store.create_tensor(spec)
+        for block in range(store.n_blocks()):
+            a, b = store.block_range(block)
+            store.write_block(spec.name, a, values[a:b], present[a:b])
+        store.finalize_tensor(spec.name)
+    store.mark_complete(True)
+    return path

@@ -67,7 +67,7 @@ def test_template_method_writes_registered_tensor_with_provenance(image_store):
 
 def test_given_template_tensor_and_resume_gives_same_result(image_store, monkeypatch):
     from fastio import open_store
-    from zoo.registration import steps
+    from zoo.registration.methods import template as steps
 
     path, base, values, present = image_store
     np.save(path.parent / "t.npy", base)
@@ -132,7 +132,7 @@ def test_cli_errors_name_the_problem(image_store, capsys):
 def test_deepcycle_method_rolls_cines_and_resume_reuses_the_model(tmp_path, make_store, monkeypatch):
     from fastio import open_store
     from regsynth import synthetic_cines
-    from zoo.registration import learned_steps
+    from zoo.registration.methods import deepcycle as learned_steps
 
     cines, starts = synthetic_cines(n=8, size=16, frames=8, seed=3)
     spec = TensorSpec(name="cine", group="mri", path_prefix="p", dataset="cine", shape=(16, 16, 8))
@@ -235,9 +235,9 @@ def test_extra_tensors_of_a_label_cropped_cine_inherit_no_crop():
     """The cine's spec cuts it to the heart labels; its DeepCycle phase (2 values) is no
     image and must not inherit that crop (it did, and the spec refused to exist)."""
     from fastio.catalogue import get_spec
-    from zoo.registration.steps import _extra_spec
+    from zoo.registration.steps import extra_spec
 
     cine = get_spec("lax_4ch_heart_center", "quick")
     assert cine.crop_dataset  # the premise: the catalogue's cine is label-cropped
-    phase = _extra_spec(cine, "cine_phase", (2,), "phase")
+    phase = extra_spec(cine, "cine_phase", (2,), "phase")
     assert phase.shape == (2,) and phase.crop_dataset is None and phase.crop_labels == ()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from fastio.spec import TensorSpec
-from zoo.registration.steps import make_step
+from zoo.registration.methods import METHODS
 
 
 def _conv_filters(model) -> list[int]:
@@ -13,8 +13,8 @@ def _conv_filters(model) -> list[int]:
 
 def test_width_sets_every_stage_and_shrinks_the_network():
     spec = TensorSpec(name="img", group="t", path_prefix="t", dataset="img", shape=(32, 16, 1))
-    default = make_step("voxelmorph", {})._build(spec).model
-    narrow_step = make_step("voxelmorph", {"width": 8})
+    default = METHODS["voxelmorph"].step({})._build(spec).model
+    narrow_step = METHODS["voxelmorph"].step({"width": 8})
     assert narrow_step.describe()["width"] == 8
     narrow = narrow_step._build(spec).model
     filters = _conv_filters(narrow)
@@ -25,8 +25,8 @@ def test_width_sets_every_stage_and_shrinks_the_network():
 
 
 def test_width_must_be_at_least_two():
-    with pytest.raises(ValueError, match="width of at least 2"):
-        make_step("voxelmorph", {"width": 1})
+    with pytest.raises(ValueError, match="'width' of at least 2"):
+        METHODS["voxelmorph"].step({"width": 1})
 
 
 @pytest.mark.parametrize("method", ["deepcycle", "voxelmorph", "template"])
@@ -37,7 +37,7 @@ def test_extra_arrays_of_a_label_cropped_cine_are_plain(method):
 
     spec = get_spec("lax_4ch_heart_center", "quick")
     assert spec.crop_dataset  # the premise: the source carries a label crop
-    step = make_step(method, {})
+    step = METHODS[method].step({})
     out = step.out_spec(spec, "lax_reg")
     assert out.shape == spec.shape
     for extra in step.extra_specs(spec, "lax_reg"):
