@@ -64,3 +64,23 @@ def assert_same_store(a, b) -> None:
             assert va[key].dtype == vb[key].dtype and np.array_equal(va[key], vb[key]), key
         else:
             assert va[key] == vb[key], key
+
+
+class KilledWriter(Exception):
+    """What :func:`kill_after_writes` raises in place of a kill."""
+
+
+def kill_after_writes(monkeypatch, n: int) -> None:
+    """After ``n`` block writes, ``Store.write_block`` raises :class:`KilledWriter`: the
+    on-disk state a kill leaves between two writes. ``monkeypatch.undo()`` restores it."""
+    from fastio.store import Store
+
+    real, calls = Store.write_block, {"n": 0}
+
+    def flaky(self, *args, **kwargs):
+        if calls["n"] == n:
+            raise KilledWriter()
+        calls["n"] += 1
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "write_block", flaky)

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convert_fixtures import (QUICK_TENSORS, assert_same_store, converted, quick_cohort,  # noqa: F401
-                              quick_specs)
+from convert_fixtures import (QUICK_TENSORS, KilledWriter, assert_same_store, converted,  # noqa: F401
+                              kill_after_writes, quick_cohort, quick_specs)
 from fastio.conversion import convert
 from fastio.parts import merge_parts
 from fastio.hdf5 import read_tensor
@@ -226,30 +226,15 @@ def test_command_lines(quick_cohort, tmp_path, capsys):
     assert "different conversion" in capsys.readouterr().err
 
 
-class _Crash(Exception):
-    pass
-
-
 @pytest.mark.parametrize("crash_after", [0, 4, 8])
 def test_crash_between_any_two_writes_then_rerun(converted, quick_cohort, tmp_path, monkeypatch, crash_after):
     """Stop the writer after k shard writes (the on-disk state a kill leaves between two
     writes), rerun, and get the uninterrupted store."""
-    from fastio.store import Store
-
-    real = Store.write_block
-    calls = {"n": 0}
-
-    def flaky(self, *args, **kwargs):
-        if calls["n"] == crash_after:
-            raise _Crash()
-        calls["n"] += 1
-        return real(self, *args, **kwargs)
-
     out = tmp_path / "crashed.zarr"
-    monkeypatch.setattr(Store, "write_block", flaky)
-    with pytest.raises(_Crash):
+    kill_after_writes(monkeypatch, crash_after)
+    with pytest.raises(KilledWriter):
         convert(quick_cohort.root, out, QUICK_TENSORS, scale="quick", shard_size=4, workers=1, progress=False)
-    monkeypatch.setattr(Store, "write_block", real)
+    monkeypatch.undo()
     assert not open_store(out).complete
     summary = convert(quick_cohort.root, out, QUICK_TENSORS, scale="quick", shard_size=4, workers=1, progress=False)
     assert summary.complete and summary.blocks_converted == summary.blocks_total - crash_after // 3

@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convert_fixtures import assert_same_store
+from convert_fixtures import KilledWriter, assert_same_store, kill_after_writes
 from fastio.cli import main as cli
 from fastio.conversion import convert
 from fastio.loader import LoaderCore
 from fastio.reader import ChunkReader
-from fastio.store import Store, open_store
+from fastio.store import open_store
 from fastio.synthetic import make_cohort
 
 TENSORS = ["ecg_rest", "dxa_2"]
@@ -159,25 +159,13 @@ def test_empty_or_garbled_metadata_names_the_file(store):
     assert (out / "dxa_2").is_dir()
 
 
-class _Crash(Exception):
-    pass
-
-
 def test_interrupted_conversion_is_refused_until_resumed(pristine, tmp_path, monkeypatch, capsys):
     src, ref = pristine
-    real, calls = Store.write_block, {"n": 0}
-
-    def flaky(self, *args, **kwargs):
-        if calls["n"] == 2:  # block 0 of both tensors written, then the kill
-            raise _Crash()
-        calls["n"] += 1
-        return real(self, *args, **kwargs)
-
     out = tmp_path / "cut.zarr"
-    monkeypatch.setattr(Store, "write_block", flaky)
-    with pytest.raises(_Crash):
+    kill_after_writes(monkeypatch, 2)   # block 0 of both tensors written, then the kill
+    with pytest.raises(KilledWriter):
         _convert(src, out)
-    monkeypatch.setattr(Store, "write_block", real)
+    monkeypatch.undo()
     with pytest.raises(ValueError, match=r"dxa_2 has 2 incomplete or damaged block\(s\).*not written"):
         open_store(out).present("dxa_2")
     with pytest.raises(ValueError, match="not written"):
