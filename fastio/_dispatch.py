@@ -73,11 +73,6 @@ def _usage(prog: str, commands: Mapping[str, tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
-def _epilogue_has_exit_codes(module) -> bool:
-    build = getattr(module, "build_parser", None)
-    return build is not None and build().epilog == exit_codes_text()
-
-
 def dispatch(prog: str, commands: Mapping[str, tuple[str, str]], argv: list[str] | None, *,
              resumable: Collection[str] = ()) -> int:
     """Run the sub-command named by ``argv[0]``; ``resumable`` commands say so on Ctrl-C."""
@@ -90,13 +85,5 @@ def dispatch(prog: str, commands: Mapping[str, tuple[str, str]], argv: list[str]
         print(f"{prog}: unknown command {command!r}\n\n{_usage(prog, commands)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     module = importlib.import_module(commands[command][0])
-    if ("-h" in rest or "--help" in rest) and not _epilogue_has_exit_codes(module):
-        # A parser not (yet) built with fastio._flags.command_parser: the exit statuses
-        # are the same for all, added here.
-        try:
-            return int(module.main(rest) or 0)
-        except SystemExit as stop:
-            if stop.code in (0, None):
-                print(f"\n{exit_codes_text()}")
-            raise
+    # a command's --help ends with exit_codes_text() (fastio._flags.command_parser)
     return run_main(f"{prog} {command}", module.main, rest, resumable=command in resumable)

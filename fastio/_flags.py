@@ -33,11 +33,14 @@ DEPRECATED = {"--no-progress": "--quiet", "--dask-scheduler": "--dask"}
 
 
 def command_parser(prog: str, description: str | None, *,
-                   parents: tuple[argparse.ArgumentParser, ...] | list = ()) -> argparse.ArgumentParser:
-    """A command's parser: ``description`` as written, the exit statuses as the epilogue."""
-    return argparse.ArgumentParser(prog=prog, description=description, parents=list(parents),
-                                   epilog=exit_codes_text(),
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+                   parents: tuple[argparse.ArgumentParser, ...] | list = (),
+                   epilog: str | None = None) -> argparse.ArgumentParser:
+    """A command's parser: ``description`` and ``epilog`` as written, the exit statuses
+    closing the epilogue."""
+    return argparse.ArgumentParser(
+        prog=prog, description=description, parents=list(parents),
+        epilog=exit_codes_text() if not epilog else f"{epilog}\n\n{exit_codes_text()}",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 def _parent() -> argparse.ArgumentParser:

@@ -10,7 +10,7 @@ COMMANDS = {
     "phantom": ("zoo.commands.phantom", "generate a synthetic biobank with known genetic truth"),
     "train": ("zoo.commands.train", "train a model (ml4h recipe flags)"),
     "infer": ("zoo.commands.infer", "write latent tables from trained encoders"),
-    "register": ("zoo.registration.cli", "register a tensor in a store (template, homography, ...)"),
+    "register": ("zoo.commands.register", "register a tensor in a store (template, homography, ...)"),
     "gwas": ("zoo.commands.gwas", "latent GWAS from PLINK files"),
     "compare": ("zoo.commands.compare", "registered-vs-unregistered comparison table"),
     "presets": ("zoo.commands.presets", "pretrained encoders: list, show, fetch, verify, publish, build"),

@@ -18,9 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from fastio.safefs import atomic_write_text, remove_owned
+from fastio.versions import versions
 from zoo.registration.methods import get_method
 
 __all__ = ["WORK_MARKER", "check_tensor_name", "register_store", "work_dir_for"]
+
+# the libraries whose versions a registration records beside its output
+_LIBRARIES = ("regzoo", "numpy", "opencv-python-headless", "keras", "tensorflow-cpu", "scipy")
 
 # Written into every work folder this module creates; --overwrite removes only folders
 # that carry it (a folder of user files at the same path is never ours to delete).
@@ -75,18 +79,6 @@ def _finite_rows(values) -> np.ndarray:
 def _config(method, tensor, out, options) -> dict:
     return {"method": method, "source": tensor, "out": out,
             **{k: v for k, v in sorted(options.items()) if k not in ("threads",)}}
-
-
-def _versions() -> dict:
-    import importlib.metadata as md
-
-    out = {}
-    for pkg in ("regzoo", "numpy", "opencv-python-headless", "keras", "tensorflow-cpu", "scipy"):
-        try:
-            out[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            pass
-    return out
 
 
 def _output_specs(store, step, spec, out, config, overwrite):
@@ -156,7 +148,7 @@ def register_store(store_path, method: str, tensor: str, *, out_tensor: str | No
     out_spec, extras, reuse = _output_specs(store, step, spec, out, config, overwrite)
     _prepare_work(store, work, out, overwrite)
     if not reuse:
-        attrs = {"registration": {"config": config, "versions": _versions(), "complete": False}}
+        attrs = {"registration": {"config": config, "versions": versions(*_LIBRARIES), "complete": False}}
         for s in [out_spec, *extras]:
             store.create_tensor(s, attrs=attrs, overwrite=True)
     step.fit(store, tensor, spec, work, _sampler(store, tensor, seed), progress)
@@ -216,7 +208,7 @@ def register_store(store_path, method: str, tensor: str, *, out_tensor: str | No
     stats = {name: store.finalize_tensor(name) for name in [out, *[e.name for e in extras]]}
     summary = {
         "config": config,
-        "versions": _versions(),
+        "versions": versions(*_LIBRARIES),
         "complete": True,
         "fit": step.describe(),
         "n_registered": int(store.present(out).sum()),

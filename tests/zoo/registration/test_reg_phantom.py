@@ -55,7 +55,7 @@ def test_template_registration_undoes_brain_pose(cohort):
 
 def test_registration_to_the_mni_tensor_removes_rotation_absolutely(cohort):
     from fastio import open_store
-    from zoo.registration.cli import main
+    from zoo.commands.register import main
 
     path, truth = cohort
     assert main(["template", "--store", str(path), "--tensor", "t1_slice_80", "--template", "t1_mni_slice_80",

@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import json
 
+from fastio import _flags
 from zoo.registration.method import option_type
 from zoo.registration.methods import METHODS
 from zoo.registration.pipeline import register_store
@@ -37,11 +38,14 @@ def _add_option(p: argparse.ArgumentParser, name: str, uses: list) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="zoo register",
-        description="Register a tensor of a fastio store and write the result as a new tensor "
+    p = _flags.command_parser(
+        "zoo register",
+        "Register a tensor of a fastio store and write the result as a new tensor "
         "(resumable; a rerun continues where a killed one stopped).",
-        epilog="methods: " + "; ".join(f"{m.name} ({m.applies_to.what}): {m.summary}" for m in METHODS.values()),
+        parents=[_flags.seed(), _flags.overwrite("replace an output from a different registration"),
+                 _flags.quiet("no progress bar")],
+        epilog="methods:\n" + "\n".join(f"  {m.name} ({m.applies_to.what}): {m.summary}"
+                                       for m in METHODS.values()),
     )
     p.add_argument("method", choices=tuple(METHODS), help="registration method")
     p.add_argument("--store", required=True, help="path of the zarr store (written in place)")
@@ -49,17 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-tensor", default=None, help="output tensor name (default: TENSOR_registered)")
     for name, uses in _method_options().items():
         _add_option(p, name, uses)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--overwrite", action="store_true", help="replace an output from a different registration")
     p.add_argument("--no-plot", action="store_true", help="skip the before/after picture")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Errors follow the shared convention of ``fastio._dispatch.run_main``."""
     args = build_parser().parse_args(argv)
     options = {name: getattr(args, name) for name in _method_options()}
-    # errors: the shared convention of fastio._dispatch (one line; exit 2, 3 or 130)
     summary = register_store(
         args.store, args.method, args.tensor, out_tensor=args.out_tensor, overwrite=args.overwrite,
         progress=not args.quiet, plot=not args.no_plot, seed=args.seed, **options,
