@@ -6,10 +6,10 @@ from .diagnostics import factor_r2
 from .generation import generate
 from .genotypes import GenotypeModel, genetic_pcs, simulate_genotypes
 from .plink import write_plink
-from .truth import MODALITIES, load_truth
+from .truth import load_truth
 
 __all__ = [
-    "FACTORS", "Factor", "GenotypeModel", "MODALITIES", "PhantomCohort", "factor_r2",
+    "FACTORS", "Factor", "GenotypeModel", "PhantomCohort", "factor_r2",
     "generate", "genetic_pcs", "load_truth", "simulate_biology", "simulate_genotypes",
     "write_plink",
 ]

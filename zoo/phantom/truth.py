@@ -7,72 +7,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from fastio.safefs import atomic_write_text
+from zoo.modalities import DROPFUSE
+from zoo.registration.methods import METHODS
 
-__all__ = ["MODALITIES", "REGISTRATION_METHODS", "load_truth", "write_truth", "series", "TRUTH_FORMAT",
+__all__ = ["REGISTRATION_METHODS", "load_truth", "write_truth", "series", "TRUTH_FORMAT",
            "nuisance_as_read"]
 
 TRUTH_FORMAT = "regzoo-phantom-truth/1"
-REGISTRATION_METHODS = ("none", "template", "homography", "median_beat", "dropfuse", "voxelmorph", "deepcycle")
-
-# tensor -> what it shows and what its nuisance is. "factors" are ordered from the
-# strongest influence on the tensor to the weakest (body_size reaches the ECG only
-# through LV mass, adiposity the bone image only through where the arms lie).
-# "registration" lists the methods that remove (part of) the nuisance; "counterpart"
-# is the registered tensor or the DropFuse partner, if any.
-MODALITIES: dict[str, dict[str, Any]] = {
-    "dxa_2": {
-        "factors": ["body_size", "adiposity"], "covariates": ["sex", "age"],
-        "nuisance": ["view gain", "view noise", "scanner background value 252 outside the body"],
-        "registration": ["dropfuse"], "counterpart": "dxa_5",
-    },
-    "dxa_5": {
-        "factors": ["body_size", "bone_density", "adiposity"], "covariates": ["sex", "age"],
-        "nuisance": ["view gain", "view noise", "scanner background value 252 outside the body"],
-        "registration": ["dropfuse"], "counterpart": "dxa_2",
-    },
-    "dxa_11": {
-        "factors": ["bone_density", "body_size", "adiposity"], "covariates": ["sex", "age"],
-        "nuisance": ["view gain", "view noise"], "registration": ["dropfuse"], "counterpart": "dxa_12",
-    },
-    "dxa_12": {
-        "factors": ["bone_density", "adiposity", "body_size"], "covariates": ["sex", "age"],
-        "nuisance": ["homography (corner offsets up to 8% of the size)", "view gain", "view noise"],
-        "registration": ["homography", "voxelmorph", "dropfuse"], "counterpart": "dxa_11",
-    },
-    "ecg_rest": {
-        "factors": ["heart_rate", "conduction", "cardiac_size", "body_size"], "covariates": ["sex", "age"],
-        "nuisance": ["start phase", "heart-rate variability", "baseline wander", "noise"],
-        "registration": ["median_beat"], "counterpart": "ecg_rest_median_raw_10",
-    },
-    "ecg_rest_raw": {
-        "factors": ["heart_rate", "conduction", "cardiac_size", "body_size"], "covariates": ["sex", "age"],
-        "nuisance": ["start phase", "heart-rate variability", "baseline wander", "noise"],
-        "registration": ["median_beat"], "counterpart": "ecg_rest_median_raw_10",
-    },
-    "ecg_rest_median_raw_10": {
-        "factors": ["heart_rate", "conduction", "cardiac_size", "body_size"], "covariates": ["sex", "age"],
-        "nuisance": ["residual noise"], "registration": ["dropfuse"], "counterpart": "lax_4ch_heart_center",
-    },
-    "lax_4ch_heart_center": {
-        "factors": ["cardiac_size", "cardiac_function", "body_size"], "covariates": ["sex", "age"],
-        "nuisance": ["start phase of the cycle", "in-plane rotation and shift", "gain", "Rician noise"],
-        "registration": ["deepcycle", "voxelmorph", "dropfuse"], "counterpart": "ecg_rest_median_raw_10",
-    },
-    "t1_slice_80": {
-        "factors": ["brain_volume", "brain_atrophy"], "covariates": ["sex", "age"],
-        "nuisance": ["rotation ±20°", "shift ±15% of the field of view", "scale 0.85-1.15", "gain", "noise"],
-        "registration": ["template"], "counterpart": "t1_mni_slice_80",
-    },
-    "t1_mni_slice_80": {
-        "factors": ["brain_volume", "brain_atrophy"], "covariates": ["sex", "age"],
-        "nuisance": ["gain", "noise"], "registration": ["none"], "counterpart": None,
-    },
-}
+# every name a tensor's "registration" list in truth.json may hold: the registered methods
+# and DropFuse (fusion while training a pair model); per tensor, see zoo.modalities
+REGISTRATION_METHODS = (*METHODS, DROPFUSE)
 
 
 def series(values, digits: int = 6) -> list:

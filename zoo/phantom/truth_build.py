@@ -6,7 +6,8 @@ import numpy as np
 from zoo.phantom import render_brain, render_dxa
 from zoo.phantom.layout import GROUPS, PRIMARY, REPEAT
 from zoo.phantom.phenotypes import BINARY, CONTINUOUS
-from zoo.phantom.truth import MODALITIES, REGISTRATION_METHODS, TRUTH_FORMAT, series
+from zoo.modalities import TENSORS
+from zoo.phantom.truth import REGISTRATION_METHODS, TRUTH_FORMAT, series
 
 __all__ = ["build_truth"]
 
@@ -116,7 +117,7 @@ def build_truth(*, ids, seed, scale, geno, model, bio, anat, geo, nuis, nuis_rep
             "continuous": {k: {"anatomy": a, "unit_scale": s, "noise_sd": sd} for k, (a, s, sd) in CONTINUOUS.items()},
             "binary": {k: {"prevalence": p, "liability_weights": w} for k, (p, w) in BINARY.items()},
         },
-        "modalities": MODALITIES,
+        "modalities": {name: t.to_dict() for name, t in TENSORS.items()},
         "anatomy_sources": _anatomy_sources(),
         "registration_methods": list(REGISTRATION_METHODS),
         "nuisance": {PRIMARY: primary, REPEAT: rep_nuis},
@@ -131,7 +132,7 @@ def _anatomy_sources() -> dict:
     """Where each tensor's anatomy comes from: a shipped real template, or none exists."""
     synthetic = ("analytic primitives (capsules, ellipses) driven by the anatomy: no shipped real "
                  "template of this modality exists")
-    out = {name: synthetic for name in MODALITIES}
+    out = {name: synthetic for name in TENSORS}
     for name in ("t1_slice_80", "t1_mni_slice_80"):
         out[name] = dict(render_brain.ANATOMY_SOURCE)
     out["t1_mni_slice_80"].pop("scalp_and_skull")

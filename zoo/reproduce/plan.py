@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from zoo.modalities import modality_of, tensor_record
+from zoo.registration.methods import get_method
+
 __all__ = ["Registration", "Model", "Space", "Pair", "REGISTRATIONS", "MODELS", "SPACES", "PAIRS",
-           "SWEEP_PAIRS", "FACTOR_TRAITS", "DISEASES", "SOURCE_TENSORS", "own_traits", "space", "pair_models",
-           "modality_of"]
+           "SWEEP_PAIRS", "FACTOR_TRAITS", "DISEASES", "SOURCE_TENSORS", "own_traits", "space", "pair_models"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,16 @@ class Registration:
     out: str
     learned: bool = False
     options: tuple = ()
+
+    def __post_init__(self) -> None:
+        # only the pairings the modality records allow, with options the method takes
+        method = get_method(self.method)
+        if not tensor_record(self.source).allows(self.method):
+            raise ValueError(f"Expected a method zoo.modalities lists for {self.source} "
+                             f"{tensor_record(self.source).methods}, got {self.method!r}")
+        if self.learned != method.learned:
+            raise ValueError(f"Expected learned={method.learned} for method {self.method!r}, got {self.learned}")
+        method.parse(dict(self.options))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -101,14 +113,6 @@ MODELS = tuple(Model(f"ae_{t}", (t,)) for t in _AE) + tuple(
     Model(f"dropfuse_{a}_{b}", (a, b)) for a, b in _PAIR_MODELS)
 
 _SOURCE_OF = {r.out: r.source for r in REGISTRATIONS}
-_MODALITY = {"t1": "brain", "dxa": "dxa", "ecg": "ecg", "lax": "cine"}
-
-
-def modality_of(tensor: str) -> str:
-    """brain, dxa, ecg or cine, from a tensor's name."""
-    return _MODALITY[tensor.split("_")[0]]
-
-
 def _spaces() -> tuple[Space, ...]:
     out = []
     for m in MODELS:

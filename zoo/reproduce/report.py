@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from fastio.safefs import atomic_write_text
+from zoo.modalities import modality_of
 from zoo.reproduce import figures
-from zoo.reproduce.plan import SWEEP_PAIRS, modality_of
+from zoo.reproduce.plan import SWEEP_PAIRS
 from zoo.reproduce.tables import (negative_control, pair_rows, pair_test, retained_share, scores_frame,
                                   space_rows, summary_values, traits_of)
 
