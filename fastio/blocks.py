@@ -10,7 +10,9 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["parse_part", "part_blocks"]
+__all__ = ["EXECUTORS", "parse_part", "part_blocks"]
+
+EXECUTORS = ("process", "thread")   # what runs the blocks: spawned processes or threads
 
 
 def parse_part(value: str | Sequence[int] | None) -> tuple[int, int] | None:

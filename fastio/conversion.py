@@ -17,7 +17,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from fastio.blocks import parse_part, part_blocks
+from fastio.blocks import EXECUTORS, parse_part, part_blocks
 from fastio.bounded import bounded_map
 from fastio.catalogue import resolve_specs
 from fastio.hdf5 import read_sample
@@ -30,7 +30,6 @@ from fastio.versions import versions
 
 __all__ = ["convert", "conversion_config", "repair_store"]
 
-EXECUTORS = ("process", "thread")
 
 
 def conversion_config(specs: Sequence[TensorSpec], shard_size: int, inventory: Inventory) -> dict[str, Any]:

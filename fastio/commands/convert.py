@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 
 from fastio import _flags
+from fastio.blocks import EXECUTORS
 
 __all__ = ["build_parser", "main"]
 
@@ -25,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tensors", nargs="+", required=True, metavar="NAME",
                    help="catalogue names (dxa.dxa_2 or dxa_2) or names from --specs")
     p.add_argument("--specs", metavar="FILE", help="YAML/JSON file of extra TensorSpecs")
-    p.add_argument("--executor", default="process", choices=("process", "thread"))
+    p.add_argument("--executor", default="process", choices=EXECUTORS)
     p.add_argument("--shard-size", type=int, default=64, help="samples per shard = work unit (64)")
     p.add_argument("--part", metavar="I/N", help="convert only part I of N (0-based) into STORE; "
                    "join the parts with `fastio merge`")

@@ -1,10 +1,10 @@
 """``--threshold``, ``--window`` and ``--min-maf``: how ``zoo gwas`` and ``zoo compare``
-count loci, one parent parser with the defaults of :mod:`zoo.evaluate.thresholds`."""
+count loci, one parent parser with the defaults of :mod:`zoo.evaluate.defaults`."""
 from __future__ import annotations
 
 import argparse
 
-from zoo.evaluate.thresholds import GENOME_WIDE, MIN_MAF, WINDOW
+from zoo.evaluate.defaults import GENOME_WIDE, MIN_MAF, WINDOW
 
 __all__ = ["loci_flags"]
 

@@ -14,6 +14,7 @@ import argparse
 from fastio import _flags
 from fastio.safefs import output_folder
 from zoo.commands._loci import loci_flags
+from zoo.evaluate.defaults import DTYPES
 
 __all__ = ["build_parser", "main", "parse_named", "parse_pair"]
 
@@ -56,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="phenotypes to predict (default: every numeric column)")
     parser.add_argument("--splits", type=int, default=4, help="repeated random splits")
     parser.add_argument("--train-fraction", type=float, default=0.8)
-    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    parser.add_argument("--dtype", choices=DTYPES, default="float32")
     parser.add_argument("--no-split-halves", action="store_true",
                         help="skip the split-half GWAS replicates")
     parser.add_argument("--no-plots", action="store_true")

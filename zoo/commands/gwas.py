@@ -18,6 +18,7 @@ from pathlib import Path
 from fastio import _flags
 from fastio.safefs import atomic_write_text, output_folder
 from zoo.commands._loci import loci_flags
+from zoo.evaluate.defaults import DTYPES
 
 __all__ = ["build_parser", "main"]
 
@@ -33,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--covariates", help="table with sample_id (or IID) and covariate columns")
     parser.add_argument("--covar-names", default="",
                         help="comma-separated covariates; ranges like PC1-PC10 allowed")
-    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    parser.add_argument("--dtype", choices=DTYPES, default="float32")
     parser.add_argument("--chunk-size", type=int, default=1024, help="variants per chunk")
     parser.add_argument("--threads", type=int, default=None, help="bed-reader threads")
     parser.add_argument("--no-manova", action="store_true", help="skip Pillai's test")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from zoo.evaluate.gwas import GwasConfig
 from zoo.evaluate.loci import genomic_control, gwas_loci, match_loci
-from zoo.evaluate.thresholds import GENOME_WIDE, MIN_MAF, WINDOW
+from zoo.evaluate.defaults import GENOME_WIDE, MIN_MAF, WINDOW
 from zoo.evaluate.phenotypes import CvConfig
 
 __all__ = ["CompareConfig", "Comparison", "build_comparison", "gwas_measures", "cv_min_class"]

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from zoo.evaluate.defaults import DTYPES
 from zoo.evaluate.latents import read_table
 
 __all__ = ["LatentModel", "prepare_model", "read_covariates", "parse_covar_names"]
@@ -124,8 +125,8 @@ def _prepare(latents: pd.DataFrame, covariates: pd.DataFrame | None,
     ``fam_ids`` are the IIDs of the .fam in file order. Samples missing from any of the
     three are left out; fewer than K + p + 2 remaining samples is an error.
     """
-    if dtype not in ("float32", "float64"):
-        raise ValueError(f"Expected dtype 'float32' or 'float64', got {dtype!r}")
+    if dtype not in DTYPES:
+        raise ValueError(f"Expected dtype in {DTYPES}, got {dtype!r}")
     fam = pd.Index(np.asarray(fam_ids).astype(str))
     if fam.has_duplicates:
         raise ValueError(f"{source}: expected unique IIDs in the .fam file, got duplicates")

@@ -24,6 +24,7 @@ from scipy import special
 from zoo.evaluate._kernels.genotypes import centre_impute
 from zoo.evaluate.bedfile import READERS, BedChunks, open_bfile
 from zoo.evaluate.called import called_products, missing_index
+from zoo.evaluate.defaults import DTYPES
 from zoo.evaluate.design import LatentModel, prepare_model
 from zoo.evaluate.manova import pillai_from_products, pillai_from_sscp
 from zoo.evaluate.tsv import LongTableStream, write_long_table, write_tsv
@@ -51,8 +52,8 @@ class GwasConfig:
     def __post_init__(self):
         if self.chunk_size < 1:
             raise ValueError(f"Expected chunk_size >= 1, got {self.chunk_size}")
-        if self.dtype not in ("float32", "float64"):
-            raise ValueError(f"Expected dtype 'float32' or 'float64', got {self.dtype!r}")
+        if self.dtype not in DTYPES:
+            raise ValueError(f"Expected dtype in {DTYPES}, got {self.dtype!r}")
         if self.reader not in READERS:
             raise ValueError(f"Expected reader in {READERS}, got {self.reader!r}")
 

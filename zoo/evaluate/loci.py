@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from zoo.evaluate.thresholds import GENOME_WIDE, WINDOW
+from zoo.evaluate.defaults import GENOME_WIDE, WINDOW
 
 __all__ = ["genomic_control", "clump_distance", "clump_ld", "gwas_loci", "gwas_summary",
            "match_loci", "match_leads", "null_rate", "read_truth", "GENOME_WIDE", "WINDOW"]

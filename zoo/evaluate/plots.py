@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from fastio.safefs import atomic_output
-from zoo.evaluate.thresholds import GENOME_WIDE
+from zoo.evaluate.defaults import GENOME_WIDE
 
 __all__ = ["manhattan_plot", "qq_plot", "score_bar_chart"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
-from zoo.evaluate.thresholds import GENOME_WIDE, MIN_MAF
+from zoo.evaluate.defaults import GENOME_WIDE, MIN_MAF
 from zoo.phantom.layout import DEFAULT_NUISANCE, check_strength
 
 __all__ = ["Settings", "FULL", "QUICK"]
