@@ -56,13 +56,13 @@ def test_registrations_pair_tensors_with_listed_methods(registrations):
     assert registrations
     for r in registrations:
         assert tensor_record(r.source).allows(r.method), r
-        assert r.learned == METHODS[r.method].learned
+        assert r.learned == METHODS[r.method].learned and r.to_dict()["learned"] == r.learned
         METHODS[r.method].parse(dict(r.options))
     # and a pairing the records do not list is refused when the plan is written
     with pytest.raises(ValueError, match="dxa_2"):
         plan.Registration("median_beat", "dxa_2", "dxa_2_beat")
     with pytest.raises(ValueError, match="no_such_option"):
-        plan.Registration("voxelmorph", "dxa_12", "v", learned=True, options=(("no_such_option", 1),))
+        plan.Registration("voxelmorph", "dxa_12", "v", options=(("no_such_option", 1),))
 
 
 def _source(tensor: str) -> str:

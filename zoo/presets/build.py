@@ -41,10 +41,10 @@ REGISTRATIONS = (
     Registration("template", "t1_slice_80", "t1_slice_80_template"),
     Registration("median_beat", "ecg_rest", "ecg_rest_median_beat"),
     Registration("homography", "dxa_12", "dxa_12_homography"),
-    Registration("deepcycle", "lax_4ch_heart_center", "lax_4ch_heart_center_deepcycle", learned=True),
+    Registration("deepcycle", "lax_4ch_heart_center", "lax_4ch_heart_center_deepcycle"),
     # width 24 (default 32): the network's weights ship with the preset, ≤ 1 MB a file
-    Registration("voxelmorph", "dxa_12", "dxa_12_voxelmorph", learned=True, options=(("width", 24),)),
-    Registration("voxelmorph", "lax_4ch_heart_center", "lax_4ch_heart_center_voxelmorph", learned=True,
+    Registration("voxelmorph", "dxa_12", "dxa_12_voxelmorph", options=(("width", 24),)),
+    Registration("voxelmorph", "lax_4ch_heart_center", "lax_4ch_heart_center_voxelmorph",
                  options=(("width", 24),)),
 )
 

@@ -26,21 +26,22 @@ class Registration:
     method: str
     source: str
     out: str
-    learned: bool = False
     options: tuple = ()
 
     def __post_init__(self) -> None:
         # only the pairings the modality records allow, with options the method takes
-        method = get_method(self.method)
         if not tensor_record(self.source).allows(self.method):
             raise ValueError(f"Expected a method zoo.modalities lists for {self.source} "
                              f"{tensor_record(self.source).methods}, got {self.method!r}")
-        if self.learned != method.learned:
-            raise ValueError(f"Expected learned={method.learned} for method {self.method!r}, got {self.learned}")
-        method.parse(dict(self.options))
+        get_method(self.method).parse(dict(self.options))
+
+    @property
+    def learned(self) -> bool:
+        """Does the method train a network (the registry says)?"""
+        return get_method(self.method).learned
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "learned": self.learned}
 
 
 @dataclass(frozen=True)
@@ -98,11 +99,11 @@ SOURCE_TENSORS = ("t1_slice_80", "t1_mni_slice_80", "dxa_2", "dxa_5", "dxa_11", 
 
 REGISTRATIONS = (
     Registration("template", "t1_slice_80", "t1_slice_80_template"),
-    Registration("voxelmorph", "t1_slice_80", "t1_slice_80_voxelmorph", learned=True),
+    Registration("voxelmorph", "t1_slice_80", "t1_slice_80_voxelmorph"),
     Registration("homography", "dxa_12", "dxa_12_homography"),
-    Registration("voxelmorph", "dxa_12", "dxa_12_voxelmorph", learned=True),
+    Registration("voxelmorph", "dxa_12", "dxa_12_voxelmorph"),
     Registration("median_beat", "ecg_rest", "ecg_rest_median_beat"),
-    Registration("deepcycle", "lax_4ch_heart_center", "lax_4ch_heart_center_deepcycle", learned=True),
+    Registration("deepcycle", "lax_4ch_heart_center", "lax_4ch_heart_center_deepcycle"),
 )
 
 _AE = ("t1_slice_80", "t1_slice_80_template", "t1_slice_80_voxelmorph", "t1_mni_slice_80", "dxa_2", "dxa_5",
