@@ -29,8 +29,8 @@ __all__ = [
 
 INSTANCE_RULES = ("first", "last")
 # "top_left" is ml4h's rule (pad/crop from the top-left corner); "center" keeps the
-# middle, which is what a heart-centred crop of a larger cine needs; "exact" refuses
-# any size mismatch.
+# middle (for user specs; ml4h's heart crop is crop_dataset/crop_labels + top_left);
+# "exact" refuses any size mismatch.
 RESIZE_RULES = ("top_left", "center", "exact")
 NORMALIZATION_KINDS = ("zscore", "standardize", "dataset_zscore", "none")
 # Chosen per tensor by measured decode speed against size (benchmarks/README.md).
