@@ -49,6 +49,9 @@ def _write_sources(src, specs, n, seed=0):
                 else:
                     data = np.cumsum(np.cumsum(rng.standard_normal(spec.shape), 0), 1).astype("f4")
                     f.create_dataset(f"{spec.hdf5_groups()[0]}/instance_0", data=data)
+                if spec.crop_dataset:  # the cine's segmentation: a heart label everywhere, no crop
+                    f.create_dataset(f"/{spec.path_prefix}/{spec.crop_dataset}/instance_0",
+                                     data=np.full(spec.shape[:2], spec.crop_labels[0], np.uint8))
 
 
 @pytest.fixture(scope="module")
