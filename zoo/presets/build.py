@@ -92,17 +92,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _recipe_argv(store, runs, recipe: Recipe, args) -> list[str]:
-    from zoo.demo import _autoencoder_argv
+    # the flags `zoo reproduce` trains with (zoo.reproduce.train), at this build's budget
+    from zoo.reproduce.plan import Model
+    from zoo.reproduce.settings import FULL
+    from zoo.reproduce.train import recipe_argv
 
-    argv = _autoencoder_argv(store, runs, recipe.inputs[0], args.latent, args.epochs, args.steps,
-                             args.batch_size, args.seed)
+    settings = FULL.with_(latent=args.latent, epochs=args.epochs, steps=args.steps, batch=args.batch_size)
+    argv = recipe_argv(Model(recipe.run_id, tuple(recipe.inputs)), settings, store, runs, args.seed)
     argv[argv.index("--id") + 1] = recipe.run_id
-    if len(recipe.inputs) == 2:
-        for flag in ("--input_tensors", "--output_tensors"):
-            i = argv.index(flag)
-            argv[i + 1:i + 2] = list(recipe.inputs)
-        argv += ["--pairs", *recipe.inputs, "--pair_loss", "contrastive", "--pair_loss_weight", "0.1",
-                 "--pair_merge", "dropout"]
     return argv
 
 
