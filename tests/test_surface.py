@@ -1,9 +1,12 @@
 """The packages' public surfaces: every listed name resolves, each ``__init__.pyi`` stub
-(what type checkers and IDEs read) lists exactly the names the package serves, and
-importing a package does no heavy work.
+(what type checkers and IDEs read) lists exactly the names the package serves, importing
+a package does no heavy work, and zoo's verbs are documented with examples that run.
 """
 import ast
+import doctest
 import importlib
+import inspect
+import io
 import json
 import subprocess
 import sys
@@ -70,3 +73,41 @@ def test_import_is_light(package):
     assert result["on_import"] == [], f"import {package} imported {result['on_import']}"
     if package in KERAS_FREE:
         assert result["keras"] == [], f"{package}'s names imported {result['keras']}"
+
+
+# zoo's front door: each verb documents its arguments and carries a runnable example
+VERBS = ("generate", "register_store", "compare", "list_presets", "train", "infer",
+         "run_reproduce", "embed", "Encoder", "EmbeddingTransformer")
+# examples that train a model (or run the whole experiment) take a minute or more
+SLOW_EXAMPLES = ("train", "infer", "run_reproduce", "embed", "Encoder", "EmbeddingTransformer")
+
+
+@pytest.mark.parametrize("verb", VERBS)
+def test_verb_is_documented(verb):
+    import zoo
+
+    obj = getattr(zoo, verb)
+    doc = inspect.getdoc(obj) or ""
+    sections = ["Args:", "Example:"] + ([] if inspect.isclass(obj) else ["Returns:"])
+    assert [s for s in sections if s not in doc] == [], f"zoo.{verb}'s docstring"
+    assert verb in zoo.__all__
+
+
+@pytest.mark.parametrize("verb", [pytest.param(v, marks=pytest.mark.slow) if v in SLOW_EXAMPLES
+                                  else v for v in VERBS])
+def test_verb_example_runs(verb, tmp_path, monkeypatch):
+    """The docstring's example, run as written in an empty working folder."""
+    import zoo
+
+    monkeypatch.chdir(tmp_path)
+    # no preset mirror or cache of the user's: an example sees only what it makes
+    for var in ("ZOO_REGISTRY", "ZOO_BASE_URL", "ZOO_OFFLINE"):
+        monkeypatch.setenv(var, "")
+    monkeypatch.setenv("ZOO_CACHE_DIR", str(tmp_path / "cache"))
+    tests = doctest.DocTestFinder(recurse=False).find(getattr(zoo, verb), f"zoo.{verb}", globs={})
+    assert sum(len(t.examples) for t in tests) > 1
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    report = io.StringIO()
+    for test in tests:
+        runner.run(test, out=report.write)
+    assert runner.failures == 0, report.getvalue()

@@ -10,17 +10,20 @@ two random halves of the samples, same halves for every space).
 """
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from fastio.safefs import output_folder
 from zoo.evaluate.gwas import GwasConfig
-from zoo.evaluate.loci import genomic_control, gwas_loci, match_loci
 from zoo.evaluate.defaults import GENOME_WIDE, MIN_MAF, WINDOW
+from zoo.evaluate.latents import read_latents, read_phenotypes
+from zoo.evaluate.loci import genomic_control, gwas_loci, match_loci, read_truth
 from zoo.evaluate.phenotypes import CvConfig
 
-__all__ = ["CompareConfig", "Comparison", "build_comparison", "gwas_measures", "cv_min_class"]
+__all__ = ["CompareConfig", "Comparison", "build_comparison", "compare", "gwas_measures", "cv_min_class"]
 
 _ID_COLUMNS = {"sample_id", "FID", "IID", "#FID", "#IID"}
 
@@ -199,6 +202,65 @@ def build_comparison(spaces: dict[str, pd.DataFrame], phenotypes: pd.DataFrame,
     return Comparison(config, tuple(spaces), tuple(pairs), int(len(common)), scores, summary,
                       pair_scores, means, table, counts, gwas, gwas_pairs, results, loci,
                       skipped)
+
+
+def compare(spaces, phenotypes, pairs=(), *, out=None, bfile=None, truth=None,
+            config: CompareConfig | None = None, plots: bool = True,
+            progress: bool = False) -> Comparison:
+    """Compare latent spaces by held-out prediction, PheWAS and (with genotypes) latent GWAS.
+
+    The Python side of ``zoo compare``: every space is judged on the samples all of them
+    and the phenotypes share.
+
+    Args:
+        spaces: latent space name -> latent table (a DataFrame indexed by sample id, or the
+            path of a ``hidden_*.tsv``/``.parquet`` file).
+        phenotypes: a DataFrame indexed by sample id, or a ``phenotypes.csv``/``.tsv`` path.
+        pairs: ``(A, B)`` pairs whose differences ``A - B`` are reported, e.g.
+            ``("registered", "unregistered")``.
+        out: folder for ``comparison.md``, ``comparison.json``, ``scores.tsv`` and figures
+            (``None``: write nothing).
+        bfile: PLINK fileset prefix; with it, a latent GWAS per space.
+        truth: causal variants (``truth.json`` path or :func:`read_truth`'s table) for
+            recall and precision of the GWAS loci.
+        config: :class:`CompareConfig` (covariates, targets, splits, thresholds).
+        plots: write the figures too (with ``out``).
+        progress: show progress bars.
+
+    Returns:
+        The :class:`Comparison`: per-split ``scores``, per-phenotype ``summary``,
+        ``pair_scores`` and, as available, PheWAS and GWAS tables.
+
+    Example:
+        >>> import numpy as np, pandas as pd, zoo
+        >>> rng = np.random.default_rng(0)
+        >>> ids = [f"s{i}" for i in range(200)]
+        >>> trait = rng.normal(size=200)
+        >>> phenotypes = pd.DataFrame({"trait": trait}, index=ids)
+        >>> informative = pd.DataFrame({"latent_0": trait + rng.normal(size=200)}, index=ids)
+        >>> noise = pd.DataFrame({"latent_0": rng.normal(size=200)}, index=ids)
+        >>> comp = zoo.compare({"informative": informative, "noise": noise}, phenotypes,
+        ...                    pairs=[("informative", "noise")])
+        >>> r2 = comp.summary.set_index("space")["mean"]
+        >>> bool(r2["informative"] > 0.3 > r2["noise"])
+        True
+    """
+    if isinstance(phenotypes, (str, os.PathLike)):
+        phenotypes = read_phenotypes(phenotypes)
+    spaces = {name: read_latents(t) if isinstance(t, (str, os.PathLike)) else t
+              for name, t in spaces.items()}
+    if isinstance(truth, (str, os.PathLike)):
+        truth = read_truth(truth)
+    if out is None:
+        return build_comparison(spaces, phenotypes, list(pairs), bfile=bfile, truth=truth,
+                                config=config, progress=progress)
+    from zoo.evaluate.report import write_comparison
+
+    with output_folder(out):   # created and proved writable before the long work
+        comp = build_comparison(spaces, phenotypes, list(pairs), bfile=bfile, truth=truth,
+                                config=config, progress=progress)
+        write_comparison(comp, out, plots=plots)
+    return comp
 
 
 def cv_min_class(cv: CvConfig) -> int:

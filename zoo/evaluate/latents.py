@@ -15,7 +15,7 @@ import pandas as pd
 
 from fastio.safefs import atomic_output
 
-__all__ = ["read_latents", "write_latents", "align_samples", "read_table"]
+__all__ = ["read_latents", "write_latents", "align_samples", "read_table", "read_phenotypes"]
 
 _PARQUET = (".parquet", ".pq")
 
@@ -42,6 +42,16 @@ def _id_column(frame: pd.DataFrame, path: Path) -> str:
         f"{path}: expected a 'sample_id' column (ml4h) or 'FID IID' columns (PLINK), "
         f"got columns {list(frame.columns)[:8]}"
     )
+
+
+def read_phenotypes(path: str | Path) -> pd.DataFrame:
+    """A phenotype table (``sample_id`` or PLINK ``FID IID`` columns) indexed by sample id,
+    the id columns dropped."""
+    path = Path(path)
+    frame = read_table(path)
+    ids = frame[_id_column(frame, path)].astype(str)
+    return frame.set_index(ids).drop(columns=[c for c in ("sample_id", "FID", "#FID", "IID", "#IID")
+                                              if c in frame.columns])
 
 
 def read_latents(path: str | Path) -> pd.DataFrame:

@@ -89,12 +89,30 @@ def generate(out_dir, n=1000, seed=0, scale="quick", n_variants=None, progress=T
              nuisance: float = layout.DEFAULT_NUISANCE) -> PhantomCohort:
     """Generate a phantom biobank of ``n`` subjects under ``out_dir`` and return its record.
 
-    ``nuisance`` (0..1, default 0.25) scales every modality's nuisance — pose, scale, heartbeat phase,
-    acquisition geometry — from none to the largest amplitudes; the same draws are scaled,
-    so cohorts differing only in ``nuisance`` share people, genotypes and anatomy.
-
     Writes ``hd5/{sample_id}.hd5`` (ml4h layout, all nine tensors), ``phenotypes.csv``,
-    ``genotypes.bed/.bim/.fam``, ``truth.json`` and ``preview.png``.
+    ``genotypes.bed/.bim/.fam``, ``truth.json`` and ``preview.png`` (``zoo phantom``).
+
+    Args:
+        out_dir: the cohort's folder (created).
+        n: number of subjects (at least 20).
+        seed: the seed of every draw: one seed, one cohort.
+        scale: ``"quick"`` (small images and signals) or ``"full"`` (ml4h's sizes).
+        n_variants: genotyped variants (default: the scale's; at least 1000).
+        progress: show a progress bar.
+        workers: processes that render the subjects' tensors.
+        nuisance: 0..1 (default 0.25), every modality's nuisance — pose, scale, heartbeat
+            phase, acquisition geometry — from none to the largest amplitudes; the same
+            draws are scaled, so cohorts differing only in ``nuisance`` share people,
+            genotypes and anatomy.
+
+    Returns:
+        The :class:`~zoo.phantom.cohort.PhantomCohort`: the paths it wrote and the sample ids.
+
+    Example:
+        >>> import zoo
+        >>> cohort = zoo.generate("phantom", n=20, n_variants=1000, progress=False, workers=1)
+        >>> len(cohort.sample_ids), len(list(cohort.hd5_dir.glob("*.hd5")))
+        (20, 20)
     """
     from tqdm.auto import tqdm
 

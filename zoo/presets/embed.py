@@ -126,9 +126,39 @@ def embed_frame(source, encoder: Encoder, *, batch_size: int = 64, strict: bool 
 
 def embed(x, preset, *, batch_size: int = 64, strict: bool = False, registry: Registry | None = None,
           **fetch_options):
-    """Embed ``x`` with ``preset`` (``"name"``, ``"name@N"`` or a loaded :class:`Encoder`).
+    """Embed ``x`` with a pretrained encoder of the zoo, its own registration and
+    normalisation applied first (``zoo embed``).
 
-    Arrays give ``(N, dim)`` float32; a path or store gives a DataFrame by sample id."""
+    Args:
+        x: raw tensors ``(N, *preset.source.shape)`` as ml4h stores them, a folder of ml4h
+            ``.hd5`` files, one ``.hd5`` file, or a fastio store (path or object).
+        preset: ``"name"`` (newest version), ``"name@N"`` or a loaded :class:`Encoder`.
+        batch_size: samples per encoder call.
+        strict: a sample without the tensor is an error (else it is left out).
+        registry: where presets are looked up (default: the shipped registry plus
+            ``ZOO_REGISTRY``).
+        **fetch_options: for :func:`~zoo.presets.fetch.fetch` (``cache``, ``offline``,
+            ``base_url``, ...).
+
+    Returns:
+        For an array, ``(N, dim)`` float32 latents; for files or a store, a DataFrame of
+        ``latent_*`` columns indexed by sample id.
+
+    Example:
+        >>> import numpy as np, zoo
+        >>> from zoo.presets import load_registry, publish
+        >>> cohort = zoo.generate("phantom", n=20, n_variants=1000, progress=False, workers=1)
+        >>> run = zoo.train(["--tensors", "phantom/hd5", "--tensor_scale", "quick",
+        ...                  "--input_tensors", "dxa_2", "--output_tensors", "dxa_2",
+        ...                  "--output_folder", "runs", "--id", "dxa_ae", "--epochs", "1",
+        ...                  "--training_steps", "2", "--validation_steps", "1", "--batch_size",
+        ...                  "4", "--conv_layers", "4", "--dense_blocks", "4", "--dense_layers",
+        ...                  "8", "--verbose", "0"])
+        >>> preset = publish(run, version=1, out="mirror")   # a registry of one's own
+        >>> registry = load_registry("mirror/registry.json")
+        >>> zoo.embed("phantom/hd5", preset.ref, registry=registry).shape   # one lacks dxa_2
+        (19, 8)
+    """
     encoder = get_encoder(preset, registry=registry, **fetch_options)
     if isinstance(x, (str, os.PathLike, Store)):
         return embed_frame(x, encoder, batch_size=batch_size, strict=strict)

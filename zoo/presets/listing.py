@@ -10,7 +10,21 @@ __all__ = ["list_presets", "get_preset"]
 
 
 def list_presets(registry=None) -> pd.DataFrame:
-    """One row per preset version: name, version, modality, registration, objective, dim, card."""
+    """The zoo's presets as a table (no Keras, no network; ``zoo presets list``).
+
+    Args:
+        registry: a :class:`~zoo.presets.registry.Registry` (default: the shipped registry
+            plus ``ZOO_REGISTRY``).
+
+    Returns:
+        One row per preset version: name, version, modality, registration, objective,
+        dim (the embedding size) and card (the model card's path).
+
+    Example:
+        >>> import zoo
+        >>> list(zoo.list_presets().columns)
+        ['name', 'version', 'modality', 'registration', 'objective', 'dim', 'card']
+    """
     presets = (registry or load_registry()).presets()
     return pd.DataFrame(
         [{"name": p.name, "version": p.version, "modality": p.source.name, "registration": p.method,

@@ -48,7 +48,33 @@ def find_encoder(args, spec, run_dir: Path):
 
 
 def infer(argv_or_namespace=None) -> list[Path]:
-    """Run ``--mode infer_encoders``; returns the written TSV paths."""
+    """Write the latent tables of a trained run with an ml4h command line (``zoo infer``).
+
+    Args:
+        argv_or_namespace: the recipe's flags as a list of strings (ml4h's, verbatim:
+            ``--mode infer_encoders``, ``--tensors``, ``--input_tensors``,
+            ``--output_folder`` and ``--id`` of the trained run) or a parsed
+            ``argparse.Namespace``.
+
+    Returns:
+        The written tables ``{output_folder}/{id}/hidden_{tensor}_{id}.tsv``, one per input
+        tensor: ``sample_id`` and one ``latent_*`` column per latent dimension.
+
+    Example:
+        >>> import zoo
+        >>> cohort = zoo.generate("phantom", n=20, n_variants=1000, progress=False, workers=1)
+        >>> tiny = ["--tensors", "phantom/hd5", "--tensor_scale", "quick", "--input_tensors",
+        ...         "dxa_2", "--output_folder", "runs", "--id", "dxa_ae"]
+        >>> run = zoo.train(tiny + ["--output_tensors", "dxa_2", "--epochs", "1",
+        ...                         "--training_steps", "2", "--validation_steps", "1",
+        ...                         "--batch_size", "4", "--conv_layers", "4", "--dense_blocks",
+        ...                         "4", "--dense_layers", "8", "--verbose", "0"])
+        >>> tables = zoo.infer(tiny + ["--mode", "infer_encoders"])
+        >>> [t.name for t in tables]
+        ['hidden_dxa_1_2_dxa_ae.tsv']
+        >>> zoo.evaluate.read_latents(tables[0]).shape[1]    # the latent size, --dense_layers
+        8
+    """
     args = parse_args(argv_or_namespace)
     run_dir = run_dir_of(args)
     # A run that fails before writing a table leaves no run folder behind.

@@ -164,7 +164,30 @@ def _reconstructions(args, model, valid, inputs, outputs, run_dir) -> list[str]:
 
 
 def train(argv_or_namespace=None) -> Path:
-    """Run ``--mode train``; returns the run directory ``{output_folder}/{id}``."""
+    """Train an autoencoder or pair model with an ml4h command line (``zoo train``).
+
+    Args:
+        argv_or_namespace: the recipe's flags as a list of strings (ml4h's, verbatim:
+            ``--tensors``, ``--input_tensors``, ``--output_tensors``, ``--output_folder``,
+            ``--id``, architecture and fit flags; ``python -m zoo.recipes --help`` lists
+            them) or a parsed ``argparse.Namespace``; ``--mode`` must be ``train``.
+
+    Returns:
+        The run directory ``{output_folder}/{id}``: the model, ``encoder_{tensor}.keras`` /
+        ``decoder_{tensor}.keras`` (ml4h's names), history, learning curve, summary.
+
+    Example:
+        >>> import zoo
+        >>> cohort = zoo.generate("phantom", n=20, n_variants=1000, progress=False, workers=1)
+        >>> tiny = ["--tensors", "phantom/hd5", "--tensor_scale", "quick", "--input_tensors",
+        ...         "dxa_2", "--output_folder", "runs", "--id", "dxa_ae"]
+        >>> run = zoo.train(tiny + ["--output_tensors", "dxa_2", "--epochs", "1",
+        ...                         "--training_steps", "2", "--validation_steps", "1",
+        ...                         "--batch_size", "4", "--conv_layers", "4", "--dense_blocks",
+        ...                         "4", "--dense_layers", "8", "--verbose", "0"])
+        >>> sorted(p.name for p in run.glob("encoder_*.keras"))
+        ['encoder_dxa_1_2.keras']
+    """
     args = parse_args(argv_or_namespace)
     if args.mode != "train":
         raise ValueError(f"zoo.recipes.train: expected --mode train, got {args.mode!r}")

@@ -119,14 +119,42 @@ def _prepare_work(store, work: Path, out: str, overwrite: bool) -> None:
 def register_store(store_path, method: str, tensor: str, *, out_tensor: str | None = None,
                    template=None, overwrite: bool = False, progress: bool = True, plot: bool = True,
                    plot_subjects: int = 4, seed: int = 0, **options) -> dict:
-    """Register ``tensor`` of the store at ``store_path`` with ``method`` (a name in
-    :data:`~zoo.registration.methods.METHODS`); returns a summary dict (also stored in the
-    output's attrs).
+    """Register ``tensor`` of the store at ``store_path`` into a new tensor of the same store
+    (``zoo register``); resumable: a rerun continues with the blocks not yet written.
 
-    ``template`` and ``options`` are the method's options (its ``Options`` dataclass, e.g.
-    ``transform``, ``iterations``, ``threads``, ``max_fit`` for template/homography; ``fs``,
-    ``out_len`` for median_beat; ``epochs``, ``steps``, ``batch_size`` for the learned
-    methods); ``None`` means the default, an option the method does not take is a ``ValueError``.
+    Args:
+        store_path: a fastio store (``fastio.convert``), opened for writing.
+        method: a name in :data:`~zoo.registration.methods.METHODS`.
+        tensor: the source tensor.
+        out_tensor: the output's name (default ``{tensor}_registered``).
+        template: for the template methods, a tensor of the store (its mean is the
+            template) or a ``.npy``/image file; default: built from the data.
+        overwrite: replace an output that another registration wrote (without it, an
+            error); a tensor ``zoo register`` did not write is never replaced.
+        progress: show a progress bar.
+        plot: write a before/after picture into the work folder.
+        plot_subjects: subjects in that picture.
+        seed: the seed of the fit (the subjects sampled, learned weights).
+        **options: the method's options (its ``Options`` dataclass, e.g. ``transform``,
+            ``iterations``, ``threads``, ``max_fit`` for template/homography; ``fs``,
+            ``out_len`` for median_beat; ``epochs``, ``steps``, ``batch_size`` for the
+            learned methods); ``None`` means the default, an option the method does not
+            take is a ``ValueError``.
+
+    Returns:
+        The summary (also stored in the output's attrs): ``config``, ``n_registered``,
+        ``n_source_present``, ``failures`` (one record per sample the method could not
+        register), ``extras`` (the tensors written beside the output), ``work_dir``.
+
+    Example:
+        >>> import fastio, zoo
+        >>> cohort = zoo.generate("phantom", n=20, n_variants=1000, progress=False, workers=1)
+        >>> _ = fastio.convert(cohort.hd5_dir, "phantom.zarr", ["ecg_rest"], scale="quick",
+        ...                    workers=1, executor="thread", progress=False)
+        >>> summary = zoo.register_store("phantom.zarr", "median_beat", "ecg_rest",
+        ...                              progress=False, plot=False)
+        >>> summary["n_registered"], summary["failures"]
+        (20, [])
     """
     from fastio import open_store
 

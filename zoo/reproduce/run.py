@@ -207,8 +207,31 @@ def _run_level(lv: Level, steps: Steps, settings: Settings, progress: bool, wind
 
 
 def run_reproduce(out, settings: Settings, *, progress: bool = False, say=print) -> dict:
-    """Run (or resume) the experiment under ``out`` and write the report; returns the
-    report's paths and the main level's tables."""
+    """Run (or resume) the whole registered-vs-unregistered experiment under ``out`` and
+    write its report (``zoo reproduce``); every finished step is kept, so a rerun after a
+    kill continues where it stopped.
+
+    Args:
+        out: the experiment's folder (cohorts, stores, runs, steps, report).
+        settings: :class:`~zoo.reproduce.settings.Settings`: cohort size, training seeds,
+            nuisance sweep and the training budget every model shares (``FULL``, ``QUICK``).
+        progress: show progress bars.
+        say: where the one-line progress messages go.
+
+    Returns:
+        ``markdown`` and ``html`` (the report's paths), and the main level's tables:
+        ``table2`` (registered vs unregistered pairs), ``spaces`` (per latent space),
+        ``sweep`` (the nuisance sweep).
+
+    Example:
+        >>> import zoo
+        >>> from zoo.reproduce import QUICK
+        >>> tiny = QUICK.with_(n=50, sweep=(), n_variants=1000, epochs=1, steps=2, batch=8,
+        ...                    patience=1, reg_epochs=1, reg_steps=2, splits=2)
+        >>> report = zoo.run_reproduce("experiment", tiny, say=lambda line: None)
+        >>> sorted(report)
+        ['html', 'markdown', 'spaces', 'sweep', 'table2']
+    """
     from zoo.reproduce.report import write_report
 
     out = Path(out)
