@@ -10,9 +10,9 @@ R²/AUROC, Manhattan and QQ plots per latent space).
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from fastio import _flags
-from fastio.safefs import output_folder
 from zoo.commands._loci import loci_flags
 from zoo.evaluate.defaults import DTYPES
 
@@ -67,13 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Errors follow the shared convention of ``fastio._dispatch.run_main``."""
     args = build_parser().parse_args(argv)   # first: `zoo compare --help` imports nothing heavy
-    from zoo.evaluate.compare import CompareConfig, build_comparison
+    from zoo.evaluate.compare import CompareConfig, compare
     from zoo.evaluate.design import parse_covar_names
     from zoo.evaluate.gwas import GwasConfig
-    from zoo.evaluate.latents import read_latents, read_table
+    from zoo.evaluate.latents import read_latents, read_phenotypes
     from zoo.evaluate.loci import read_truth
     from zoo.evaluate.phenotypes import CvConfig
-    from zoo.evaluate.report import write_comparison
 
     named = [parse_named(t) for t in args.latents]
     names = [n for n, _ in named]
@@ -81,13 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         raise ValueError(f"--latents: expected distinct names, got {names}")
     spaces = {name: read_latents(path) for name, path in named}
     pairs = [parse_pair(t) for t in args.pairs]
-    table = read_table(args.phenotypes)
-    id_col = next((c for c in ("sample_id", "IID") if c in table.columns), None)
-    if id_col is None:
-        raise ValueError(f"{args.phenotypes}: expected a 'sample_id' column, got "
-                         f"{list(table.columns)[:8]}")
-    phenotypes = table.set_index(table[id_col].astype(str)).drop(
-        columns=[c for c in ("sample_id", "FID", "IID") if c in table.columns])
+    phenotypes = read_phenotypes(args.phenotypes)
     if args.covar_names is None:
         covars = tuple(c for c in _DEFAULT_COVARIATES if c in phenotypes.columns)
     else:
@@ -100,11 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         window=args.window, min_maf=args.min_maf, split_halves=not args.no_split_halves, seed=args.seed)
     factors = parse_covar_names(args.truth_factors) if args.truth_factors else None
     truth = read_truth(args.truth, factors) if args.truth else None
-    with output_folder(args.out):   # created and proved writable before the long work
-        comp = build_comparison(spaces, phenotypes, pairs, bfile=args.bfile, truth=truth,
-                                config=config, progress=not args.quiet)
-        files = write_comparison(comp, args.out, plots=not args.no_plots)
+    comp = compare(spaces, phenotypes, pairs, out=args.out, bfile=args.bfile, truth=truth,
+                   config=config, plots=not args.no_plots, progress=not args.quiet)
     print(f"zoo compare: {len(spaces)} latent spaces, {comp.n_samples} samples; "
-          f"table in {files['markdown']}")
+          f"table in {Path(args.out) / 'comparison.md'}")
     return 0
 
