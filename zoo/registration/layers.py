@@ -18,57 +18,44 @@ __all__ = [
 ]
 
 
-def _check_padding(padding: str) -> str:
-    if padding not in spatial.PADDING_MODES:
-        raise ValueError(f"Expected padding in {spatial.PADDING_MODES}, got {padding!r}")
-    return padding
-
-
-@keras.saving.register_keras_serializable(package="regzoo")
-class SpatialTransformer(keras.layers.Layer):
-    """``[image, flow] -> image warped by the displacement field`` (pull convention)."""
+class _Warp(keras.layers.Layer):
+    """What the transformers share: a checked ``padding`` (saved in the config) and an
+    output shaped like the image, their first input."""
 
     def __init__(self, padding: str = "zeros", **kwargs):
         super().__init__(**kwargs)
-        self.padding = _check_padding(padding)
+        if padding not in spatial.PADDING_MODES:
+            raise ValueError(f"Expected padding in {spatial.PADDING_MODES}, got {padding!r}")
+        self.padding = padding
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding}
+
+
+@keras.saving.register_keras_serializable(package="regzoo")
+class SpatialTransformer(_Warp):
+    """``[image, flow] -> image warped by the displacement field`` (pull convention)."""
 
     def call(self, inputs):
         image, flow = inputs
         return spatial.warp_flow(image, flow, padding=self.padding)
 
-    def compute_output_shape(self, input_shape):
-        return input_shape[0]
-
-    def get_config(self):
-        return {**super().get_config(), "padding": self.padding}
-
 
 @keras.saving.register_keras_serializable(package="regzoo")
-class AffineTransformer(keras.layers.Layer):
+class AffineTransformer(_Warp):
     """``[image, matrix] -> warped image``; ``matrix`` is ``(B, n+1, n+1)``."""
-
-    def __init__(self, padding: str = "zeros", **kwargs):
-        super().__init__(**kwargs)
-        self.padding = _check_padding(padding)
 
     def call(self, inputs):
         image, matrix = inputs
         return spatial.warp_affine(image, matrix, padding=self.padding)
 
-    def compute_output_shape(self, input_shape):
-        return input_shape[0]
-
-    def get_config(self):
-        return {**super().get_config(), "padding": self.padding}
-
 
 @keras.saving.register_keras_serializable(package="regzoo")
-class HomographyTransformer(keras.layers.Layer):
+class HomographyTransformer(_Warp):
     """``[image, corner_offsets (B, 4, 2)] -> [warped image, homography (B, 3, 3)]`` (2-D)."""
-
-    def __init__(self, padding: str = "zeros", **kwargs):
-        super().__init__(**kwargs)
-        self.padding = _check_padding(padding)
 
     def call(self, inputs):
         image, offsets = inputs
@@ -78,9 +65,6 @@ class HomographyTransformer(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape[0], (input_shape[0][0], 3, 3)
-
-    def get_config(self):
-        return {**super().get_config(), "padding": self.padding}
 
 
 @keras.saving.register_keras_serializable(package="regzoo")
