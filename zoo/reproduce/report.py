@@ -162,6 +162,7 @@ def write_report(out: Path, settings, results: list, steps) -> dict:
     trained = [t["training"] for runs in main["trained"].values() for t in runs]
     epochs = [t["epochs_run"] for t in trained]
     stopped = sum(t["epochs_run"] < settings.epochs for t in trained)
+    step_minutes = sum(steps.seconds_of(k) or 0.0 for k in steps.plan) / 60
     cmd = "zoo reproduce" + (" --quick" if settings.quick else "") + f" --n {settings.n} --seeds {settings.seeds} " \
           f"--nuisance {settings.nuisance:g} --out DIR"
     blocks = [
@@ -175,7 +176,8 @@ def write_report(out: Path, settings, results: list, steps) -> dict:
               f"Phenotypes: {settings.splits} random {settings.train_fraction:.0%}/"
               f"{1 - settings.train_fraction:.0%} splits identical for every space and seed; differences "
               f"paired by (seed, split), 95 % intervals and p from the Nadeau–Bengio corrected resampled "
-              f"t-test over {settings.splits} splits × {settings.seeds} seeds."),
+              f"t-test over {settings.splits} splits × {settings.seeds} seeds. The steps took "
+              f"{step_minutes:.0f} min in all."),
         ("h", 2, "Table 1: tensors, registration and what it removes"),
         ("p", f"Nuisance amplitudes are those at strength 1 (truth.json); this run scales them by "
               f"{settings.nuisance:g}. Quality: the share of a tensor's main variation (top 10 principal components, adjusted R²) "
@@ -226,6 +228,7 @@ def write_report(out: Path, settings, results: list, steps) -> dict:
     _headline(out, cmd, settings, main, table2, control, retained)
     atomic_write_text(out / "report.json", json.dumps(
         {"settings": settings.to_dict(), "n_common": main["n_common"], "ld_window": window,
+         "step_minutes": round(step_minutes, 1),
          "negative_control": control_rows, "retained": retained_share(table2, SWEEP_PAIRS)}, indent=1,
         default=float))
     return {"markdown": str(md), "html": str(page), "table2": table2, "sweep": sweep, "spaces": spaces}
