@@ -13,7 +13,7 @@ import argparse
 from pathlib import Path
 
 from fastio import _flags
-from zoo.commands._loci import loci_flags
+from zoo.commands._parents import loci_flags
 from zoo.evaluate.defaults import DTYPES
 
 __all__ = ["build_parser", "main", "parse_named", "parse_pair"]

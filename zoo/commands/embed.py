@@ -11,6 +11,7 @@ from pathlib import Path
 
 from fastio import _flags
 from fastio.ml4h_names import TSV_STYLES
+from zoo.commands._parents import registry_flag
 
 __all__ = ["build_parser", "main"]
 
@@ -19,14 +20,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = _flags.command_parser(
         "zoo embed", __doc__.split("\n\n")[0],
         parents=[_flags.out("latent table, .tsv or .parquet (default hidden_<NAME>.tsv)",
-                            required=False)])
+                            required=False), registry_flag()])
     p.add_argument("name", help="preset NAME or NAME@VERSION (`zoo presets list`)")
     p.add_argument("--input", required=True, help="folder of ml4h .hd5 files, one .hd5 file, or a fastio store")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--tsv-style", choices=TSV_STYLES, default="standard",
                    help="header 'sample_id' (standard) or 'FID IID' (genetics)")
     p.add_argument("--strict", action="store_true", help="a sample lacking the tensor is an error")
-    p.add_argument("--registry", action="append", default=None, help="extra registry file (repeatable)")
     return p
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from fastio import _flags
 from fastio.safefs import atomic_write_text, output_folder
-from zoo.commands._loci import loci_flags
+from zoo.commands._parents import loci_flags
 from zoo.evaluate.defaults import DTYPES
 
 __all__ = ["build_parser", "main"]

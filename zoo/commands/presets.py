@@ -8,6 +8,7 @@ import sys
 
 from fastio import _flags
 from fastio._dispatch import EXIT_BAD_INPUT
+from zoo.commands._parents import registry_flag
 from zoo.presets.fetch import fetch, verify
 from zoo.presets.registry import load_registry
 
@@ -26,9 +27,8 @@ def presets_table(presets) -> str:
 def build_parser() -> argparse.ArgumentParser:
     p = _flags.command_parser("zoo presets", "Versioned pretrained encoders: list, inspect, fetch, "
                               f"verify, publish and build them. A verify that finds a file whose "
-                              f"sha256 does not match exits {EXIT_BAD_INPUT} (bad input data).")
-    p.add_argument("--registry", action="append", default=None,
-                   help="extra registry file (a mirror's registry.json); repeatable; ZOO_REGISTRY also works")
+                              f"sha256 does not match exits {EXIT_BAD_INPUT} (bad input data).",
+                              parents=[registry_flag()])
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="table of presets (name, version, modality, registration, objective, dim, card)")
     show = sub.add_parser("show", help="the full record of one preset")
