@@ -15,11 +15,14 @@ from zoo.presets.registry import load_registry
 __all__ = ["build_parser", "main", "presets_table"]
 
 
-def presets_table(presets) -> str:
-    """One row per preset: what ``zoo presets list`` prints."""
-    head = ("name", "version", "modality", "registration", "objective", "dim", "card")
-    rows = [(p.name, str(p.version), p.source.name, p.method, p.objective, str(p.embedding_dim), p.card_path)
-            for p in presets]
+def presets_table(registry) -> str:
+    """One row per preset (the columns of ``zoo.list_presets``): what ``zoo presets list``
+    prints."""
+    from zoo.presets.listing import list_presets
+
+    table = list_presets(registry)
+    head = tuple(table.columns)
+    rows = [tuple(str(v) for v in row) for row in table.itertuples(index=False)]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [head, *rows])
 
@@ -88,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     registry = load_registry(args.registry)
     if args.command == "list":
-        print(presets_table(registry.presets()))
+        print(presets_table(registry))
     elif args.command == "show":
         preset = registry.get(args.name)
         if args.card:
