@@ -17,11 +17,13 @@ import numpy as np
 import pandas as pd
 
 from fastio.safefs import output_folder
-from zoo.evaluate.gwas import GwasConfig
 from zoo.evaluate.defaults import GENOME_WIDE, MIN_MAF, WINDOW
+from zoo.evaluate.gwas import GwasConfig, run_gwas
 from zoo.evaluate.latents import read_latents, read_phenotypes
 from zoo.evaluate.loci import genomic_control, gwas_loci, match_loci, read_truth
-from zoo.evaluate.phenotypes import CvConfig
+from zoo.evaluate.phenotypes import (CvConfig, compare_pairs, pair_means, phenotype_kinds, score_latents,
+                                     summarise_scores)
+from zoo.evaluate.phewas import phewas_counts, phewas_table
 
 __all__ = ["CompareConfig", "Comparison", "build_comparison", "compare", "gwas_measures", "cv_min_class"]
 
@@ -116,10 +118,6 @@ def build_comparison(spaces: dict[str, pd.DataFrame], phenotypes: pd.DataFrame,
     """Compare latent spaces (name -> table indexed by sample id) on ``phenotypes``."""
     from tqdm.auto import tqdm
 
-    from zoo.evaluate.phenotypes import (compare_pairs, pair_means, phenotype_kinds,
-                                         score_latents, summarise_scores)
-    from zoo.evaluate.phewas import phewas_counts, phewas_table
-
     config = config or CompareConfig()
     pairs = [tuple(p) for p in (pairs or [])]
     for a, b in pairs:
@@ -169,8 +167,6 @@ def build_comparison(spaces: dict[str, pd.DataFrame], phenotypes: pd.DataFrame,
     gwas = gwas_pairs = None
     results, loci = {}, {}
     if bfile is not None:
-        from zoo.evaluate.gwas import run_gwas
-
         rng = np.random.default_rng(config.seed)
         halves = np.array_split(rng.permutation(len(common)), 2) if config.split_halves else []
         rows = []

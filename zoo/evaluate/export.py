@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from fastio.safefs import atomic_output
+from zoo.evaluate.gwas import GwasConfig, GwasResult, open_bfile, run_gwas
 
 __all__ = ["write_plink_phenotypes", "write_regenie_phenotypes", "variant_blocks",
            "run_gwas_dask"]
@@ -64,8 +65,6 @@ def variant_blocks(n_variants: int, block_size: int) -> list[slice]:
 
 
 def _block_job(bfile: str, latents: pd.DataFrame, covariates, config_dict: dict, block: slice):
-    from zoo.evaluate.gwas import GwasConfig, run_gwas
-
     config = GwasConfig.from_dict({**config_dict, "progress": False})
     return run_gwas(bfile, latents, covariates, config, variants=block)
 
@@ -77,8 +76,6 @@ def run_gwas_dask(client, bfile: str | Path, latents: pd.DataFrame,
 
     ``latents``/``covariates`` are scattered once to the workers; each block is one task.
     """
-    from zoo.evaluate.gwas import GwasConfig, GwasResult, open_bfile
-
     config = config or GwasConfig()
     bed = open_bfile(bfile)
     blocks = variant_blocks(bed.sid_count, block_size)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from zoo.evaluate.bedfile import open_bfile
 from zoo.evaluate.defaults import GENOME_WIDE, WINDOW
 
 __all__ = ["genomic_control", "clump_distance", "clump_ld", "gwas_loci", "gwas_summary",
@@ -82,8 +83,6 @@ def clump_ld(variants: pd.DataFrame, p: np.ndarray, bfile: str | Path, *,
     Genotypes come from ``bfile`` (row ``variant_offset + i`` of the .bim for ``variants``
     row i; missing calls mean-imputed); ``sample_index`` restricts the samples.
     """
-    from zoo.evaluate.bedfile import open_bfile
-
     if not 0 <= r2 <= 1:
         raise ValueError(f"Expected 0 <= r2 <= 1, got {r2}")
     bed = open_bfile(bfile)

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 
 from fastio.safefs import atomic_write_text
+from zoo.evaluate.plots import manhattan_plot, qq_plot, score_bar_chart
+from zoo.evaluate.tsv import write_tsv
 
 __all__ = ["comparison_markdown", "comparison_json", "write_comparison"]
 
@@ -108,9 +110,6 @@ def comparison_json(comp) -> dict:
 
 def write_comparison(comp, out_dir: str | Path, *, plots: bool = True) -> dict[str, Path]:
     """``comparison.md``, ``comparison.json``, ``scores.tsv`` and figures in ``out_dir``."""
-    from zoo.evaluate.plots import manhattan_plot, qq_plot, score_bar_chart
-    from zoo.evaluate.tsv import write_tsv
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files = {"markdown": out / "comparison.md", "json": out / "comparison.json"}
