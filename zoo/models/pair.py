@@ -19,6 +19,8 @@ from typing import Any, Mapping, Sequence
 
 from fastio import ml4h_names
 from fastio.catalogue import short_name
+from zoo.models.decoder import conv_decode
+from zoo.models.encoder import conv_encode
 from zoo.models.vocabulary import PAIR_LOSSES
 
 __all__ = ["Pair", "parse_pairs", "build_model", "cross_decoder", "encoders_of", "decoders_of"]
@@ -118,8 +120,7 @@ def build_model(
     """
     import keras
 
-    from zoo.models.decoder import conv_decode
-    from zoo.models.encoder import conv_encode
+    # losses and merges define Keras layers at import: imported with Keras, not before
     from zoo.models.losses import PairLoss
     from zoo.models.merges import merge_layer, merged_width
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Sequence
 
 from fastio import ml4h_names
+from zoo.models import load_model
 
 __all__ = ["load_blocks", "BUILDERS"]
 
@@ -19,8 +20,6 @@ def load_blocks(entries: Sequence[str], kind: str, specs) -> dict:
     ``{kind}_{tm.name}.keras`` for a tensor of this run (``encoder_dxa_1_2.keras``; an
     earlier run's ``encoder_dxa_2.keras`` is read too), and hold a model of that tensor
     (``encode_dxa_1_2``, or ``encoder_dxa_2`` from an earlier run)."""
-    from zoo.models import load_model
-
     if kind not in BUILDERS:
         raise ValueError(f"Expected block kind in {tuple(BUILDERS)}, got {kind!r}")
     specs = list(specs)

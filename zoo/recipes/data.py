@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Sequence
 
 from fastio.catalogue import short_name
+from fastio.conversion import convert
+from fastio.store import open_store
 
 __all__ = ["is_store", "resolve_store", "store_specs"]
 
@@ -18,9 +20,6 @@ def is_store(path: Path) -> bool:
 def resolve_store(tensors: str | os.PathLike, run_dir: Path, names: Sequence[str], scale: str,
                   workers: int | None = None) -> Path:
     """The store to read ``names`` from; converts a directory of ``.hd5`` files."""
-    from fastio.conversion import convert
-    from fastio.store import open_store
-
     src = Path(tensors)
     if is_store(src):
         return src

@@ -15,10 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fastio import ml4h_names
+from fastio import ml4h_names, open_store
 from fastio.safefs import output_folder
 from zoo.evaluate.latents import write_latents
+from zoo.models import encoders_of, load_model
 from zoo.recipes.args import parse_args
+from zoo.recipes.blocks import load_blocks
 from zoo.recipes.data import resolve_store, store_specs
 from zoo.recipes.training import run_dir_of
 
@@ -26,9 +28,6 @@ __all__ = ["infer", "find_encoder"]
 
 
 def find_encoder(args, spec, run_dir: Path):
-    from zoo.models import encoders_of, load_model
-    from zoo.recipes.blocks import load_blocks
-
     given = load_blocks(args.encoder_blocks, "encoder", [spec])
     if spec.name in given:
         return given[spec.name]
@@ -83,8 +82,6 @@ def infer(argv_or_namespace=None) -> list[Path]:
 
 
 def _infer(args, run_dir: Path) -> list[Path]:
-    from fastio import open_store
-
     if args.tsv_style not in ml4h_names.TSV_STYLES:
         raise ValueError(f"Expected tsv_style in {ml4h_names.TSV_STYLES}, got {args.tsv_style!r}")
 

@@ -18,10 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from fastio import ml4h_names
+from fastio import ml4h_names, open_store
 from fastio.safefs import atomic_output, atomic_write_text, output_folder
+from zoo.models import Arch, build_model, decoders_of, encoders_of, load_model, parse_pairs
 from zoo.recipes.args import parse_args
+from zoo.recipes.blocks import load_blocks
 from zoo.recipes.data import resolve_store, store_specs
+from zoo.recipes.distribute import training_scope, visible_devices
+from zoo.recipes.plots import plot_learning_curve, plot_reconstructions
 
 __all__ = ["train", "run_dir_of", "write_arguments"]
 
@@ -36,7 +40,7 @@ def write_arguments(args, run_dir: Path) -> Path:
 
 
 def _loaders(args, store_path, inputs, outputs, distributed: bool):
-    from fastio import Loader
+    from fastio import Loader  # a Keras PyDataset: importing it starts TensorFlow
 
     common = dict(
         inputs=[s.name for s in inputs], outputs=[s.name for s in outputs],
@@ -59,9 +63,6 @@ def _loaders(args, store_path, inputs, outputs, distributed: bool):
 
 def _build(args, inputs, outputs):
     import keras
-
-    from zoo.models import Arch, build_model, load_model, parse_pairs
-    from zoo.recipes.blocks import load_blocks
 
     if args.model_file:
         model = load_model(args.model_file)
@@ -116,8 +117,6 @@ def _callbacks(args, history_path: Path, monitor: str, extra=()):
 
 
 def _save(model, run_dir: Path, run_id: str, inputs, outputs) -> dict[str, str]:
-    from zoo.models import decoders_of, encoders_of
-
     files = {"model": run_dir / f"{run_id}.keras"}
     parts = {"model": model}
     for specs, nested, file_of in ((inputs, encoders_of(model, inputs), ml4h_names.encoder_file),
@@ -132,9 +131,6 @@ def _save(model, run_dir: Path, run_id: str, inputs, outputs) -> dict[str, str]:
 
 
 def _reconstructions(args, model, valid, inputs, outputs, run_dir) -> list[str]:
-    from zoo.models import decoders_of, encoders_of
-    from zoo.recipes.plots import plot_reconstructions
-
     n = min(args.reconstructions, valid.rows.size)
     if n < 1:
         return []
@@ -198,8 +194,6 @@ def train(argv_or_namespace=None) -> Path:
 
 
 def _train(args, run_dir: Path) -> Path:
-    from fastio import open_store
-
     # Inputs first: a bad --tensors is one line, before TensorFlow starts (and logs).
     names = list(dict.fromkeys([*args.input_tensors, *args.output_tensors]))
     store_path = resolve_store(args.tensors, run_dir, names, args.tensor_scale)
@@ -208,9 +202,6 @@ def _train(args, run_dir: Path) -> Path:
     outputs = store_specs(store, args.output_tensors)
 
     import keras
-
-    from zoo.recipes.distribute import training_scope, visible_devices
-    from zoo.recipes.plots import plot_learning_curve
 
     keras.utils.set_random_seed(args.random_seed)
     devices = visible_devices()
