@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from zoo.models import load_model
+from zoo.presets.cards import render_card
 from zoo.presets.fetch import fetch
 from zoo.presets.preprocess import Preprocessor
 from zoo.presets.record import Preset
@@ -62,16 +64,12 @@ class Encoder:
     @property
     def card(self) -> str:
         """The model card (YAML front matter = the registry entry, then the prose)."""
-        from zoo.presets.cards import render_card
-
         return render_card(self.preset)
 
     @property
     def keras_model(self):
         """The encoder, loaded once in safe mode and checked against the record."""
         if self._model is None:
-            from zoo.models import load_model
-
             path = self.paths[self.preset.encoder_file.name]
             model = load_model(path)
             expected = tuple(self.preset.input.shape)

@@ -10,6 +10,7 @@ is published once: an existing ``name@version`` is an error, never overwritten.
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import shutil
@@ -21,10 +22,13 @@ import numpy as np
 from fastio.catalogue import short_name
 from fastio.safefs import atomic_output, atomic_write_text, remove_owned
 from fastio.spec import Normalization
+from fastio.store import open_store
+from zoo.models import load_model
 from zoo.presets.cards import render_card
 from zoo.presets.fetch import sha256_of
 from zoo.presets.record import FileEntry, Preset, check_preset_name
 from zoo.presets.registry import read_registry_file, registry_json
+from zoo.recipes.inference import find_encoder
 
 __all__ = ["publish", "run_facts"]
 
@@ -55,10 +59,6 @@ def run_facts(run_dir: str | Path) -> tuple[dict, dict]:
 def _encoder(args: dict, spec, run_dir: Path):
     """The run's trained encoder of ``spec``, found as `zoo infer` finds it (the recipe owns
     the file names), so a preset ships exactly the model inference would use."""
-    import argparse
-
-    from zoo.recipes.inference import find_encoder
-
     return find_encoder(argparse.Namespace(**{**args, "encoder_blocks": [], "model_file": None}), spec, run_dir)
 
 
@@ -115,9 +115,6 @@ def publish(run_dir, *, version: int, out, name: str | None = None, tensor: str 
             evaluation: str = "", description: str = "", license: str = "Apache-2.0",
             urls=()) -> Preset:
     """Publish one encoder of a finished run; returns the new record."""
-    from fastio import open_store
-    from zoo.models import load_model
-
     run_dir, out = Path(run_dir), Path(out)
     cards = Path(cards) if cards is not None else out / "model_cards"
     args, summary = run_facts(run_dir)
