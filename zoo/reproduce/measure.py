@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from zoo.evaluate.compare import gwas_measures
+from zoo.evaluate.gwas import GwasConfig, run_gwas
 from zoo.evaluate.loci import match_leads, null_rate
 from zoo.evaluate.phenotypes import CvConfig, score_latents
 from zoo.evaluate.phewas import phewas_counts, phewas_table
@@ -35,8 +36,6 @@ def measure_space(name: str, latents: pd.DataFrame, phenotypes: pd.DataFrame, ki
                   window: int, threshold: float, min_maf: float, gwas: bool = True) -> dict:
     """Scores (long table rows), PheWAS counts and GWAS loci with recall, precision and
     null rate for one latent space (``latents`` indexed by the shared sample ids)."""
-    from zoo.evaluate.gwas import GwasConfig, run_gwas
-
     if not latents.index.equals(phenotypes.index):
         raise ValueError(f"{name}: expected latents on the shared samples ({len(phenotypes)}), got "
                          f"{len(latents)} rows in another order")

@@ -16,10 +16,20 @@ from pathlib import Path
 
 import pandas as pd
 
+import fastio
 from fastio.safefs import atomic_write_text, output_folder
+from zoo.evaluate.compare import cv_min_class
+from zoo.evaluate.latents import read_latents
+from zoo.evaluate.ld import ld_decay, ld_window
+from zoo.evaluate.phenotypes import CvConfig, phenotype_kinds
+from zoo.phantom import generate
+from zoo.reproduce.measure import measure_space, own_truth
 from zoo.reproduce.plan import MODELS, PAIRS, REGISTRATIONS, SPACES, SWEEP_PAIRS, pair_models, space
+from zoo.reproduce.quality import explained_shares
+from zoo.reproduce.report import write_report
 from zoo.reproduce.settings import Settings
 from zoo.reproduce.steps import Steps
+from zoo.reproduce.train import train_and_infer
 
 __all__ = ["run_reproduce", "Level"]
 
@@ -89,8 +99,6 @@ def _plan(levels: list[Level], settings: Settings) -> dict[str, float]:
 
 
 def _cohort(lv: Level, settings: Settings, progress: bool) -> dict:
-    from zoo.phantom import generate
-
     cohort = generate(lv.root / "cohort", n=settings.n, seed=settings.cohort_seed, scale="quick",
                       n_variants=settings.n_variants, progress=progress, nuisance=lv.strength)
     return {"hd5": str(cohort.hd5_dir), "phenotypes": str(cohort.phenotypes_csv), "bfile": str(cohort.bfile),
@@ -108,8 +116,6 @@ def _register(lv: Level, reg, settings: Settings, progress: bool) -> dict:
 
 
 def _common(lv: Level, trained: dict, cohort: dict) -> dict:
-    from zoo.evaluate.latents import read_latents
-
     pheno = pd.read_csv(cohort["phenotypes"], dtype={"sample_id": str})
     ids = pd.Index(pheno.dropna(subset=list(_COVARIATES))["sample_id"].astype(str))
     for name in lv.spaces:
@@ -122,11 +128,6 @@ def _common(lv: Level, trained: dict, cohort: dict) -> dict:
 
 
 def _measure(lv, name, seed, trained, cohort, common, settings, truth, window) -> dict:
-    from zoo.evaluate.compare import cv_min_class
-    from zoo.evaluate.latents import read_latents
-    from zoo.evaluate.phenotypes import CvConfig, phenotype_kinds
-    from zoo.reproduce.measure import measure_space, own_truth
-
     s = space(name)
     ids = pd.Index(common["sample_ids"])
     pheno = pd.read_csv(cohort["phenotypes"], dtype={"sample_id": str}).set_index("sample_id").loc[ids]
@@ -143,18 +144,13 @@ def _measure(lv, name, seed, trained, cohort, common, settings, truth, window) -
 
 
 def _ld(cohort: dict, settings: Settings) -> dict:
-    from zoo.evaluate.ld import ld_decay, ld_window
-
     decay = ld_decay(cohort["bfile"], max_distance=500_000, bin_size=10_000)
     window = ld_window(decay, r2=0.1, lo=100_000, hi=250_000, n_samples=settings.n)
     return {"window": window, "decay": decay.to_dict(orient="list")}
 
 
 def _quality(lv: Level, truth: dict) -> dict:
-    from fastio import open_store
-    from zoo.reproduce.quality import explained_shares
-
-    store = open_store(lv.root / "store.zarr")
+    store = fastio.open_store(lv.root / "store.zarr")
     rows = []
     for r in lv.registrations:
         before = explained_shares(store, r.source, truth, r.source)
@@ -170,8 +166,6 @@ def _quality(lv: Level, truth: dict) -> dict:
 
 
 def _run_level(lv: Level, steps: Steps, settings: Settings, progress: bool, window: int | None) -> dict:
-    import fastio
-
     cohort = steps.run(lv.key("phantom"), lambda: _cohort(lv, settings, progress),
                        what=f"phantom cohort, n={settings.n}, nuisance {lv.strength:g}")
     truth = json.loads(Path(cohort["truth"]).read_text(encoding="utf-8"))
@@ -181,8 +175,6 @@ def _run_level(lv: Level, steps: Steps, settings: Settings, progress: bool, wind
         what=f"convert {len(lv.sources)} tensors")
     registered = {r.out: steps.run(lv.key(f"register_{r.out}"), lambda r=r: _register(lv, r, settings, progress),
                                    what=f"register {r.source} by {r.method}") for r in lv.registrations}
-    from zoo.reproduce.train import train_and_infer
-
     trained = {}
     for m in lv.models:
         trained[m.name] = [steps.run(lv.key(f"train_{m.name}_seed{seed}"),
@@ -232,8 +224,6 @@ def run_reproduce(out, settings: Settings, *, progress: bool = False, say=print)
         >>> sorted(report)
         ['html', 'markdown', 'spaces', 'sweep', 'table2']
     """
-    from zoo.reproduce.report import write_report
-
     out = Path(out)
     with output_folder(out):
         _check_out(out, settings)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from zoo.evaluate.resampled import corrected_resampled_ttest
-from zoo.reproduce.plan import DISEASES, FACTOR_TRAITS, Pair, space
+from zoo.reproduce.plan import DISEASES, FACTOR_TRAITS, Pair, own_traits, space
 
 __all__ = ["SUMMARIES", "scores_frame", "summary_values", "pair_test", "pair_rows", "space_rows", "traits_of"]
 
@@ -28,8 +28,6 @@ SUMMARIES = {
 
 def traits_of(truth: dict, space_name: str) -> tuple[str, ...]:
     """Measured traits driven by the factors of a space's phantom tensor."""
-    from zoo.reproduce.plan import own_traits
-
     return own_traits(truth["modalities"][space(space_name).truth_tensor]["factors"])
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from zoo.recipes.args import parse_args
+from zoo.recipes.inference import infer
+from zoo.recipes.training import train
 from zoo.reproduce.plan import Model
 from zoo.reproduce.settings import Settings
 
@@ -48,10 +51,6 @@ def train_and_infer(model: Model, settings: Settings, store: Path, runs: Path, s
     """Train, then write one latent table per input; returns the tables (tensor -> path)
     and the training summary (epochs run, best epoch, validation loss)."""
     import keras
-
-    from zoo.recipes.args import parse_args
-    from zoo.recipes.inference import infer
-    from zoo.recipes.training import train
 
     argv = recipe_argv(model, settings, store, runs, seed)
     try:
