@@ -93,7 +93,7 @@ def _build(args, inputs, outputs):
 def _monitor(model, valid, steps, inputs, outputs):
     """The validation loss of the objective training minimises, and the callback that
     logs it when Keras' ``val_loss`` is not that (DropFuse: zoo.models.objective)."""
-    from zoo.models.objective import MONITOR, DropFuseValidation, uses_dropfuse
+    from zoo.models.objective import MONITOR, DropFuseValidation, uses_dropfuse  # Keras callbacks
 
     if uses_dropfuse(model):
         return MONITOR, [DropFuseValidation(valid, steps, inputs, outputs)]
@@ -215,7 +215,7 @@ def _train(args, run_dir: Path) -> Path:
         model.summary(print_fn=lambda line, *a, **k: lines.append(line), expand_nested=True)
         atomic_write_text(run_dir / f"architecture_{args.id}.txt", "\n".join(lines) + "\n")
 
-    from zoo.recipes._steps import StepDataset
+    from zoo.recipes._steps import StepDataset  # a Keras PyDataset: imports Keras
 
     data = StepDataset(train_loader, args.training_steps)
     validation_steps = min(args.validation_steps, len(valid))
