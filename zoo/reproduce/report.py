@@ -116,7 +116,7 @@ def _render(blocks, out: Path) -> tuple[Path, Path]:
     return (atomic_write_text(out / "report.md", "\n".join(md)), atomic_write_text(out / "report.html", page))
 
 
-def write_report(out: Path, settings, results: list, steps) -> dict:
+def write_report(out: Path, settings, results: list, steps, pending=()) -> dict:
     main = results[0]
     figs = out / "figures"
     figs.mkdir(exist_ok=True)
@@ -177,7 +177,8 @@ def write_report(out: Path, settings, results: list, steps) -> dict:
               f"{1 - settings.train_fraction:.0%} splits identical for every space and seed; differences "
               f"paired by (seed, split), 95 % intervals and p from the Nadeau–Bengio corrected resampled "
               f"t-test over {settings.splits} splits × {settings.seeds} seeds. The steps took "
-              f"{step_minutes:.0f} min in all."),
+              f"{step_minutes:.0f} min in all." + (f" PARTIAL REPORT: nuisance sweep levels {', '.join(pending)} "
+                                                    f"have not run yet." if pending else "")),
         ("h", 2, "Table 1: tensors, registration and what it removes"),
         ("p", f"Nuisance amplitudes are those at strength 1 (truth.json); this run scales them by "
               f"{settings.nuisance:g}. Quality: the share of a tensor's main variation (top 10 principal components, adjusted R²) "
@@ -217,7 +218,7 @@ def write_report(out: Path, settings, results: list, steps) -> dict:
         ("table", ["modality", "unregistered", "own R²", "registered", "own R²", "share kept", "≥ 40 %"], retained),
         ("p", "Negative control — nuisance 0: nothing to register, so registration must bring no significant "
               "gain in own-trait R² (registered vs native, α = 0.05)" + ("" if control else ": not run (0 is not "
-                                                                          "among the sweep levels).")),
+                                                                          "among the levels run).")),
         ("table", ["registration", "own-trait R² registered vs native", "Δ [95 % CI]", "p", "verdict"], control),
         ("img", "figures/nuisance_sweep.png",
          "Registered − native own-trait R² (95 % CI) against nuisance strength; dotted: the main run"),
@@ -225,21 +226,22 @@ def write_report(out: Path, settings, results: list, steps) -> dict:
         *[("img", f"figures/{p.name}", caption) for p, caption in previews],
     ]
     md, page = _render(blocks, out)
-    _headline(out, cmd, settings, main, table2, control, retained)
+    _headline(out, cmd, settings, main, table2, control, retained, pending)
     atomic_write_text(out / "report.json", json.dumps(
         {"settings": settings.to_dict(), "n_common": main["n_common"], "ld_window": window,
-         "step_minutes": round(step_minutes, 1),
+         "step_minutes": round(step_minutes, 1), "pending_sweep_levels": list(pending),
          "negative_control": control_rows, "retained": retained_share(table2, SWEEP_PAIRS)}, indent=1,
         default=float))
     return {"markdown": str(md), "html": str(page), "table2": table2, "sweep": sweep, "spaces": spaces}
 
 
-def _headline(out: Path, cmd, settings, main, table2, control, retained) -> Path:
+def _headline(out: Path, cmd, settings, main, table2, control, retained, pending=()) -> Path:
     """``headline.md``: the report's key rows, for the README to copy verbatim."""
     lines = [f"`{cmd}` — n = {settings.n} ({main['n_common']} shared), {settings.seeds} training seeds, "
              f"nuisance {settings.nuisance:g}. Held-out R² over each baseline tensor's own traits; Δ with 95 % "
              f"CI and p from the Nadeau–Bengio corrected resampled t-test over {settings.splits} splits × "
-             f"{settings.seeds} seeds.", ""]
+             f"{settings.seeds} seeds." + (f" PARTIAL: sweep levels {', '.join(pending)} have not run yet."
+                                           if pending else ""), ""]
     lines += _md_table(["method A vs baseline B", "own-trait R² A vs B", "Δ [95 % CI]", "p",
                         "loci (MANOVA) A vs B", "precision A (null rate)"],
                        [[f"{r['method']}{' [ORACLE]' if r['oracle'] else ''}: {r['a']} vs {r['b']}",

@@ -230,8 +230,11 @@ def run_reproduce(out, settings: Settings, *, progress: bool = False, say=print)
     levels = [Level(out, s, s == settings.nuisance) for s in settings.levels]
     levels.sort(key=lambda lv: not lv.main)  # the main run first: its tables matter most
     steps = Steps(out, _plan(levels, settings), say)
-    results = []
+    results, report = [], None
     for lv in levels:
         results.append(_run_level(lv, steps, settings, progress, None))
-    say("writing the report")
-    return write_report(out, settings, results, steps)
+        # a report after every level: a long run shows its tables before the sweep ends
+        pending = [f"{other.strength:g}" for other in levels[len(results):]]
+        say("writing the report" + (f" (sweep levels still to run: {', '.join(pending)})" if pending else ""))
+        report = write_report(out, settings, results, steps, pending=pending)
+    return report
