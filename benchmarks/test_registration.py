@@ -41,7 +41,7 @@ def _image(shape, seed):
 
 
 def _posed(shape, n, seed):
-    from zoo.registration.align import warp_image
+    from zoo.registration.alignment import warp_image
 
     rng = np.random.default_rng(seed)
     fixed = _image(shape, seed)
@@ -65,7 +65,7 @@ def _run(benchmark, fn, items, **info):
 @pytest.mark.parametrize("shape", [(64, 64), (256, 256)], ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("transform", ["translation", "affine", "homography"])
 def test_align(benchmark, transform, shape):
-    from zoo.registration.align import align
+    from zoo.registration.alignment import align
 
     fixed, moving = _posed(shape, _n(), 1)
 
@@ -78,7 +78,7 @@ def test_align(benchmark, transform, shape):
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_align_batch(benchmark, threads):
-    from zoo.registration.align import align_batch
+    from zoo.registration.alignment import align_batch
 
     fixed, moving = _posed((256, 256), max(2, _n()), 2)
     _run(benchmark, lambda: align_batch(moving, fixed, "affine", threads=threads), len(moving),

@@ -10,6 +10,7 @@ import io
 import json
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -35,14 +36,15 @@ print(json.dumps({{"on_import": on_import,
 """
 
 
-def _stub_names(package: str) -> tuple[list[str], list[str]]:
-    """(names the stub imports, the stub's ``__all__``)."""
+def _stub(package: str) -> tuple[dict[str, str], list[str]]:
+    """(imported name -> its module relative to the package, or None for a sub-package or
+    sub-module imported as itself; the stub's ``__all__``)."""
     path = ROOT.joinpath(*package.split("."), "__init__.pyi")
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    imported, listed = [], []
+    imported, listed = {}, []
     for node in tree.body:
         if isinstance(node, ast.ImportFrom):
-            imported += [alias.name for alias in node.names]
+            imported.update({alias.name: node.module for alias in node.names})
         elif isinstance(node, ast.Assign) and node.targets[0].id == "__all__":
             listed = ast.literal_eval(node.value)
     return imported, listed
@@ -58,9 +60,20 @@ def test_every_public_name_resolves(package):
 
 @pytest.mark.parametrize("package", PACKAGES)
 def test_stub_lists_what_the_package_serves(package):
-    imported, listed = _stub_names(package)
+    imported, listed = _stub(package)
     assert sorted(imported) == sorted(listed), "the stub's __all__ differs from its imports"
     assert sorted(listed) == importlib.import_module(package).__all__
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_no_function_shares_its_modules_name(package):
+    """``x`` from ``x.py`` would make ``pkg.x`` the function or the module depending on
+    import order; lazy_loader guards it by swapping the package's module class."""
+    imported, _ = _stub(package)
+    clashes = [name for name, module in imported.items()
+               if module is not None and name == module.split(".")[0]]
+    assert clashes == []
+    assert type(importlib.import_module(package)) is types.ModuleType
 
 
 @pytest.mark.parametrize("package", PACKAGES)

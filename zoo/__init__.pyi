@@ -3,7 +3,7 @@ imports each one lazily from this file (``lazy_loader.attach_stub``)."""
 from . import evaluate, modalities, models, phantom, presets, recipes, registration
 from .evaluate.compare import compare
 from .phantom.generation import generate
-from .presets.embed import embed
+from .presets.embedding import embed
 from .presets.encoder import Encoder
 from .presets.listing import list_presets
 from .presets.transformer import EmbeddingTransformer

@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Errors follow the shared convention of ``fastio._dispatch.run_main``."""
     args = build_parser().parse_args(argv)
-    from zoo.presets.embed import embed
+    from zoo.presets.embedding import embed
     from zoo.presets.registry import load_registry
     from zoo.evaluate.latents import write_latents
 

@@ -9,7 +9,7 @@ import sys
 from fastio import _flags
 from fastio._dispatch import EXIT_BAD_INPUT
 from zoo.commands._parents import registry_flag
-from zoo.presets.fetch import fetch, verify
+from zoo.presets.fetching import fetch, verify
 from zoo.presets.registry import load_registry
 
 __all__ = ["build_parser", "main", "presets_table"]
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         run_build(args, "zoo presets " + " ".join(shlex.quote(a) for a in argv))
         return 0
     if args.command == "publish":
-        from zoo.presets.publish import publish
+        from zoo.presets.publishing import publish
 
         metrics = json.loads(open(args.metrics, encoding="utf-8").read()) if args.metrics else None
         preset = publish(args.run_dir, version=args.version, out=args.out, name=args.name, tensor=args.tensor,

@@ -197,7 +197,7 @@ def run_build(args, command: str = "zoo presets build (from Python)") -> dict:
     import fastio
     from zoo.phantom import generate
     from zoo.phantom.cohort import PhantomCohort
-    from zoo.presets.publish import publish
+    from zoo.presets.publishing import publish
     from zoo.recipes.args import parse_args
     from zoo.recipes.inference import infer
     from zoo.recipes.run import run as recipe_run

@@ -1,7 +1,7 @@
 """``Encoder``: a preset's Keras encoder with its own preprocessing.
 
 ``Encoder.from_preset("dxa_12.homography.ae@1")`` resolves and verifies the files
-(:mod:`zoo.presets.fetch`), loads the model in Keras safe mode (no Lambda layers, no
+(:mod:`zoo.presets.fetching`), loads the model in Keras safe mode (no Lambda layers, no
 pickles) and checks it against the record; ``.embed(x)`` takes tensors as ml4h stores
 them and returns ``(N, embedding_dim)`` float32.
 """
@@ -13,7 +13,7 @@ import numpy as np
 
 from zoo.models import load_model
 from zoo.presets.cards import render_card
-from zoo.presets.fetch import fetch
+from zoo.presets.fetching import fetch
 from zoo.presets.preprocess import Preprocessor
 from zoo.presets.record import Preset
 from zoo.presets.registry import Registry, load_registry
@@ -29,7 +29,7 @@ class Encoder:
 
     Args:
         preset: the registry record.
-        paths: the preset's verified local files by name (:func:`~zoo.presets.fetch.fetch`).
+        paths: the preset's verified local files by name (:func:`~zoo.presets.fetching.fetch`).
 
     Example:
         >>> import numpy as np, zoo
@@ -56,7 +56,7 @@ class Encoder:
     @classmethod
     def from_preset(cls, ref: str | Preset, *, registry: Registry | None = None, **fetch_options) -> "Encoder":
         """``ref`` is ``name`` (newest version) or ``name@N``; ``fetch_options`` go to
-        :func:`zoo.presets.fetch.fetch` (``cache``, ``offline``, ``base_url``, ...)."""
+        :func:`zoo.presets.fetching.fetch` (``cache``, ``offline``, ``base_url``, ...)."""
         registry = registry or load_registry()
         preset = registry.get(ref)
         return cls(preset, fetch(preset, registry=registry, **fetch_options))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from zoo.presets.embed import get_encoder
+from zoo.presets.embedding import get_encoder
 
 __all__ = ["EmbeddingTransformer"]
 

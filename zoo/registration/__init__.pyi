@@ -2,7 +2,7 @@
 imports each one lazily from this file (``lazy_loader.attach_stub``)."""
 from . import layers, losses, spatial
 from .affine_net import AffineNet, build_affine_net
-from .align import TRANSFORMS, align, align_batch, from_opencv, to_opencv
+from .alignment import TRANSFORMS, align, align_batch, from_opencv, to_opencv
 from .deepcycle import DeepCycle, roll_to_phase
 from .ecg import R_POSITION, detect_r_peaks, median_beat
 from .method import Method

@@ -106,7 +106,7 @@ class AffineNet:
     def register(self, images, batch_size: int = 32):
         """``(warped raw images, matrices)``: the transform is predicted from the z-scored image
         and applied to the raw values, so units are kept."""
-        from zoo.registration.align import warp_image
+        from zoo.registration.alignment import warp_image
 
         images = np.asarray(images, dtype=np.float32)
         matrices = self.predict_matrices(images, batch_size)

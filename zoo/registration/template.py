@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from zoo.registration.align import TRANSFORMS, align_batch, warp_image
+from zoo.registration.alignment import TRANSFORMS, align_batch, warp_image
 
 __all__ = ["TemplateResult", "register_to_template", "build_template", "fit_template_shape"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from presetkit import FaultServer, make_preset, write_mirror, write_raw_registry, write_registry
-from zoo.presets.fetch import FetchError, fetch, verify
+from zoo.presets.fetching import FetchError, fetch, verify
 from zoo.presets.registry import Registry
 
 FAST = {"timeout": 2.0, "retries": 2}
@@ -154,7 +154,7 @@ def test_duplicate_version_is_an_error(tmp_path):
 
 _CHILD = """
 import sys
-from zoo.presets.fetch import fetch
+from zoo.presets.fetching import fetch
 from zoo.presets.registry import Registry
 paths = fetch(sys.argv[1], registry=Registry([sys.argv[2]]), timeout=10.0, retries=2)
 print(paths["encoder.keras"])

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import zoo
-from zoo.presets.publish import publish
+from zoo.presets.publishing import publish
 from zoo.presets.registry import Registry
 
 pytestmark = pytest.mark.slow

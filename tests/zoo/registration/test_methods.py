@@ -12,7 +12,7 @@ import scipy.ndimage as ndi
 
 from method_contract import MethodTests
 from regsynth import blob_image, synthetic_beat, synthetic_cines, synthetic_strip
-from zoo.registration.align import warp_image
+from zoo.registration.alignment import warp_image
 from zoo.registration.ecg import beat_window
 from zoo.registration.methods import METHODS
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from zoo.registration.align import align, align_batch, from_opencv, to_opencv, warp_image
+from zoo.registration.alignment import align, align_batch, from_opencv, to_opencv, warp_image
 
 
 def _rotation(angle_deg, center, scale=1.0, shift=(0.0, 0.0)):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from regsynth import synthetic_cines
-from zoo.registration.align import warp_image
+from zoo.registration.alignment import warp_image
 
 
 def _pose(rng, center, degrees=10, shift=3):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from fastio.spec import TensorSpec
-from zoo.registration.align import warp_image
+from zoo.registration.alignment import warp_image
 from zoo import cli
 from zoo.registration.pipeline import register_store, work_dir_for
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from zoo.registration.align import warp_image
+from zoo.registration.alignment import warp_image
 from zoo.registration.template import TemplateResult, build_template, fit_template_shape, register_to_template
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.registration.align import TRANSFORMS, align_batch
+from zoo.registration.alignment import TRANSFORMS, align_batch
 from zoo.registration.method import IMAGE, Method, Options, option
 from zoo.registration.steps import TEMPLATE_HELP, extra_spec, load_template, save_npy
 from zoo.registration.template import build_template, fit_template_shape

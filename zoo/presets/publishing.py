@@ -25,7 +25,7 @@ from fastio.spec import Normalization
 from fastio.store import open_store
 from zoo.models import load_model
 from zoo.presets.cards import render_card
-from zoo.presets.fetch import sha256_of
+from zoo.presets.fetching import sha256_of
 from zoo.presets.record import FileEntry, Preset, check_preset_name
 from zoo.presets.registry import read_registry_file, registry_json
 from zoo.recipes.inference import find_encoder

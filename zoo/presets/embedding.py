@@ -137,7 +137,7 @@ def embed(x, preset, *, batch_size: int = 64, strict: bool = False, registry: Re
         strict: a sample without the tensor is an error (else it is left out).
         registry: where presets are looked up (default: the shipped registry plus
             ``ZOO_REGISTRY``).
-        **fetch_options: for :func:`~zoo.presets.fetch.fetch` (``cache``, ``offline``,
+        **fetch_options: for :func:`~zoo.presets.fetching.fetch` (``cache``, ``offline``,
             ``base_url``, ...).
 
     Returns:
