@@ -259,6 +259,7 @@ class LoaderCore:
         for name, t in self._tensors.items():
             out, weight, p = bufs[name], bufs["__w__" + name], params[name]
             rank = len(t.shape)
+            in_place = []     # samples read straight into their batch row, normalised below
             for j in slots:
                 row = int(rows[j])
                 dest = out[j]
@@ -272,6 +273,12 @@ class LoaderCore:
                 weight[j] = 1.0
                 moves = t.augment is not None and (
                     (rank == 3 and p.warp[j]) or (rank == 2 and t.augment.temporal))
+                if not moves and target is None and not t.native:
+                    # decoded into the batch buffer; normalise + intensity + noise for all
+                    # such samples in one kernel call after the loop
+                    t.reader.read_into(row, dest)
+                    in_place.append(j)
+                    continue
                 src = self._scratch(name, t.shape) if moves or target is not None else dest
                 if t.native:
                     raw = self._scratch(name, t.shape, t.reader.dtype)
@@ -290,6 +297,9 @@ class LoaderCore:
                                p.sigma, self._table, offset)
                 else:
                     _k.pointwise(src, dest, mu, inv_sd, scale, shift, p.sigma, self._table, offset)
+            if in_place:
+                _k.normalise_batch(out, in_place, t.code, t.mean, t.std, p.scale, p.shift,
+                                   p.sigma, self._table, p.offset)
 
     @staticmethod
     def _clean_target(src, target, rank, moves, p, j, mu, inv_sd) -> None:

@@ -13,6 +13,7 @@ from fastio._kernels import kernels
 __all__ = [
     "NORM_CODES",
     "normalise_params",
+    "normalise_batch",
     "pointwise",
     "shift1d",
     "warp2d",
@@ -54,6 +55,38 @@ def normalise_params(src: np.ndarray, code: int, mean: float, std: float) -> tup
         mu, sd = kernels.sample_stats(src.reshape(-1))
         return float(mu), 1.0 / (float(sd) + ZSCORE_EPS)
     raise ValueError(f"Expected a normalisation code in {sorted(set(NORM_CODES.values()))}, got {code!r}")
+
+
+def normalise_batch(buf, slots, code, mean, std, scale, shift, sigma=0.0, table=None, offsets=None):
+    """In place on rows ``slots`` of the batch buffer ``buf`` (B, ...): what
+    ``normalise_params`` + ``pointwise`` do per sample, for all of them in one kernel call.
+    ``scale``, ``shift`` and ``offsets`` are per batch row (indexed by slot)."""
+    _check_f32("batch buffer", buf)
+    if buf.ndim < 2:
+        raise ValueError(f"Expected a batch buffer (B, ...), got shape {buf.shape}")
+    flat = buf.reshape(buf.shape[0], -1)
+    slots = np.ascontiguousarray(slots, dtype=np.int64)
+    if slots.ndim != 1 or (slots.size and not 0 <= slots.min() <= slots.max() < buf.shape[0]):
+        raise ValueError(f"Expected slots in [0, {buf.shape[0]}), got {slots}")
+    if code not in (0, 1, 2):
+        raise ValueError(f"Expected a normalisation code in [0, 1, 2], got {code!r}")
+    inv_std = 1.0 / float(std) if code == 1 else 1.0
+    n = int(slots.max()) + 1 if slots.size else 0
+    scale = np.ascontiguousarray(scale, dtype=np.float64)
+    shift = np.ascontiguousarray(shift, dtype=np.float64)
+    offsets = (np.zeros(n, np.int64) if offsets is None
+               else np.ascontiguousarray(offsets, dtype=np.int64))
+    for label, arr in (("scale", scale), ("shift", shift), ("offsets", offsets)):
+        if arr.ndim != 1 or arr.shape[0] < n:
+            raise ValueError(f"Expected {label} with an entry per batch row (>= {n}), got shape {arr.shape}")
+    if sigma and slots.size:
+        table = _noise_table(table, sigma, int(offsets[slots].min()), flat.shape[1])
+        check_table(table, int(offsets[slots].max()), flat.shape[1])
+    else:
+        table = _noise_table(table, 0.0, 0, flat.shape[1])
+    kernels.normalise_batch(flat, slots, int(code), float(mean or 0.0), inv_std, ZSCORE_EPS,
+                            scale, shift, float(sigma), table, offsets)
+    return buf
 
 
 def _check_pair(src: np.ndarray, out: np.ndarray, ndim: int | None = None,

@@ -232,3 +232,22 @@ def warp2d(src, out, n_h, n_w, n_c, matrix, mu, inv_sd, scale, shift, sigma, tab
         for q in range(q1, n_w):
             _warp_border(src, out, n_h, n_w, n_c, r, q, y_row, x_row, m01, m11, mu, a, shift,
                          sigma, table, offset)
+
+
+@jit(fastmath=True)
+def normalise_batch(buf, slots, code, mean, inv_std, eps, scale, shift, sigma, table, offset):
+    """In place on the batch rows ``slots`` of ``buf`` (B, size): each sample's
+    normalisation (code 0 none, 1 fixed ``mean``/``inv_std``, 2 its own z-score) and the
+    pointwise chain, i.e. ``sample_stats`` + ``pointwise`` per sample in one dispatch for
+    the batch. A sample's second pass follows its first while it is still in cache."""
+    for i in range(slots.shape[0]):
+        j = slots[i]
+        x = buf[j]
+        if code == 2:
+            mu, sd = sample_stats(x)
+            inv = 1.0 / (sd + eps)
+        elif code == 1:
+            mu, inv = mean, inv_std
+        else:
+            mu, inv = 0.0, 1.0
+        pointwise(x, x, mu, inv, scale[j], shift[j], sigma, table, offset[j])

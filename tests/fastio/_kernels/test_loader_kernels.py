@@ -149,3 +149,37 @@ def test_kernels_pass_without_jit():
         env=env, capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("code,mean,std", [(0, 0.0, 1.0), (1, 3.0, 7.0), (2, 0.0, 1.0)])
+@pytest.mark.parametrize("sigma", [0.0, 0.1])
+def test_normalise_batch_matches_per_sample_path(rng, table, code, mean, std, sigma):
+    """One call for the batch = normalise_params + pointwise per sample (numpy reference),
+    on the chosen rows only; the other rows are left alone."""
+    buf = rng.normal(4.0, 2.0, size=(6, 40, 3)).astype(np.float32)
+    before = buf.copy()
+    slots = np.array([0, 2, 3, 5])
+    scale, shift = rng.uniform(0.9, 1.1, 6), rng.uniform(-0.1, 0.1, 6)
+    offsets = rng.integers(0, table.size - 120, 6)
+    api.normalise_batch(buf, slots, code, mean, std, scale, shift, sigma, table, offsets)
+    for j in range(6):
+        if j not in slots:
+            np.testing.assert_array_equal(buf[j], before[j])
+            continue
+        mu, inv_sd = api.normalise_params(before[j], code, mean, std)
+        ref = numpy_ref.pointwise(before[j], mu, inv_sd, scale[j], shift[j], sigma, table,
+                                  offsets[j])
+        np.testing.assert_allclose(buf[j], ref, rtol=RTOL, atol=ATOL)
+
+
+def test_normalise_batch_rejects_bad_arguments(table):
+    buf = np.zeros((4, 10), np.float32)
+    with pytest.raises(ValueError, match="slots"):
+        api.normalise_batch(buf, [4], 0, 0.0, 1.0, np.ones(5), np.zeros(5))
+    with pytest.raises(ValueError, match="scale"):
+        api.normalise_batch(buf, [3], 0, 0.0, 1.0, np.ones(2), np.zeros(4))
+    with pytest.raises(ValueError, match="noise offset"):
+        api.normalise_batch(buf, [1], 0, 0.0, 1.0, np.ones(4), np.zeros(4), 0.1, table,
+                            np.full(4, table.size - 5))
+    with pytest.raises(ValueError, match="float32"):
+        api.normalise_batch(buf.astype(np.float64), [1], 0, 0.0, 1.0, np.ones(4), np.zeros(4))
