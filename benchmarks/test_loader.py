@@ -325,10 +325,13 @@ def _table(path: str) -> str:
             label += ", augment" if info["augmented"] else ", read/normalise only"
             rate[label] = info["samples_per_round"] / b["stats"][STAT]
             cpu_us[label] = min(info["cpu_s"]) / info["samples_per_round"] * 1e6
-        base = next(v for k, v in rate.items() if k.startswith("ml4h-style"))
+        # The baseline may be left out of a run (``-k "fastio_loader or memmap_bound"``):
+        # its columns are then blank.
+        base = next((v for k, v in rate.items() if k.startswith("ml4h-style")), float("nan"))
         bound = next(v for k, v in rate.items() if k.startswith("memmap-bound"))
         tensor, batch, _ = CASES[case]
-        base_cpu = next(v for k, v in cpu_us.items() if k.startswith("ml4h-style"))
+        base_cpu = next((v for k, v in cpu_us.items() if k.startswith("ml4h-style")),
+                        float("nan"))
         bound_cpu = next(v for k, v in cpu_us.items() if k.startswith("memmap-bound"))
         lines += [f"\n### {tensor} (batch {batch})\n",
                   "| method | samples/s | × baseline | × bound | CPU µs/sample | × baseline, from CPU | × bound, from CPU |",
@@ -339,8 +342,10 @@ def _table(path: str) -> str:
             # 2/cpu samples/s; the single-threaded bound at 1/cpu.
             par = 1 if label.startswith(("memmap", "zarr")) else 2
             quiet = par / c
-            lines.append(f"| {label} | {r:,.0f} | {r / base:.1f} | {r / bound:.2f} | {c:,.0f} | "
-                         f"{quiet / (2 / base_cpu):.1f} | {quiet / (1 / bound_cpu):.2f} |")
+            vs_base = "—" if base != base else f"{r / base:.1f}"        # NaN: no baseline
+            vs_base_cpu = "—" if base != base else f"{quiet / (2 / base_cpu):.1f}"
+            lines.append(f"| {label} | {r:,.0f} | {vs_base} | {r / bound:.2f} | {c:,.0f} | "
+                         f"{vs_base_cpu} | {quiet / (1 / bound_cpu):.2f} |")
     lines += ["\n### augmentation kernels (one sample; fastest round)\n", "| kernel | numba µs | numpy µs | speed-up |",
               "|---|---:|---:|---:|"]
     kernels = {}
