@@ -24,6 +24,7 @@ from zoo.evaluate.loci import genomic_control, gwas_loci, match_loci, read_truth
 from zoo.evaluate.phenotypes import (CvConfig, compare_pairs, pair_means, phenotype_kinds, score_latents,
                                      summarise_scores)
 from zoo.evaluate.phewas import phewas_counts, phewas_table
+from zoo.evaluate.report import write_comparison
 
 __all__ = ["CompareConfig", "Comparison", "build_comparison", "compare", "gwas_measures", "cv_min_class"]
 
@@ -250,8 +251,6 @@ def compare(spaces, phenotypes, pairs=(), *, out=None, bfile=None, truth=None,
     if out is None:
         return build_comparison(spaces, phenotypes, list(pairs), bfile=bfile, truth=truth,
                                 config=config, progress=progress)
-    from zoo.evaluate.report import write_comparison
-
     with output_folder(out):   # created and proved writable before the long work
         comp = build_comparison(spaces, phenotypes, list(pairs), bfile=bfile, truth=truth,
                                 config=config, progress=progress)

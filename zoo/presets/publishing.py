@@ -29,6 +29,7 @@ from zoo.presets.fetching import sha256_of
 from zoo.presets.record import FileEntry, Preset, check_preset_name
 from zoo.presets.registry import read_registry_file, registry_json
 from zoo.recipes.inference import find_encoder
+from zoo.registration.pipeline import work_dir_for
 
 __all__ = ["publish", "run_facts"]
 
@@ -95,8 +96,6 @@ def _objective(args: dict, tensor: str) -> str:
 
 def _registration(store, tensor: str) -> tuple[dict, str, Path | None]:
     """(registration record, source tensor, work folder) of the encoder's input tensor."""
-    from zoo.registration.pipeline import work_dir_for
-
     info = dict(store[tensor].attrs.get("registration") or {})
     config = dict(info.get("config") or {})
     if not config:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from zoo.registration.alignment import warp_image
+
 __all__ = ["AffineNet", "build_affine_net", "zscore"]
 
 
@@ -106,8 +108,6 @@ class AffineNet:
     def register(self, images, batch_size: int = 32):
         """``(warped raw images, matrices)``: the transform is predicted from the z-scored image
         and applied to the raw values, so units are kept."""
-        from zoo.registration.alignment import warp_image
-
         images = np.asarray(images, dtype=np.float32)
         matrices = self.predict_matrices(images, batch_size)
         warped = np.stack([warp_image(img, m) for img, m in zip(images, matrices)])

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from zoo.registration.affine_net import zscore
+
 __all__ = ["DeepCycle", "build_phase_encoder", "roll_to_phase", "phase_from_frames"]
 
 
@@ -84,8 +86,7 @@ class DeepCycle:
             verbose: int = 0) -> list[float]:
         import keras
 
-        from zoo.registration.affine_net import zscore
-        from zoo.registration.losses import PhaseAdvance
+        from zoo.registration.losses import PhaseAdvance  # a Keras loss: imports Keras
 
         x = zscore(cines)
         loss = PhaseAdvance(self.shape[-1])
@@ -97,8 +98,6 @@ class DeepCycle:
 
     def phases(self, cines, batch_size: int = 16) -> np.ndarray:
         """Each cine's phase θ in [0, 2π) (the angle of its frame 0)."""
-        from zoo.registration.affine_net import zscore
-
         z = self.model.predict(zscore(cines), batch_size=batch_size, verbose=0)
         return phase_from_frames(z)
 

@@ -18,8 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from fastio.safefs import atomic_write_text, remove_owned
+from fastio.store import open_store
 from fastio.versions import versions
 from zoo.registration.methods import get_method
+from zoo.registration.plots import before_after
 
 __all__ = ["WORK_MARKER", "check_tensor_name", "register_store", "work_dir_for"]
 
@@ -156,8 +158,6 @@ def register_store(store_path, method: str, tensor: str, *, out_tensor: str | No
         >>> summary["n_registered"], summary["failures"]
         (20, [])
     """
-    from fastio import open_store
-
     chosen = get_method(method)
     options = {k: v for k, v in {**options, "template": template}.items() if v is not None}
     parsed = chosen.parse(options)
@@ -246,8 +246,6 @@ def register_store(store_path, method: str, tensor: str, *, out_tensor: str | No
         "work_dir": str(work),
     }
     if plot:
-        from zoo.registration.plots import before_after
-
         picture = before_after(store, tensor, out, method, work / f"{out}_before_after.png",
                                n_subjects=plot_subjects, template=getattr(step, "template", None))
         summary["plot"] = str(picture) if picture else None

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from zoo.registration.affine_net import zscore
+
 __all__ = ["VoxelMorph", "build_voxelmorph"]
 
 
@@ -92,8 +94,6 @@ class VoxelMorph:
                            loss_weights=[1.0, self.smooth], jit_compile=False)
 
     def _pairs(self, images, template):
-        from zoo.registration.affine_net import zscore
-
         images = np.asarray(images, np.float32)
         if images.shape[1:] != self.shape:
             raise ValueError(f"Expected images of shape (N, {', '.join(map(str, self.shape))}), got {images.shape}")

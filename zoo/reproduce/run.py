@@ -23,6 +23,7 @@ from zoo.evaluate.latents import read_latents
 from zoo.evaluate.ld import ld_decay, ld_window
 from zoo.evaluate.phenotypes import CvConfig, phenotype_kinds
 from zoo.phantom import generate
+from zoo.registration.pipeline import register_store
 from zoo.reproduce.measure import measure_space, own_truth
 from zoo.reproduce.plan import MODELS, PAIRS, REGISTRATIONS, SPACES, SWEEP_PAIRS, pair_models, space
 from zoo.reproduce.quality import explained_shares
@@ -106,8 +107,6 @@ def _cohort(lv: Level, settings: Settings, progress: bool) -> dict:
 
 
 def _register(lv: Level, reg, settings: Settings, progress: bool) -> dict:
-    from zoo.registration.pipeline import register_store
-
     options = {"epochs": settings.reg_epochs, "steps": settings.reg_steps} if reg.learned else {}
     result = register_store(lv.root / "store.zarr", reg.method, reg.source, out_tensor=reg.out,
                             progress=progress, seed=settings.cohort_seed, **options)
