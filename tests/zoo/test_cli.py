@@ -4,6 +4,7 @@ error convention; help is printed, and an unknown command fails with status 2.""
 import argparse
 import importlib
 import inspect
+import pkgutil
 
 import pytest
 
@@ -21,6 +22,9 @@ def test_every_command_is_a_module_of_the_commands_package(table, package):
         assert module == package + name, module
         loaded = importlib.import_module(module)
         assert callable(loaded.main) and callable(loaded.build_parser), module
+    # and every public module of the package is a command of the table
+    modules = pkgutil.iter_modules(importlib.import_module(package.rstrip(".")).__path__)
+    assert sorted(m.name for m in modules if not m.name.startswith("_")) == sorted(table)
 
 
 @pytest.mark.parametrize("cli", [fastio_cli, zoo_cli], ids=["fastio", "zoo"])
