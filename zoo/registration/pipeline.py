@@ -238,6 +238,7 @@ def register_store(store_path, method: str, tensor: str, *, out_tensor: str | No
         "config": config,
         "versions": versions(*_LIBRARIES),
         "complete": True,
+        "options": parsed.to_dict(),  # every option, defaults included
         "fit": step.describe(),
         "n_registered": int(store.present(out).sum()),
         "n_source_present": int(present_all.sum()),

@@ -72,8 +72,13 @@ class MethodTests:
 
     def test_identity_on_aligned_input(self, tmp_path):
         values, truth = self.aligned(tmp_path)
-        summary, store, out, extras = self.register(tmp_path, values, self.run_options(truth))
+        options = self.run_options(truth)
+        summary, store, out, extras = self.register(tmp_path, values, options)
         assert summary["failures"] == [] and store.present("y").all()
+        # provenance: every option the run used, defaults included, as the method reads them back
+        method = METHODS[self.method]
+        assert method.parse(summary["options"]) == method.parse(options)
+        assert store["y"].attrs["registration"]["options"] == summary["options"]
         self.check_identity(values, out, extras, truth)
 
     def test_known_answer(self, tmp_path):
