@@ -20,7 +20,7 @@ import argparse
 import sys
 
 from fastio._dispatch import exit_codes_text
-from fastio.catalogue import SCALES
+from fastio.scales import SCALES
 
 __all__ = ["DEPRECATED", "SHARED", "command_parser", "dask", "out", "overwrite", "quiet",
            "scale", "seed", "workers"]

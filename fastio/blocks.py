@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import numpy as np
-
 __all__ = ["EXECUTORS", "parse_part", "part_blocks"]
 
 EXECUTORS = ("process", "thread")   # what runs the blocks: spawned processes or threads
@@ -33,4 +31,8 @@ def part_blocks(n_blocks: int, part: tuple[int, int] | None) -> list[int]:
     if part is None:
         return list(range(n_blocks))
     i, n = part
-    return [int(b) for b in np.array_split(np.arange(n_blocks), n)[i]]
+    # numpy.array_split's runs (the first n_blocks % n one longer), in plain Python:
+    # `fastio convert --help` imports this module for EXECUTORS and needs no numpy.
+    size, extra = divmod(n_blocks, n)
+    start = i * size + min(i, extra)
+    return list(range(start, start + size + (1 if i < extra else 0)))

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Iterable
 
+from fastio.scales import SCALES
 from fastio.spec import Normalization, TensorSpec
 
 __all__ = [
@@ -28,7 +29,7 @@ __all__ = [
 
 # ml4h's channel order for 12-lead resting ECGs.
 ECG_LEADS = ("I", "II", "III", "V1", "V2", "V3", "V4", "V5", "V6", "aVF", "aVL", "aVR")
-SCALES = ("full", "quick")
+
 # ml4h's 4-chamber long-axis segmentation labels (defines.MRI_LAX_4CH_SEGMENTED_CHANNEL_MAP)
 # and the ones its heart crop keeps (LAX_4CH_HEART_LABELS: all but background, thoracic
 # cavity and breast prosthesis).

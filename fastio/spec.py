@@ -7,11 +7,10 @@ dictionaries (and so through YAML/JSON files and zarr attributes).
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
-
-import numpy as np
 
 from fastio import ml4h_names
 
@@ -167,7 +166,7 @@ class TensorSpec:
             raise ValueError(f"Tensor {self.name}: expected codec in {CODECS}, got {self.codec!r}")
         object.__setattr__(self, "normalization", parse_normalization(self.normalization))
         if self.background is not None:
-            if isinstance(self.background, bool) or not np.isfinite(float(self.background)):
+            if isinstance(self.background, bool) or not math.isfinite(float(self.background)):
                 raise ValueError(f"Tensor {self.name}: expected a finite background value or None, "
                                  f"got {self.background!r}")
             object.__setattr__(self, "background", float(self.background))

@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # Never needed to print help; each costs 0.1–3 s to import.
 HEAVY = ("keras", "tensorflow", "scipy.stats", "matplotlib", "pandas", "sklearn", "numba",
          "torch", "jax", "cv2", "distributed")
+# A parser needs none of numpy either (0.3–0.4 s here); real work does.
+PARSER_HEAVY = (*HEAVY, "numpy")
 
 _PROBE = """
 import contextlib, io, json, sys
@@ -41,22 +43,32 @@ CASES = ([("fastio.cli", ["--help"]), ("zoo.cli", ["--help"]), ("fastio.cli", No
          + [("zoo.cli", [name, "--help"]) for name in zoo_cli.COMMANDS])
 
 
-def _probe(cli: str, argv: list[str] | None) -> dict:
+def _probe(cli: str, argv: list[str] | None, heavy: tuple[str, ...] = PARSER_HEAVY) -> dict:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
     # argv None: bare `import fastio, zoo` plus the top-level usage (exit status 2)
-    code = _PROBE.format(cli=cli, argv=[] if argv is None else argv, heavy=HEAVY)
+    code = _PROBE.format(cli=cli, argv=[] if argv is None else argv, heavy=heavy)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+# Parsers that still import numpy (and why). Exact: fixing one fails here until it is
+# taken off the list, and any other heavy import fails as for every parser.
+NUMPY_AT_HELP = {
+    ("zoo.cli", "register"): "the methods list imports every method module (affine: numpy)",
+    ("zoo.cli", "presets"): "its parser comes from zoo.presets.build, which imports numpy",
+}
+
+
 @pytest.mark.parametrize("cli,argv", CASES,
                          ids=[f"{c.split('.')[0]} {' '.join(a or ['(bare)'])}" for c, a in CASES])
 def test_parser_imports_nothing_heavy(cli, argv):
+    known = argv is not None and len(argv) == 2 and (cli, argv[0]) in NUMPY_AT_HELP
     result = _probe(cli, argv)
-    assert result["heavy"] == [], f"{cli} {argv} imported {result['heavy']}"
+    expected = ["numpy"] if known else []
+    assert result["heavy"] == expected, f"{cli} {argv} imported {result['heavy']}"
     assert result["code"] == (2 if argv is None else 0)
     if argv and len(argv) == 2:
         # the command's own argparse help, not the top-level usage
@@ -86,7 +98,7 @@ def test_inspect_runs_without_pandas(tmp_path):
     assert convert_main([str(tmp_path / "hd5"), str(store), "--tensors", "ecg_rest", "dxa_2",
                          "--scale", "quick", "--executor", "thread", "--workers", "1",
                          "--quiet"]) == 0
-    result = _probe("fastio.cli", ["inspect", str(store)])
+    result = _probe("fastio.cli", ["inspect", str(store)], HEAVY)
     assert result["code"] == 0 and result["heavy"] == [], result["heavy"]
     rows = format_failures(open_store(store).failures, 20)
     assert "wrong rank" in rows and "not an HDF5 file" in rows

@@ -12,7 +12,7 @@ import sys
 from typing import Sequence
 
 from fastio import _flags
-from fastio.catalogue import SCALES
+from fastio.scales import SCALES
 from fastio.ml4h_names import TSV_STYLES
 from zoo.models.vocabulary import ACTIVATIONS, MERGES, NORMALIZATIONS, PAIR_LOSSES, POOL_TYPES
 
