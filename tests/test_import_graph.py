@@ -5,7 +5,8 @@ and inside functions alike: a function-local import that closes a cycle only pos
 the cycle to the first call. Imports under ``if TYPE_CHECKING:`` never run and are left
 out. A package's lazy exports (its ``__init__.pyi`` lazy-loader stub) are not edges of
 the package: ``from zoo.evaluate import run_gwas`` is an edge from the importer to the
-module that defines ``run_gwas``, which is what actually gets imported.
+module that defines ``run_gwas``, which is what actually gets imported — and so is
+``import fastio`` followed by ``fastio.convert(...)``.
 """
 from __future__ import annotations
 
@@ -77,9 +78,13 @@ def import_graph(root: Path = ROOT) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {name: set() for name in modules}
     for name, tree in trees.items():
         is_package = modules[name].name == "__init__.py"
+        bound: dict[str, str] = {}  # local name -> the package module it is bound to
         for node in _imports(tree):
             if isinstance(node, ast.Import):
                 targets = [owner(alias.name) for alias in node.names]
+                for alias in node.names:
+                    bound[alias.asname or alias.name.partition(".")[0]] = (
+                        alias.name if alias.asname else alias.name.partition(".")[0])
             else:
                 base = node.module or ""
                 if node.level:
@@ -92,11 +97,19 @@ def import_graph(root: Path = ROOT) -> dict[str, set[str]]:
                     full = f"{base}.{alias.name}"
                     if full in modules:
                         targets.append(full)
+                        bound[alias.asname or alias.name] = full
                     elif alias.name in exports.get(base, {}):
                         targets.append(owner(exports[base][alias.name]))
                     else:
                         targets.append(owner(base))
             graph[name].update(t for t in targets if t and t != name)
+        # a lazy name used through its package: ``import fastio`` ... ``fastio.convert(...)``
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.attr in exports.get(bound.get(node.value.id, ""), {})):
+                target = owner(exports[bound[node.value.id]][node.attr])
+                if target and target != name:
+                    graph[name].add(target)
     return graph
 
 
@@ -209,6 +222,24 @@ def test_lazy_exports_and_type_checking_are_not_edges(tmp_path):
     assert graph["zoo.c"] == {"fastio.b"}
     assert graph["fastio.a"] == set() and graph["fastio"] == set()
     assert strongly_connected(graph) == []
+
+
+def test_a_lazy_name_used_through_its_package_is_an_edge(tmp_path):
+    """``import fastio`` then ``fastio.f()`` imports the module defining ``f`` on first use:
+    a cycle closed that way is found too."""
+    root = _write(tmp_path, {
+        "fastio/__init__.py": "import lazy_loader\n",
+        "fastio/__init__.pyi": "from .a import f\n",
+        "fastio/a.py": "from fastio.b import g\ndef f():\n    pass\n",
+        "fastio/b.py": "import fastio\ndef g():\n    return fastio.f()\n",
+        "zoo/__init__.py": "",
+        "zoo/c.py": "import fastio as io\nfrom zoo import d\nio.f()\n",
+        "zoo/d.py": "",
+    })
+    graph = import_graph(root)
+    assert graph["fastio.b"] == {"fastio", "fastio.a"}
+    assert graph["zoo.c"] == {"fastio", "fastio.a", "zoo.d"}
+    assert strongly_connected(graph) == [["fastio.a", "fastio.b"]]
 
 
 @pytest.mark.parametrize("relative", ["from .b import g", "from . import b", "import fastio.b"])
