@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from fastio._dispatch import run_main
+from zoo.recipes.args import parse_args
 
 __all__ = ["main", "run"]
 
@@ -17,18 +18,16 @@ __all__ = ["main", "run"]
 def run(argv: list[str], default_mode: str | None = None, prog: str = "python -m zoo.recipes") -> int:
     """Train or infer as ``--mode`` says (``default_mode`` when the command line names
     none); ``prog`` names the command in argparse's messages."""
-    from zoo.recipes.args import parse_args
-
     argv = list(argv)
     if default_mode and not any(a == "--mode" or a.startswith("--mode=") for a in argv):
         argv = ["--mode", default_mode, *argv]
     args = parse_args(argv, prog=prog)  # argparse exits with status 2 on a bad command line
     if args.mode == "train":
-        from zoo.recipes.training import train
+        from zoo.recipes.training import train  # the work, after parsing: --help stays light
 
         print(f"zoo.recipes: trained; outputs in {train(args)}")
     else:
-        from zoo.recipes.inference import infer
+        from zoo.recipes.inference import infer  # the work, after parsing
 
         for path in infer(args):
             print(f"zoo.recipes: wrote {path}")

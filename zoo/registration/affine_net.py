@@ -29,6 +29,7 @@ def build_affine_net(shape, transform: str = "affine", filters=(16, 32, 32, 64),
     """Keras model ``moving (H, W, C) -> [warped, matrix (3, 3)]`` aligning to its template."""
     import keras
 
+    # Keras layers: imported with Keras, not before
     from zoo.registration.layers import AffineParams, AffineTransformer, HomographyTransformer, TemplateImage
 
     if transform not in ("affine", "homography"):
@@ -92,7 +93,7 @@ class AffineNet:
         """Unsupervised training: warped image vs template (MSE on z-scored images)."""
         import keras
 
-        from zoo.registration.losses import MSE
+        from zoo.registration.losses import MSE  # a Keras loss
 
         x = zscore(images)
         target = np.broadcast_to(self.template[None], x.shape).copy()

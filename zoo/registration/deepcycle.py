@@ -47,7 +47,7 @@ def build_phase_encoder(shape, filters=(16, 32, 32), dense: int = 32):
     """Keras model ``cine (H, W, T) -> z (T, 2)`` (unit vectors, one per frame)."""
     import keras
 
-    from zoo.registration.layers import FoldFrames, FrameWindows
+    from zoo.registration.layers import FoldFrames, FrameWindows  # Keras layers
 
     shape = tuple(int(s) for s in shape)
     if len(shape) != 3 or shape[-1] < 3:

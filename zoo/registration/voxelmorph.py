@@ -21,7 +21,7 @@ def build_voxelmorph(shape, enc_filters=(16, 32, 32, 32), dec_filters=(32, 32, 3
     """Keras model ``[moving, fixed] -> [moved, flow]`` (flow: displacement, ``(*spatial, n)``)."""
     import keras
 
-    from zoo.registration.layers import SpatialTransformer, VecInt
+    from zoo.registration.layers import SpatialTransformer, VecInt  # Keras layers
 
     shape = tuple(int(s) for s in shape)
     ndim = len(shape) - 1
@@ -87,7 +87,7 @@ class VoxelMorph:
     def _compile(self) -> None:
         import keras
 
-        from zoo.registration.losses import MSE, NCC, Grad
+        from zoo.registration.losses import MSE, NCC, Grad  # Keras losses
 
         sim = MSE() if self.loss == "mse" else NCC(window=9)
         self.model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss=[sim, Grad("l2")],
@@ -129,7 +129,7 @@ class VoxelMorph:
         values, so the registered tensor keeps its units."""
         from keras import ops
 
-        from zoo.registration.spatial import warp_flow
+        from zoo.registration.spatial import warp_flow  # keras.ops at import
 
         images = np.asarray(images, np.float32)
         flow = self.flows(images, template, batch_size)
