@@ -35,6 +35,17 @@ def _metrics_table(metrics: dict) -> list[str]:
     return ["| metric | value |", "|---|---|", *rows] if rows else ["No metrics were recorded for this run."]
 
 
+def _summary(p: Preset) -> str:
+    if p.objective == "ae":
+        what = "Autoencoder"
+    elif p.objective.startswith("dropfuse_"):
+        what = f"DropFuse encoder (trained jointly with {p.objective[len('dropfuse_'):]}, contrastive pair loss)"
+    else:
+        what = f"{p.objective} encoder"
+    how = "without registration" if p.method == "none" else f"after {p.method} registration"
+    return f"{what} of {p.source.name} {how}; {p.embedding_dim}-d latent space."
+
+
 def _body(p: Preset) -> str:
     data = p.training.get("data", {})
     synthetic = data.get("kind") == "phantom"
@@ -43,7 +54,7 @@ def _body(p: Preset) -> str:
     lines = [
         f"# {p.ref}",
         "",
-        p.description or f"{p.objective} encoder of {p.source.name} after {p.method} registration.",
+        p.description or _summary(p),
         "",
         "## Intended use",
         "",

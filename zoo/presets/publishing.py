@@ -146,7 +146,8 @@ def publish(run_dir, *, version: int, out, name: str | None = None, tensor: str 
         sources = [(ENCODER_FILE, encoder_path, "encoder")]
         if work is not None:
             sources += [(f, work / f, "registration") for f in _STATE_FILES if (work / f).is_file()]
-        arch = {k: args[k] for k in _ARCH_KEYS if args.get(k) is not None}
+        arch = {k: args[k] for k in _ARCH_KEYS if args.get(k) is not None
+                and (len(inputs) > 1 or not k.startswith("pair_"))}
         arch["parameters"] = int(model.count_params())
         training = {
             "command": command, "run_id": args["id"], "seed": args.get("random_seed"),
