@@ -33,7 +33,7 @@ INSTANCE_RULES = ("first", "last")
 RESIZE_RULES = ("top_left", "center", "exact")
 NORMALIZATION_KINDS = ("zscore", "standardize", "dataset_zscore", "none")
 # Chosen per tensor by measured decode speed against size (benchmarks/README.md).
-CODECS = ("none", "blosc-lz4", "blosc-zstd", "zstd", "gzip")
+CODECS = ("none", "blosc-lz4", "blosc-lz4hc", "blosc-zstd", "zstd", "gzip")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ def zarr_compressors(codec: str):
     return {
         "none": None,
         "blosc-lz4": [BloscCodec(cname="lz4", clevel=5, shuffle="shuffle")],
+        "blosc-lz4hc": [BloscCodec(cname="lz4hc", clevel=5, shuffle="shuffle")],
         "blosc-zstd": [BloscCodec(cname="zstd", clevel=3, shuffle="shuffle")],
         "zstd": [ZstdCodec(level=3)],
         "gzip": [GzipCodec(level=5)],

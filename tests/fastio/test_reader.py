@@ -11,7 +11,7 @@ import zarr
 from fastio.store import codec_chain  # the store's own codec parameters
 from fastio.reader import ChunkReader, UnsupportedLayout, parse_layout
 
-CODECS = ["none", "blosc-lz4", "blosc-zstd", "zstd", "gzip"]
+CODECS = ["none", "blosc-lz4", "blosc-lz4hc", "blosc-zstd", "zstd", "gzip"]
 
 
 def _array(path, data, codec, shard, chunk=1, unwritten=(3,)):
