@@ -92,7 +92,7 @@ def test_import_is_light(package):
 VERBS = ("generate", "register_store", "compare", "list_presets", "train", "infer",
          "run_reproduce", "embed", "Encoder", "EmbeddingTransformer")
 # examples that train a model (or run the whole experiment) take a minute or more
-SLOW_EXAMPLES = ("train", "infer", "run_reproduce", "embed", "Encoder", "EmbeddingTransformer")
+SLOW_EXAMPLES = ("train", "infer", "run_reproduce")
 
 
 @pytest.mark.parametrize("verb", VERBS)

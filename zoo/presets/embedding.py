@@ -146,18 +146,9 @@ def embed(x, preset, *, batch_size: int = 64, strict: bool = False, registry: Re
 
     Example:
         >>> import numpy as np, zoo
-        >>> from zoo.presets import load_registry, publish
-        >>> cohort = zoo.generate("phantom", n=20, n_variants=1000, progress=False, workers=1)
-        >>> run = zoo.train(["--tensors", "phantom/hd5", "--tensor_scale", "quick",
-        ...                  "--input_tensors", "dxa_2", "--output_tensors", "dxa_2",
-        ...                  "--output_folder", "runs", "--id", "dxa_ae", "--epochs", "1",
-        ...                  "--training_steps", "2", "--validation_steps", "1", "--batch_size",
-        ...                  "4", "--conv_layers", "4", "--dense_blocks", "4", "--dense_layers",
-        ...                  "8", "--verbose", "0"])
-        >>> preset = publish(run, version=1, out="mirror")   # a registry of one's own
-        >>> registry = load_registry("mirror/registry.json")
-        >>> zoo.embed("phantom/hd5", preset.ref, registry=registry).shape   # one lacks dxa_2
-        (19, 8)
+        >>> x = np.zeros((2, 128, 128, 1), np.float32)    # two DXA 2 images, as ml4h stores them
+        >>> zoo.embed(x, "dxa_2.none.ae").shape              # a preset the zoo ships
+        (2, 16)
     """
     encoder = get_encoder(preset, registry=registry, **fetch_options)
     if isinstance(x, (str, os.PathLike, Store)):

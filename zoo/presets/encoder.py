@@ -33,18 +33,11 @@ class Encoder:
 
     Example:
         >>> import numpy as np, zoo
-        >>> from zoo.presets import load_registry, publish
-        >>> cohort = zoo.generate("phantom", n=20, n_variants=1000, progress=False, workers=1)
-        >>> run = zoo.train(["--tensors", "phantom/hd5", "--tensor_scale", "quick",
-        ...                  "--input_tensors", "dxa_2", "--output_tensors", "dxa_2",
-        ...                  "--output_folder", "runs", "--id", "dxa_ae", "--epochs", "1",
-        ...                  "--training_steps", "2", "--validation_steps", "1", "--batch_size",
-        ...                  "4", "--conv_layers", "4", "--dense_blocks", "4", "--dense_layers",
-        ...                  "8", "--verbose", "0"])
-        >>> preset = publish(run, version=1, out="mirror")   # a registry of one's own
-        >>> encoder = zoo.Encoder.from_preset(preset.ref, registry=load_registry("mirror/registry.json"))
-        >>> encoder.embed(np.zeros((2, *preset.source.shape), np.float32)).shape
-        (2, 8)
+        >>> encoder = zoo.Encoder.from_preset("dxa_2.none.ae")
+        >>> encoder
+        Encoder('dxa_2.none.ae@1': dxa_2 (128, 128, 1) → 16-d)
+        >>> encoder.embed(np.zeros((2, *encoder.preset.source.shape), np.float32)).shape
+        (2, 16)
     """
 
     def __init__(self, preset: Preset, paths: dict[str, Path]):

@@ -22,8 +22,11 @@ def list_presets(registry=None) -> pd.DataFrame:
 
     Example:
         >>> import zoo
-        >>> list(zoo.list_presets().columns)
+        >>> presets = zoo.list_presets()
+        >>> list(presets.columns)
         ['name', 'version', 'modality', 'registration', 'objective', 'dim', 'card']
+        >>> presets.loc[presets.name == "dxa_2.none.ae", ["version", "dim"]].values.tolist()
+        [[1, 16]]
     """
     presets = (registry or load_registry()).presets()
     return pd.DataFrame(

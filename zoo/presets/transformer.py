@@ -25,20 +25,13 @@ class EmbeddingTransformer(TransformerMixin, BaseEstimator):
 
     Example:
         >>> import numpy as np, zoo
-        >>> from zoo.presets import load_registry, publish
-        >>> cohort = zoo.generate("phantom", n=20, n_variants=1000, progress=False, workers=1)
-        >>> run = zoo.train(["--tensors", "phantom/hd5", "--tensor_scale", "quick",
-        ...                  "--input_tensors", "dxa_2", "--output_tensors", "dxa_2",
-        ...                  "--output_folder", "runs", "--id", "dxa_ae", "--epochs", "1",
-        ...                  "--training_steps", "2", "--validation_steps", "1", "--batch_size",
-        ...                  "4", "--conv_layers", "4", "--dense_blocks", "4", "--dense_layers",
-        ...                  "8", "--verbose", "0"])
-        >>> preset = publish(run, version=1, out="mirror")   # a registry of one's own
-        >>> import os
-        >>> os.environ["ZOO_REGISTRY"] = "mirror/registry.json"
-        >>> x = np.zeros((3, *preset.source.shape), np.float32)
-        >>> zoo.EmbeddingTransformer(preset.ref).fit_transform(x).shape
-        (3, 8)
+        >>> from sklearn.linear_model import Ridge
+        >>> from sklearn.pipeline import make_pipeline
+        >>> rng = np.random.default_rng(0)
+        >>> x, y = rng.normal(size=(8, 128, 128, 1)).astype(np.float32), rng.normal(size=8)
+        >>> model = make_pipeline(zoo.EmbeddingTransformer("dxa_2.none.ae"), Ridge()).fit(x, y)
+        >>> model.predict(x).shape
+        (8,)
     """
 
     def __init__(self, preset: str, batch_size: int = 64):
