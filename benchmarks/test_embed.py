@@ -1,0 +1,124 @@
+"""``zoo.embed`` throughput per shipped preset family, and its overhead over a bare
+``model.predict_on_batch`` on already preprocessed arrays (target ≤ 10 %).
+
+For each family one shipped preset embeds N phantom samples (raw tensors as ml4h stores
+them, read once into memory) in batches of 64. Samples/s is the whole ``embed`` (conform +
+register + normalise + encode), best of ``ROUNDS``. The overhead is what embed() adds
+besides the registration itself: in each round, back to back, (a) ``predict_on_batch``
+over the batches of the preprocessed arrays and (b) embed's own steps on the same data
+with the registration's output precomputed (conform, normalise, encode); overhead =
+median over rounds of b / a − 1 (pairs taken together share the machine's load). With ``--benchmark-disable`` (CI) each family runs once on 16
+samples: the code path, not the speed.
+
+Run: REGZOO_EMBED_BENCH=256 REGZOO_EMBED_BENCH_ROUNDS=5 .venv/bin/python -m pytest -q -s benchmarks/test_embed.py
+"""
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+from zoo.presets.registry import PACKAGE_REGISTRY, Registry
+
+SIZES = os.environ.get("REGZOO_EMBED_BENCH", "")
+N_SAMPLES = int(SIZES) if SIZES else 16
+ROUNDS = int(os.environ.get("REGZOO_EMBED_BENCH_ROUNDS", "1"))
+BATCH = 64
+
+# family -> preset name (newest shipped version)
+FAMILIES = {
+    "ecg_strip_none": "ecg_rest.none.ae",
+    "ecg_median_beat": "ecg_rest.median_beat.ae",
+    "brain_none": "t1_slice_80.none.ae",
+    "brain_template": "t1_slice_80.template.ae",
+    "dxa_none": "dxa_12.none.ae",
+    "dxa_homography": "dxa_12.homography.ae",
+    "dxa_voxelmorph": "dxa_12.voxelmorph.ae",
+    "dxa_dropfuse": "dxa_2.none.dropfuse_dxa_5",
+    "cine_none": "lax_4ch_heart_center.none.ae",
+    "cine_deepcycle": "lax_4ch_heart_center.deepcycle.ae",
+    "cine_voxelmorph": "lax_4ch_heart_center.voxelmorph.ae",
+}
+SHIPPED = Registry([PACKAGE_REGISTRY])
+PRESENT = {f: n for f, n in FAMILIES.items() if SHIPPED.versions(n)}
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory):
+    from zoo.phantom import generate
+
+    root = tmp_path_factory.mktemp("bench_embed")
+    return generate(root / "cohort", n=max(N_SAMPLES, 20), seed=21, scale="quick", progress=False)
+
+
+def _raw(cohort, spec) -> np.ndarray:
+    from fastio.hdf5 import SampleError, read_tensor
+
+    rows = []
+    for path in sorted(cohort.hd5_dir.glob("*.hd5")):
+        try:
+            rows.append(read_tensor(path, spec))
+        except SampleError:
+            continue  # a phantom subject without this modality
+        if len(rows) == N_SAMPLES:
+            break
+    return np.stack(rows)
+
+
+def _best(fn) -> float:
+    times = []
+    for _ in range(ROUNDS):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def _best_once(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def test_every_family_is_shipped():
+    assert sorted(PRESENT) == sorted(FAMILIES), f"families without a shipped preset: {set(FAMILIES) - set(PRESENT)}"
+
+
+@pytest.mark.parametrize("family", sorted(PRESENT))
+def test_embed_throughput(benchmark, cohort, family):
+    from zoo.presets.embedding import get_encoder
+    from zoo.presets.preprocess import conform
+
+    enc = get_encoder(PRESENT[family], registry=SHIPPED)
+    x = _raw(cohort, enc.preset.source)
+    model = enc.keras_model
+    ready = enc.preprocess(x, erase=False)
+    conformed = conform(x, enc.preset.source, erase=False)
+
+    def bare():
+        for a in range(0, len(ready), BATCH):
+            model.predict_on_batch(ready[a:a + BATCH])
+
+    out = enc.embed(x, BATCH, erase=False)  # warm: traced predict function, loaded state
+    assert out.shape == (len(x), enc.preset.embedding_dim) and np.isfinite(out).all()
+    bare()
+    registered = enc.preprocessor.register(conformed)
+
+    def without_registration():
+        conform(x, enc.preset.source, erase=False)
+        enc.encode(enc.preprocessor.normalize(registered), BATCH)
+
+    ratios = []
+    for _ in range(ROUNDS):
+        t_bare = _best_once(bare)
+        ratios.append(_best_once(without_registration) / t_bare)
+    overhead = float(np.median(ratios)) - 1.0
+    t_reg = _best(lambda: enc.preprocessor.register(conformed)) if enc.preprocessor.step is not None else 0.0
+    t_embed = _best(lambda: enc.embed(x, BATCH, erase=False))
+    benchmark.extra_info.update({"preset": enc.preset.ref, "n": len(x), "embed_s": t_embed, "register_s": t_reg,
+                                 "predict_s": t_bare, "overhead": overhead})
+    print(f"\n| {family} | {enc.preset.ref} | {len(x)} | {len(x) / t_embed:.1f} | {t_reg * 1e3:.1f} | "
+          f"{t_bare * 1e3:.1f} | {t_embed * 1e3:.1f} | {100 * overhead:+.1f} % |")
+    benchmark.pedantic(enc.embed, args=(x, BATCH), kwargs={"erase": False}, rounds=1, iterations=1)
