@@ -138,7 +138,7 @@ def write_report(out: Path, settings, results: list, steps, pending=()) -> dict:
     forest = figures.forest_plot(table2, figs / "table2_forest.png")
     sweep_png = figures.sweep_plot(sweep, figs / "nuisance_sweep.png", settings.nuisance)
     ld_png = figures.ld_plot(main["ld"]["decay"], window, figs / "ld_decay.png")
-    from matplotlib.image import thumbnail
+    from PIL import Image  # matplotlib's own dependency
 
     # half-size copies of the cohort preview and the registration before/after pictures
     pictures = [(main["cohort"]["preview"], "phantom_preview.png", "phantom cohort preview (nuisance "
@@ -148,7 +148,9 @@ def write_report(out: Path, settings, results: list, steps, pending=()) -> dict:
     previews = []
     for src, dst, caption in pictures:
         if src and Path(src).is_file():
-            thumbnail(str(src), str(figs / dst), scale=0.5)
+            with Image.open(src) as img:
+                img.thumbnail((max(1, img.width // 2), max(1, img.height // 2)))
+                img.save(figs / dst)
             previews.append((figs / dst, caption))
 
     control_rows = negative_control(sweep, ALPHA)
