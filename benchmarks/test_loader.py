@@ -275,7 +275,7 @@ def _kernel_cases():
     """kernel -> {impl: call}: ``numba`` (the wrapped kernel), ``numpy``
     (``numpy_ref``, the correctness reference) and, for the ECG kernels, ``numpy-prealloc``
     (the same arithmetic with no avoidable work: ``_numpy_prealloc``)."""
-    from _numpy_prealloc import Prealloc
+    from ._numpy_prealloc import Prealloc
 
     from fastio._kernels import api, numpy_ref
 

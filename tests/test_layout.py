@@ -1,16 +1,17 @@
 """Repository conventions the test runner relies on."""
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_test_module_names_are_unique():
-    # pytest's default import mode puts each test folder on sys.path, so two test
-    # modules with one basename (tests/.../test_x.py and benchmarks/test_x.py) collide.
-    names = Counter(p.name for folder in ("tests", "benchmarks")
-                    for p in (ROOT / folder).rglob("test_*.py"))
-    assert [n for n, c in names.items() if c > 1] == []
+def test_test_folders_mirror_the_packages():
+    # tests/<path>/test_<module>.py tests <path>/<module>.py. pytest imports test modules by
+    # their path (--import-mode=importlib) as packages (each folder has an __init__.py, so a
+    # helper beside them is imported relatively), so a basename may repeat across folders.
+    tests = ROOT / "tests"
+    folders = {p.parent.relative_to(tests) for p in tests.rglob("test_*.py")}
+    assert sorted(str(f) for f in folders if f.parts and not (ROOT / f).is_dir()) == []
+    assert sorted(str(f) for f in folders if not (tests / f / "__init__.py").is_file()) == []
 
 
 def _quick_start_lines() -> list[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convert_fixtures import (QUICK_TENSORS, KilledWriter, assert_same_store, converted,  # noqa: F401
+from .convert_fixtures import (QUICK_TENSORS, KilledWriter, assert_same_store, converted,  # noqa: F401
                               kill_after_writes, quick_cohort, quick_specs)
 from fastio.conversion import convert
 from fastio.parts import merge_parts

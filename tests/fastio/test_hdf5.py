@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from convert_fixtures import write_h5
+from .convert_fixtures import write_h5
 from fastio.catalogue import ECG_LEADS, get_spec
 from fastio.hdf5 import SampleError, fit_shape, read_sample, read_tensor, sample_id_of
 from fastio.spec import TensorSpec

@@ -6,7 +6,7 @@ import h5py
 import numpy as np
 import pytest
 
-from convert_fixtures import write_h5
+from .convert_fixtures import write_h5
 from fastio.catalogue import ECG_LEADS, LAX_4CH_HEART_LABELS, LAX_4CH_LABELS, get_spec
 from fastio.hdf5 import SampleError, read_tensor
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convert_fixtures import KilledWriter, assert_same_store, kill_after_writes
+from .convert_fixtures import KilledWriter, assert_same_store, kill_after_writes
 from fastio.cli import main as cli
 from fastio.conversion import convert
 from fastio.loader import LoaderCore

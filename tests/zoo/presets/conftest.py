@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from presetkit import FaultServer, make_preset, write_mirror, write_registry
+from .presetkit import FaultServer, make_preset, write_mirror, write_registry
 
 PAYLOAD = {"encoder.keras": bytes(range(256)) * 64, "template.npy": b"\x93NUMPY" + b"\x01" * 4000}
 

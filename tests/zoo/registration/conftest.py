@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from regsynth import blob_image, write_store
+from .regsynth import blob_image, write_store
 
 
 @pytest.fixture

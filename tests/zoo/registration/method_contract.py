@@ -15,7 +15,7 @@ from fastio.spec import TensorSpec
 from zoo.registration.methods import METHODS
 from zoo.registration.pipeline import register_store
 
-from regsynth import write_store
+from .regsynth import write_store
 
 
 def tensor_spec(shape, name="x") -> TensorSpec:

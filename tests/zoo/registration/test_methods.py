@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import scipy.ndimage as ndi
 
-from method_contract import MethodTests
-from regsynth import blob_image, synthetic_beat, synthetic_cines, synthetic_strip
+from .method_contract import MethodTests
+from .regsynth import blob_image, synthetic_beat, synthetic_cines, synthetic_strip
 from zoo.registration.alignment import warp_image
 from zoo.registration.ecg import beat_window
 from zoo.registration.methods import METHODS

@@ -41,7 +41,7 @@ def test_objective_is_the_expected_training_loss(unequal_pair):
     from zoo.models import encoders_of
     from zoo.models.objective import dropfuse_objective
 
-    from test_models_losses import infonce_reference
+    from .test_losses import infonce_reference
 
     model, specs, x, y = unequal_pair
     got = dropfuse_objective(model, specs, specs, x, y)

@@ -1,4 +1,5 @@
-"""``zoo gwas`` and ``zoo compare`` end to end on the simulated cohort."""
+"""The commands over zoo.evaluate, ``zoo gwas`` and ``zoo compare``, end to end on the
+simulated cohort (the conftest beside this file)."""
 from __future__ import annotations
 
 import json

@@ -101,7 +101,7 @@ def test_ecg_in_files_is_consistent(cohort):
         r = r[(r >= pre) & (r - pre + s <= len(strip))]
         mean = np.stack([strip[j - pre : j - pre + s] for j in r]).mean(axis=0)
         wander = truth["nuisance"]["instance_0"]["ecg_rest"]["wander_uv"][k]
-        tol = 3 * (wander / np.sqrt(len(r)) + 12.0)  # see test_phantom_render
+        tol = 3 * (wander / np.sqrt(len(r)) + 12.0)  # see test_render
         assert np.sqrt(((median - mean) ** 2).mean(axis=0)).max() < tol
 
 

@@ -1,5 +1,5 @@
 """ml4h's file, layer and model names from a recipe run of one tensor per modality (DXA in
-test_recipes_runs), and runs made before ml4h naming (catalogue names) still read."""
+test_runs), and runs made before ml4h naming (catalogue names) still read."""
 from __future__ import annotations
 
 import csv

@@ -62,7 +62,7 @@ def _recipe_latents(root, entry) -> pd.DataFrame:
 @pytest.mark.parametrize("entry", PARAMS)
 def test_embed_equals_recipe_infer(entry, cohort):
     if entry is None:
-        return  # nothing shipped yet (test_presets_registry checks that no card exists either)
+        return  # nothing shipped yet (test_registry checks that no card exists either)
     root, phantom = cohort
     expected = _recipe_latents(root, entry)
     got = zoo.embed(phantom.hd5_dir, entry.preset.ref, registry=SHIPPED)

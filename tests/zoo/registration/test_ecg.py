@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from regsynth import synthetic_strip
+from .regsynth import synthetic_strip
 from zoo.registration.ecg import R_POSITION, beat_window, detect_r_peaks, median_beat
 
 @pytest.mark.parametrize("fs", [500.0, 100.0])

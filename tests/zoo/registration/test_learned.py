@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from regsynth import synthetic_cines
+from .regsynth import synthetic_cines
 from zoo.registration.alignment import warp_image
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from presetkit import FaultServer, make_preset, write_mirror, write_raw_registry, write_registry
+from .presetkit import FaultServer, make_preset, write_mirror, write_raw_registry, write_registry
 from zoo.presets.fetching import FetchError, fetch, verify
 from zoo.presets.registry import Registry
 

@@ -8,7 +8,7 @@ from zoo.registration.alignment import warp_image
 from zoo import cli
 from zoo.registration.pipeline import register_store, work_dir_for
 
-from regsynth import synthetic_strip
+from .regsynth import synthetic_strip
 
 
 def main(argv):
@@ -131,7 +131,7 @@ def test_cli_errors_name_the_problem(image_store, capsys):
 
 def test_deepcycle_method_rolls_cines_and_resume_reuses_the_model(tmp_path, make_store, monkeypatch):
     from fastio import open_store
-    from regsynth import synthetic_cines
+    from .regsynth import synthetic_cines
     from zoo.registration.methods import deepcycle as learned_steps
 
     cines, starts = synthetic_cines(n=8, size=16, frames=8, seed=3)

@@ -80,7 +80,7 @@ def _pair_reference(model, inputs, x) -> float:
     """The unweighted pair loss of the two encoders' latents, in numpy."""
     from zoo.models import encoders_of
 
-    from test_models_losses import infonce_reference
+    from .test_losses import infonce_reference
 
     encoders = encoders_of(model, inputs)
     a, b = (np.asarray(encoders[s.name](x[s.input_name]), np.float64) for s in inputs)

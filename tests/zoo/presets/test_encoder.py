@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import zoo
-from presetkit import TINY_DIM, TINY_SHAPE, FaultServer, make_preset, save_tiny_encoder, write_mirror, write_registry, zscore
+from .presetkit import TINY_DIM, TINY_SHAPE, FaultServer, make_preset, save_tiny_encoder, write_mirror, write_registry, zscore
 from zoo.presets.cards import parse_card, render_card
 from zoo.presets.registry import Registry
 
