@@ -20,7 +20,7 @@ from fastio.safefs import output_folder
 from zoo.evaluate.defaults import GENOME_WIDE, MIN_MAF, WINDOW
 from zoo.evaluate.gwas import GwasConfig, run_gwas
 from zoo.evaluate.latents import read_latents, read_phenotypes
-from zoo.evaluate.loci import genomic_control, gwas_loci, match_loci, read_truth
+from zoo.evaluate.loci import genomic_control, gwas_loci, match_loci, null_rate, read_truth
 from zoo.evaluate.phenotypes import (CvConfig, compare_pairs, pair_means, phenotype_kinds, score_latents,
                                      summarise_scores)
 from zoo.evaluate.phewas import phewas_counts, phewas_table
@@ -88,7 +88,8 @@ class Comparison:
 def gwas_measures(result, *, threshold: float, window: int, truth: pd.DataFrame | None,
                   min_maf: float = 0.0) -> tuple[dict, dict]:
     """λ_GC and loci counts (min-p and MANOVA), both over the variants with MAF >=
-    ``min_maf``, and, with truth, recall/precision of one GWAS."""
+    ``min_maf``, and, with truth, recall/precision of one GWAS and their chance rate
+    (``null_rate``: the share of counted variants within ``window`` bp of a true one)."""
     common = result.common(min_maf)
     loci = gwas_loci(result, threshold=threshold, window=window, min_maf=min_maf)
     # λ_GC on the variants that loci are counted on
@@ -99,6 +100,8 @@ def gwas_measures(result, *, threshold: float, window: int, truth: pd.DataFrame 
             score = match_loci(frame, truth, window=window)
             row[f"recall_{kind}"] = score["recall"]
             row[f"precision_{kind}"] = score["precision"]
+    if truth is not None:
+        row["null_rate"] = null_rate(result.variants, truth, window=window, mask=common)
     return row, loci
 
 

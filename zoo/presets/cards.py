@@ -24,11 +24,29 @@ def hub_keys(preset: Preset) -> dict[str, Any]:
     }
 
 
+def _value(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _pairs(value: dict) -> str:
+    """``key value, …``; each precision carries its chance rate (``null_rate``) beside it."""
+    chance = value.get("null_rate")
+    parts = []
+    for k, v in value.items():
+        if k == "null_rate":
+            continue
+        text = f"{k} {_value(v)}"
+        if k.startswith("precision"):
+            text += f" (chance {_value(chance)})" if chance is not None else " (chance not recorded)"
+        parts.append(text)
+    return ", ".join(parts)
+
+
 def _metrics_table(metrics: dict) -> list[str]:
     rows = []
     for key, value in metrics.items():
         if isinstance(value, dict):
-            text = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in value.items())
+            text = _pairs(value)
         else:
             text = f"{value:.4g}" if isinstance(value, float) else str(value)
         rows.append(f"| {key} | {text} |")

@@ -141,3 +141,16 @@ def test_lambda_gc_on_the_variants_counted():
     assert summary["lambda_gc_manova_chi2"] == pytest.approx(1.0, rel=1e-12)
     assert summary["lambda_gc_per_dim"] == pytest.approx({"latent_0": 1.0, "latent_1": 1.0})
     assert summary["n_variants_counted"] == 3 and summary["min_maf"] == 0.01
+
+
+def test_precision_comes_with_its_chance_rate():
+    """``null_rate`` is the share of counted variants within the window of a true one:
+    variants at 1, 1e6+1, 2e6+1, 3e6+1 bp; v1 is rare; truth at 1.2 Mb and 3.1 Mb with a
+    300 kb window -> v0 (1.2 Mb away) no, v2 (0.8 Mb) no, v3 (0.1 Mb) yes: 1 of 3."""
+    result = _result([0.30, 0.001, 0.40, 0.2], [1e-20, 0.3, 0.3, 0.3])
+    truth = pd.DataFrame({"ID": ["a", "b"], "#CHROM": ["1", "1"], "POS": [1_200_000, 3_100_000]})
+    row, _ = gwas_measures(result, threshold=5e-8, window=300_000, truth=truth, min_maf=0.01)
+    assert row["null_rate"] == pytest.approx(1 / 3)
+    assert row["precision_manova"] == 0.0 and row["loci_manova"] == 1
+    plain, _ = gwas_measures(result, threshold=5e-8, window=300_000, truth=None, min_maf=0.01)
+    assert "null_rate" not in plain
