@@ -73,9 +73,10 @@ def comparison_markdown(comp) -> str:
     if comp.gwas is not None:
         out += [f"## Latent GWAS (loci at p < {comp.config.threshold:g}, "
                 f"{comp.config.window:,} bp windows; λ_GC and loci over the variants with "
-                f"MAF ≥ {comp.config.min_maf:g})", ""]
+                f"MAF ≥ {comp.config.min_maf:g}; null_rate: the precisions' chance rate, the share "
+                "of those variants within a window of a true one)", ""]
         cols = [c for c in ("lambda_gc", "n_variants_counted", "loci_min_p", "loci_manova", "recall_min_p",
-                            "precision_min_p", "recall_manova", "precision_manova")
+                            "precision_min_p", "recall_manova", "precision_manova", "null_rate")
                 if c in comp.gwas.columns]
         out += _table(["space", *cols],
                       [[r["space"], *[_fmt(r[c]) for c in cols]] for _, r in comp.gwas.iterrows()])

@@ -106,6 +106,8 @@ def test_zoo_compare(cohort, blurred, tmp_path):
     gwas = pd.DataFrame(report["gwas"]).set_index("space")
     assert gwas.loc["registered", "loci_min_p"] == 3
     assert gwas.loc["registered", "recall_manova"] == 1.0
+    # the precisions' chance rate, one per space (the same variants and truth for each)
+    assert 0 < gwas.loc["registered", "null_rate"] == gwas.loc["unregistered", "null_rate"] < 1
     assert gwas.loc["registered", "loci_min_p"] > gwas.loc["unregistered", "loci_min_p"]
     counts = pd.DataFrame(report["phewas_counts"]).set_index("space")
     assert counts.loc["registered", "n_associated"] == 1          # hypertension
@@ -119,6 +121,7 @@ def test_zoo_compare(cohort, blurred, tmp_path):
     for part in ("## Phenotype prediction", "## Pairs: mean over phenotypes", "## PheWAS",
                  "## Latent GWAS", "registered:unregistered"):
         assert part in text
+    assert "| precision_manova | null_rate |" in text
     for name in ("scores.png", "manhattan_registered.png", "qq_unregistered.png"):
         assert (out / name).stat().st_size > 5_000
     for name in planted:
