@@ -129,7 +129,7 @@ MODALITIES: "MappingProxyType[str, Modality]" = MappingProxyType({m.name: m for 
     )),
     Modality("brain", "t1", "T1 brain MRI, axial slice 80", (
         ModalityTensor("t1_slice_80", ("brain_volume", "brain_atrophy"),
-                       ("rotation ±20°", "shift ±15% of the field of view", "scale 0.85-1.15", "gain", "noise"),
+                       ("rotation ±20°", "shift ±15% of the field of view", "gain", "noise"),
                        ("template", "voxelmorph"), registered="t1_mni_slice_80"),
         ModalityTensor("t1_mni_slice_80", ("brain_volume", "brain_atrophy"), ("gain", "noise"), ("none",)),
     )),

@@ -7,8 +7,10 @@ anatomy — scaled to its brain volume, ventricles dilated by its ventricle scal
 matter thinned (darkened, as partial volume with CSF) by its cortical thickness — so the
 genetically driven factors change recognisable structures. The native slice adds a
 scalp and skull (analytic rings: no shipped template of the head outside the brain
-exists) and a pose: a rigid motion and a global scale (at nuisance strength 1 up to ±20°,
-±15 % of the field of view, 0.85–1.15), which template registration removes.
+exists) and a pose: a rigid motion (at nuisance strength 1 up to ±20° and ±15 % of the
+field of view), which rigid template registration removes. There is no scale nuisance:
+MRI voxels are calibrated in millimetres, so a bigger brain in the image is a bigger
+brain, biology that an affine (scaling) registration would erase.
 
 Canonical units are millimetres: x runs anterior–posterior along the image columns, y
 left–right along the rows (the axial slice of a 182×218 MNI volume is 176×216 in ml4h).
@@ -37,12 +39,11 @@ ANATOMY_SOURCE = {
 
 
 def draw_nuisance(n: int, rng: np.random.Generator, strength: float = 1.0) -> dict[str, np.ndarray]:
-    """Pose of the native slice; ``strength`` scales rotation, shift and the scale's
-    deviation from 1 (the same draws at every strength, so a sweep changes only size)."""
+    """Rigid pose of the native slice; ``strength`` scales rotation and shift (the same
+    draws at every strength, so a sweep changes only their size)."""
     return {
         "rotation_deg": strength * rng.uniform(-20.0, 20.0, n),
         "shift_fraction": strength * rng.uniform(-0.15, 0.15, (n, 2)),  # of the native FOV (x=cols, y=rows)
-        "scale": 1.0 + strength * (rng.uniform(0.85, 1.15, n) - 1.0),
         "gain": rng.normal(1.0, 0.05, n),
     }
 
@@ -115,7 +116,7 @@ def render_slices(anat: dict, nuisance: dict, shapes: dict, rng: np.random.Gener
         g = pixel_grid(shape, fov)
         if native:
             shift = nuisance["shift_fraction"] * np.array([fov[1], fov[0]])
-            pose = rotation(np.radians(nuisance["rotation_deg"]), nuisance["scale"], shift)
+            pose = rotation(np.radians(nuisance["rotation_deg"]), 1.0, shift)
             transforms = np.linalg.inv(pose) @ g
         else:
             transforms = np.broadcast_to(g, (n, 3, 3))

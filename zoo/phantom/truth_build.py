@@ -62,7 +62,6 @@ def _nuisance(nuis: dict, anat: dict, geo, r_samples) -> dict:
             "rotation_deg": series(b["rotation_deg"]),
             "shift_fraction": series(b["shift_fraction"]),
             "shift_mm": series(b["shift_fraction"] * np.array([native[1], native[0]])),
-            "scale": series(b["scale"]),
             "gain": series(b["gain"]),
         },
         "t1_mni_slice_80": {"gain": series(b["gain"])},

@@ -38,7 +38,8 @@ class Recipe:
 
 
 REGISTRATIONS = (
-    Registration("template", "t1_slice_80", "t1_slice_80_template"),
+    # rigid: the phantom's brain pose is rigid, and scaling would erase head size (biology)
+    Registration("template", "t1_slice_80", "t1_slice_80_template", options=(("transform", "rigid"),)),
     Registration("median_beat", "ecg_rest", "ecg_rest_median_beat"),
     Registration("homography", "dxa_12", "dxa_12_homography"),
     Registration("deepcycle", "lax_4ch_heart_center", "lax_4ch_heart_center_deepcycle"),

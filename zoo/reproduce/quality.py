@@ -30,7 +30,7 @@ def nuisance_design(truth: dict, tensor: str, sample_ids) -> np.ndarray | None:
 
     parts = []
     if tensor == "t1_slice_80":
-        parts = [col("rotation_deg"), col("shift_fraction"), col("scale")]
+        parts = [col("rotation_deg"), col("shift_fraction")]
     elif tensor == "dxa_12":
         parts = [col("corner_offsets")]
     elif tensor in ("ecg_rest", "lax_4ch_heart_center"):

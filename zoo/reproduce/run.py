@@ -108,6 +108,7 @@ def _cohort(lv: Level, settings: Settings, progress: bool) -> dict:
 
 def _register(lv: Level, reg, settings: Settings, progress: bool) -> dict:
     options = {"epochs": settings.reg_epochs, "steps": settings.reg_steps} if reg.learned else {}
+    options.update(dict(reg.options))
     result = register_store(lv.root / "store.zarr", reg.method, reg.source, out_tensor=reg.out,
                             progress=progress, seed=settings.cohort_seed, **options)
     return {"n_registered": result["n_registered"], "n_source_present": result["n_source_present"],

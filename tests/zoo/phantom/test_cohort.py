@@ -153,7 +153,7 @@ def test_truth_contents(cohort):
     assert np.asarray(nuis["dxa_12"]["homography"]).shape == (n, 3, 3)
     assert len(nuis["lax_4ch_heart_center"]["start_phase"]) == n
     rep = truth["nuisance"]["instance_1"]
-    assert len(rep["t1_slice_80"]["scale"]) == len(rep["sample_ids"])
+    assert len(rep["t1_slice_80"]["rotation_deg"]) == len(rep["sample_ids"])
     for name, info in truth["modalities"].items():
         assert set(info["registration"]) <= set(truth["registration_methods"])
         assert set(info["factors"]) <= set(truth["subjects"]["factors"])

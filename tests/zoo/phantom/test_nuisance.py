@@ -17,8 +17,8 @@ def test_strength_scales_the_same_draws():
         np.testing.assert_allclose(half[group][key], 0.5 * full[group][key], err_msg=key)
         assert np.all(none[group][key] == 0), key
         assert np.abs(full[group][key]).max() > 0, key
-    np.testing.assert_allclose(half["brain"]["scale"] - 1, 0.5 * (full["brain"]["scale"] - 1))
-    np.testing.assert_array_equal(none["brain"]["scale"], 1.0)
+    # MRI voxels are calibrated in mm: the brain's pose is rigid, its size is biology
+    assert "scale" not in full["brain"]
     # gains and noise are not pose: they stay whatever the strength
     np.testing.assert_array_equal(none["brain"]["gain"], full["brain"]["gain"])
     np.testing.assert_array_equal(none["dxa"]["gain_dxa_2"], full["dxa"]["gain_dxa_2"])
@@ -36,7 +36,7 @@ def test_cohort_records_its_strength_and_zero_means_no_pose(tmp_path):
     assert truth["nuisance_strength"] == 0.0
     primary = truth["nuisance"][truth["instances"]["primary"]]
     assert np.all(np.asarray(primary["t1_slice_80"]["rotation_deg"]) == 0)
-    assert np.all(np.asarray(primary["t1_slice_80"]["scale"]) == 1)
+    assert np.all(np.asarray(primary["t1_slice_80"]["shift_fraction"]) == 0)
     assert np.all(np.asarray(primary["dxa_12"]["corner_offsets"]) == 0)
     assert np.all(np.asarray(primary["ecg_rest"]["start_phase"]) == 0)
     assert "MNI152" in truth["anatomy_sources"]["t1_slice_80"]["brain"]

@@ -95,7 +95,7 @@ def test_brain_template_slice_ignores_pose_native_does_not(small_block):
             "tissue_area": (img > 150).sum(axis=(1, 2)).astype(float),
         }
 
-    pose = np.column_stack([nuis_a["shift_fraction"], nuis_a["scale"], np.radians(nuis_a["rotation_deg"])])
+    pose = np.column_stack([nuis_a["shift_fraction"], np.radians(nuis_a["rotation_deg"])])
     factors = np.column_stack([bio.factor("brain_volume"), bio.factor("brain_atrophy"), bio.sex, bio.age])
     native, mni = features(a["t1_slice_80"]), features(a["t1_mni_slice_80"])
     assert _r2(native["centroid_col"], pose) > 0.9

@@ -38,7 +38,7 @@ def test_a_failed_step_leaves_no_marker(tmp_path):
 
 
 def test_settings_validate_and_levels_include_the_main_run():
-    assert QUICK.levels == (0.0, 0.25, 1.0) and FULL.levels == (0.0, 0.25, 0.5, 1.0)
+    assert QUICK.levels == (0.0, 0.25, 1.0) and FULL.levels == (0.0, 0.25, 1.0)
     assert FULL.seeds >= 3
     assert Settings.from_dict(QUICK.to_dict()) == QUICK
     for bad in ({"n": 10}, {"seeds": 1}, {"nuisance": 1.5}, {"sweep": (2.0,)}):
