@@ -15,14 +15,22 @@ import pandas as pd
 from fastio.safefs import atomic_write_text
 from zoo.modalities import modality_of
 from zoo.reproduce import figures
-from zoo.reproduce.plan import SWEEP_PAIRS
-from zoo.reproduce.tables import (negative_control, pair_rows, pair_test, retained_share, scores_frame,
-                                  space_rows, summary_values, traits_of)
+from zoo.reproduce.plan import REGISTRATIONS, SWEEP_PAIRS
+from zoo.reproduce.tables import (negative_control, nuisance_share, pair_rows, pair_test, retained_share,
+                                  scores_frame, space_rows, summary_values, traits_of, verdicts)
 
 __all__ = ["write_report", "fmt"]
 
 ALPHA = 0.05
 RETAINED_TARGET = 0.4
+# Why a method can gain with nothing to register: what it does besides removing the nuisance.
+_BEYOND_NUISANCE = {
+    "median_beat": "the median beat also averages the strip's beats and puts every beat at the same place in "
+                   "its window; heart rate differs between people, so even at nuisance 0 their strips' beats "
+                   "fall at different times after the first, and an autoencoder of this size and budget does "
+                   "not learn the beat shape from such strips",
+}
+_METHOD_OF = {r.out: r.method for r in REGISTRATIONS}
 
 
 def fmt(x, digits: int = 3) -> str:
@@ -153,7 +161,20 @@ def write_report(out: Path, settings, results: list, steps, pending=()) -> dict:
                 img.save(figs / dst)
             previews.append((figs / dst, caption))
 
+    verdict_rows = verdicts(table2, ALPHA)
+    verdict_table = [[r["method"] + (" [ORACLE]" if r["oracle"] else ""), r["modality"], r["verdict"],
+                      "—" if r["diff"] is None else f"{r['diff']:+.3f} [{r['lo']:+.3f}, {r['hi']:+.3f}]",
+                      "—" if r["p"] is None else f"{r['p']:.2g}",
+                      "—" if r["loci_diff"] is None else f"{r['loci_diff']:+.1f}", r["label"]]
+                     for r in verdict_rows]
+    explained = nuisance_share(sweep, settings.nuisance, ALPHA)
+    explained_table = [[r["label"], f"{r['gain_main']:+.3f}", f"{r['gain_zero']:+.3f}",
+                        f"{r['attributable']:+.3f} [{r['lo']:+.3f}, {r['hi']:+.3f}]",
+                        "—" if r["share_of_gain"] is None else f"{r['share_of_gain']:.0%}"] for r in explained]
     control_rows = negative_control(sweep, ALPHA)
+    failed = [r for r in control_rows if r["significant_gain"]]
+    why = " ".join(f"{r['label']}: {_BEYOND_NUISANCE[_METHOD_OF[r['a']]]}." for r in failed
+                   if _METHOD_OF.get(r["a"]) in _BEYOND_NUISANCE)
     control = [[r["label"], f"{r['mean_a']:.3f} vs {r['mean_b']:.3f}",
                 f"{r['diff']:+.3f} [{r['lo']:+.3f}, {r['hi']:+.3f}]", f"{r['p']:.2g}",
                 "SIGNIFICANT GAIN: the negative control fails" if r["significant_gain"] else "no significant gain"]
@@ -181,6 +202,12 @@ def write_report(out: Path, settings, results: list, steps, pending=()) -> dict:
               f"t-test over {settings.splits} splits × {settings.seeds} seeds. The steps took "
               f"{step_minutes:.0f} min in all." + (f" PARTIAL REPORT: nuisance sweep levels {', '.join(pending)} "
                                                     f"have not run yet." if pending else "")),
+        ("h", 2, "What each method did"),
+        ("p", f"Own-trait R² of method A against its baseline B at nuisance {settings.nuisance:g}: helped (Δ > 0, "
+              f"p < {ALPHA:g}), hurt (Δ < 0, p < {ALPHA:g}) or no significant difference; Δ loci: MANOVA loci of "
+              "A minus B (means over seeds). Details in Table 2 and the genetics table."),
+        ("table", ["method", "modality", "verdict", "Δ own-trait R² [95 % CI]", "p", "Δ loci", "pair"],
+         verdict_table),
         ("h", 2, "Table 1: tensors, registration and what it removes"),
         ("p", f"Nuisance amplitudes are those at strength 1 (truth.json); this run scales them by "
               f"{settings.nuisance:g}. Quality: the share of a tensor's main variation (top 10 principal components, adjusted R²) "
@@ -222,6 +249,13 @@ def write_report(out: Path, settings, results: list, steps, pending=()) -> dict:
               "gain in own-trait R² (registered vs native, α = 0.05)" + ("" if control else ": not run (0 is not "
                                                                           "among the levels run).")),
         ("table", ["registration", "own-trait R² registered vs native", "Δ [95 % CI]", "p", "verdict"], control),
+        *([("p", f"Where the control fails, the method does more than remove the dialled nuisance. {why}")]
+          if why else []),
+        ("p", f"How much of each registration's gain at nuisance {settings.nuisance:g} the dialled nuisance "
+              "explains: the gain there minus the gain at nuisance 0 (separate trainings, so the corrected "
+              "standard errors add in quadrature; a normal 95 % interval, an approximation)."),
+        ("table", ["registration", f"gain at {settings.nuisance:g}", "gain at 0", "explained by the nuisance "
+                   "[95 % CI]", "share of the gain"], explained_table),
         ("img", "figures/nuisance_sweep.png",
          "Registered − native own-trait R² (95 % CI) against nuisance strength; dotted: the main run"),
         ("h", 2, "Pictures"),
@@ -244,12 +278,14 @@ def _headline(out: Path, cmd, settings, main, table2, control, retained, pending
              f"CI and p from the Nadeau–Bengio corrected resampled t-test over {settings.splits} splits × "
              f"{settings.seeds} seeds." + (f" PARTIAL: sweep levels {', '.join(pending)} have not run yet."
                                            if pending else ""), ""]
-    lines += _md_table(["method A vs baseline B", "own-trait R² A vs B", "Δ [95 % CI]", "p",
+    said = {r["label"]: r["verdict"] for r in verdicts(table2, ALPHA)}
+    lines += _md_table(["method A vs baseline B", "own-trait R² A vs B", "Δ [95 % CI]", "p", "verdict",
                         "loci (MANOVA) A vs B", "precision A (null rate)"],
                        [[f"{r['method']}{' [ORACLE]' if r['oracle'] else ''}: {r['a']} vs {r['b']}",
                          f"{fmt(r['own_r2_mean_a'])} vs {fmt(r['own_r2_mean_b'])}",
                          f"{r['own_r2_diff']:+.3f} [{r['own_r2_lo']:+.3f}, {r['own_r2_hi']:+.3f}]",
-                         f"{r['own_r2_p']:.2g}", f"{_pm(r, 'loci_manova_a')} vs {_pm(r, 'loci_manova_b')}",
+                         f"{r['own_r2_p']:.2g}", said[r["label"]],
+                         f"{_pm(r, 'loci_manova_a')} vs {_pm(r, 'loci_manova_b')}",
                          f"{_pm(r, 'precision_manova_a', 2)} ({fmt(r.get('null_rate_b'), 2)})"]
                         for r in table2.to_dict(orient="records")])
     lines += ["Loci: lead variant within the phantom's LD window of a causal variant of the tensor's own "

@@ -13,7 +13,8 @@ import pandas as pd
 from zoo.evaluate.resampled import corrected_resampled_ttest
 from zoo.reproduce.plan import DISEASES, FACTOR_TRAITS, Pair, own_traits, space
 
-__all__ = ["SUMMARIES", "scores_frame", "summary_values", "pair_test", "pair_rows", "space_rows", "traits_of"]
+__all__ = ["SUMMARIES", "scores_frame", "summary_values", "pair_test", "pair_rows", "space_rows", "traits_of",
+           "negative_control", "retained_share", "verdicts", "nuisance_share"]
 
 TRAITS = tuple(dict.fromkeys(t for ts in FACTOR_TRAITS.values() for t in ts))
 # summary -> (metric, phenotypes or None for every phenotype of that metric)
@@ -55,7 +56,8 @@ def pair_test(values: pd.Series, a: str, b: str, n_train: int, n_test: int) -> d
         raise ValueError(f"pair {a}:{b}: expected shared (seed, split) scores, got {len(joined)}")
     test = corrected_resampled_ttest(joined["a"] - joined["b"], n_train, n_test)
     return {"mean_a": float(joined["a"].mean()), "mean_b": float(joined["b"].mean()),
-            "diff": test["mean"], "lo": test["lo"], "hi": test["hi"], "p": test["p"], "n": test["n"]}
+            "diff": test["mean"], "lo": test["lo"], "hi": test["hi"], "p": test["p"], "n": test["n"],
+            "se": test["se"], "df": test["df"]}
 
 
 def _summary_tests(scores, pair: Pair, own: tuple[str, ...], n_train, n_test) -> dict:
@@ -125,4 +127,46 @@ def retained_share(table2: pd.DataFrame, pairs) -> list[dict]:
         a, b = row["own_r2_mean_a"], row["own_r2_mean_b"]
         rows.append({"modality": pair.modality, "a": pair.a, "b": pair.b, "own_r2_a": a, "own_r2_b": b,
                      "share": float(b / a) if a > 0 else None})
+    return rows
+
+
+def verdicts(table2: pd.DataFrame, alpha: float = 0.05) -> list[dict]:
+    """Per pair, in words: did method A help its baseline B on own-trait R² (p < ``alpha``
+    and Δ > 0), hurt it (p < ``alpha`` and Δ < 0), or make no significant difference."""
+    rows = []
+    for r in table2.to_dict(orient="records"):
+        d, p = r.get("own_r2_diff"), r.get("own_r2_p")
+        if d is None or p is None or not np.isfinite(p):
+            word = "not scored (no own traits)"
+        else:
+            word = "helped" if p < alpha and d > 0 else "hurt" if p < alpha and d < 0 else "no significant difference"
+        rows.append({"label": r["label"], "modality": r["modality"], "method": r["method"], "oracle": r["oracle"],
+                     "verdict": word, "diff": d, "lo": r.get("own_r2_lo"), "hi": r.get("own_r2_hi"), "p": p,
+                     "loci_diff": _minus(r.get("loci_manova_a"), r.get("loci_manova_b"))})
+    return rows
+
+
+def _minus(a, b):
+    return None if a is None or b is None else float(a) - float(b)
+
+
+def nuisance_share(sweep: pd.DataFrame, main_level: float, alpha: float = 0.05) -> list[dict]:
+    """Per sweep pair: the registration gain at the main strength minus its gain at
+    nuisance 0 — the part of the gain that removing the dialled nuisance explains. The
+    two gains come from separate trainings, so their corrected standard errors add in
+    quadrature (a normal interval: an approximation, stated as such in the report)."""
+    from scipy import stats
+
+    rows = []
+    for label, group in sweep.groupby("label", sort=False):
+        at = {float(r["level"]): r for r in group.to_dict(orient="records")}
+        if 0.0 not in at or main_level not in at or main_level == 0.0:
+            continue
+        main, zero = at[main_level], at[0.0]
+        diff = float(main["diff"] - zero["diff"])
+        se = float(np.hypot(main["se"], zero["se"]))
+        half = float(stats.norm.ppf(1 - alpha / 2)) * se
+        rows.append({"label": label, "a": main["a"], "gain_main": float(main["diff"]), "gain_zero": float(zero["diff"]),
+                     "attributable": diff, "lo": diff - half, "hi": diff + half,
+                     "share_of_gain": diff / float(main["diff"]) if main["diff"] > 0 else None})
     return rows

@@ -8,7 +8,8 @@ import pytest
 from zoo.evaluate.phenotypes import CvConfig, phenotype_kinds
 from zoo.reproduce.measure import measure_space
 from zoo.reproduce.plan import PAIRS, SWEEP_PAIRS
-from zoo.reproduce.tables import negative_control, pair_rows, pair_test, retained_share, summary_values
+from zoo.reproduce.tables import (negative_control, nuisance_share, pair_rows, pair_test, retained_share,
+                                  summary_values, verdicts)
 
 N = 240
 TRUTH = {"modalities": {"t1_slice_80": {"factors": ["brain_volume", "brain_atrophy"]},
@@ -72,7 +73,7 @@ def _sweep_row(level, strengths, seed):
     _, scores = _level(strengths, seed)
     test = pair_test(summary_values(scores, "r2", ["brain_volume"]), "t1_slice_80_template", "t1_slice_80",
                      192, 48)
-    return {"level": level, "label": "template (brain)", **test}
+    return {"level": level, "label": "template (brain)", "a": "t1_slice_80_template", "b": "t1_slice_80", **test}
 
 
 def test_negative_control_passes_when_nothing_is_registered_and_fails_when_it_helps():
@@ -90,3 +91,31 @@ def test_negative_control_passes_when_nothing_is_registered_and_fails_when_it_he
 def test_the_sweep_covers_one_registration_per_dialled_modality():
     assert {p.modality for p in SWEEP_PAIRS} == {"brain", "dxa", "ecg", "cine"}
     assert all(not p.oracle for p in SWEEP_PAIRS)
+
+
+def test_verdicts_name_help_harm_and_no_difference():
+    records, scores = _level({"t1_slice_80_template": 0.9, "t1_slice_80": 0.45}, seed=1)
+    helped = pd.DataFrame(pair_rows(BRAIN, records, scores, TRUTH, n_train=192, n_test=48))
+    assert verdicts(helped)[0]["verdict"] == "helped"
+    records, scores = _level({"t1_slice_80_template": 0.3, "t1_slice_80": 0.9}, seed=5)
+    hurt = pd.DataFrame(pair_rows(BRAIN, records, scores, TRUTH, n_train=192, n_test=48))
+    assert verdicts(hurt)[0]["verdict"] == "hurt"
+    records, scores = _level({"t1_slice_80_template": 0.7, "t1_slice_80": 0.7}, seed=6)
+    same = pd.DataFrame(pair_rows(BRAIN, records, scores, TRUTH, n_train=192, n_test=48))
+    row = verdicts(same)[0]
+    assert row["verdict"] == "no significant difference" and row["lo"] < 0 < row["hi"]
+
+
+def test_the_gain_the_nuisance_explains_is_the_main_gain_minus_the_gain_at_zero():
+    zero = _sweep_row(0.0, {"t1_slice_80_template": 0.7, "t1_slice_80": 0.7}, 2)
+    main = _sweep_row(0.25, {"t1_slice_80_template": 0.9, "t1_slice_80": 0.3}, 3)
+    row = nuisance_share(pd.DataFrame([zero, main]), 0.25)[0]
+    assert row["attributable"] == pytest.approx(main["diff"] - zero["diff"])
+    assert row["lo"] < row["attributable"] < row["hi"]
+    assert row["share_of_gain"] == pytest.approx(row["attributable"] / main["diff"])
+    assert row["share_of_gain"] > 0.8  # nothing gained at 0: the nuisance explains the gain
+    # a registration that gains as much with nothing to register: the nuisance explains none of it
+    again = _sweep_row(0.0, {"t1_slice_80_template": 0.9, "t1_slice_80": 0.3}, 4)
+    row = nuisance_share(pd.DataFrame([again, main]), 0.25)[0]
+    assert row["lo"] < 0 < row["hi"]
+    assert nuisance_share(pd.DataFrame([main]), 0.25) == []  # no level 0: nothing to subtract
