@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     pu.add_argument("--description", default="")
     pu.add_argument("--license", default="Apache-2.0")
     pu.add_argument("--url", action="append", default=[], help="mirror base URL to record (repeatable)")
-    bu = sub.add_parser("build", help="train and publish every shipped preset on a phantom cohort")
+    bu = sub.add_parser("build", help="train and publish every shipped preset on a phantom cohort, or "
+                        "(--from-reproduce RUN_DIR) publish the encoders of a finished `zoo reproduce` run")
     from zoo.presets.build import add_arguments
 
     add_arguments(bu)

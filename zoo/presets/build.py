@@ -72,7 +72,12 @@ def _say(message: str) -> None:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", required=True, help="work folder (cohort, store, runs, comparison, mirror)")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--out", help="work folder to train in (cohort, store, runs, comparison, mirror)")
+    source.add_argument("--from-reproduce", metavar="RUN_DIR", default=None,
+                        help="train nothing: publish the seed-0 encoder of every latent space of this finished "
+                             "`zoo reproduce` run, with the run's measured metrics (needs --publish-to; versions: "
+                             "the next free one per name, never --version)")
     p.add_argument("--hd5", default=None, help="an ml4h .hd5 folder to train on instead of a new phantom cohort")
     p.add_argument("--phenotypes", default=None, help="with --hd5: phenotypes.csv for the metrics")
     p.add_argument("--bfile", default=None, help="with --hd5: PLINK prefix for the GWAS metrics")
@@ -85,8 +90,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--latent", type=int, default=16, help="latent dimensions")
     p.add_argument("--reg-epochs", type=int, default=6, help="epochs of the learned registrations")
     p.add_argument("--reg-steps", type=int, default=16, help="steps per epoch of the learned registrations")
-    p.add_argument("--version", type=int, default=1, help="version to publish every preset as")
-    p.add_argument("--publish-to", default=None, help="mirror to publish into (default OUT/mirror)")
+    p.add_argument("--version", type=int, default=None, help="version to publish every preset as (default 1)")
+    p.add_argument("--publish-to", default=None, help="mirror to publish into (default OUT/mirror; zoo/presets "
+                   "is the package's own)")
     p.add_argument("--cards", default=None, help="card folder (default PUBLISH_TO/model_cards)")
     p.add_argument("--only", nargs="*", default=None, help="run ids to train (default all; for trials)")
     p.add_argument("--quiet", action="store_true")
@@ -194,7 +200,23 @@ def _evaluation_text(comparison: dict, scores) -> str:
             "chance for R² is 0 and for AUROC 0.5.")
 
 
+def _from_reproduce(args) -> dict:
+    """``--from-reproduce RUN_DIR``: publish a finished reproduce run's encoders, train nothing."""
+    if not args.publish_to:
+        raise ValueError("build --from-reproduce: expected --publish-to MIRROR, got none")
+    if args.version is not None:
+        raise ValueError(f"build --from-reproduce: expected no --version (each name gets its next free version), "
+                         f"got {args.version}")
+    # the work's module (pandas, Keras): the parser above must stay light for `--help`
+    from zoo.presets.from_reproduce import publish_reproduce
+
+    published = publish_reproduce(args.from_reproduce, args.publish_to, args.cards, say=_say)
+    return {"published": [p.ref for p in published], "mirror": str(args.publish_to)}
+
+
 def run_build(args, command: str = "zoo presets build (from Python)") -> dict:
+    if getattr(args, "from_reproduce", None):
+        return _from_reproduce(args)
     import fastio
     from zoo.phantom import generate
     from zoo.phantom.cohort import PhantomCohort
@@ -257,7 +279,7 @@ def run_build(args, command: str = "zoo presets build (from Python)") -> dict:
         for tensor in recipe.inputs:
             space = _space_name(recipe, tensor)
             metrics = space_metrics(comparison, scores, space) if phenotypes else {}
-            preset = publish(runs / recipe.run_id, version=args.version, out=mirror, tensor=tensor,
+            preset = publish(runs / recipe.run_id, version=args.version or 1, out=mirror, tensor=tensor,
                              cards=args.cards, metrics=metrics, data=data, command=command,
                              evaluation=evaluation)
             published.append(preset.ref)

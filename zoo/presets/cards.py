@@ -24,7 +24,22 @@ def hub_keys(preset: Preset) -> dict[str, Any]:
     }
 
 
+def _spread(value: dict) -> str:
+    """``m ± s`` of a mean over training seeds (and ``± s`` over splits where recorded)."""
+    text = f"{_value(value['mean'])} ± {_value(value['sd_over_seeds'])} (SD over seeds"
+    if "sd_over_splits" in value:
+        text += f"; ± {_value(value['sd_over_splits'])} over splits"
+    rest = {k: v for k, v in value.items() if k not in ("mean", "sd_over_seeds", "sd_over_splits")}
+    return text + ")" + "".join(f", {k} {_value(v)}" for k, v in rest.items())
+
+
 def _value(value) -> str:
+    if isinstance(value, dict) and "sd_over_seeds" in value:
+        return _spread(value)
+    if isinstance(value, list):
+        return ", ".join(_value(v) for v in value) or "none"
+    if value is None:
+        return "n/a"
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
@@ -45,12 +60,53 @@ def _pairs(value: dict) -> str:
 def _metrics_table(metrics: dict) -> list[str]:
     rows = []
     for key, value in metrics.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and "sd_over_seeds" in value:
+            text = _spread(value)
+        elif isinstance(value, dict):
             text = _pairs(value)
         else:
             text = f"{value:.4g}" if isinstance(value, float) else str(value)
         rows.append(f"| {key} | {text} |")
     return ["| metric | value |", "|---|---|", *rows] if rows else ["No metrics were recorded for this run."]
+
+
+def _chance_text(metrics: dict) -> list[str]:
+    """The chance rate of locus precision, in words (a precision means nothing without it)."""
+    gwas = metrics.get("gwas") or {}
+    if "null_rate" not in gwas or "window_kb" not in gwas:
+        return []
+    factors = ", ".join(gwas.get("own_factors", [])) or "its own factors"
+    return [f"Chance: a locus counts as true when its lead variant lies within the {_value(gwas['window_kb'])} kb "
+            f"LD window of a causal variant of this tensor's own factors ({factors}). The null rate, "
+            f"{_value(gwas['null_rate'])}, is the fraction of the tested variants (MAF ≥ {_value(gwas['min_maf'])}) "
+            "that lie within that window: the precision a locus at a random variant would score. A precision "
+            "near the null rate means nothing; only a precision well above it shows the loci find the tensor's "
+            "own biology. Chance for R² is 0 and for AUROC 0.5.", ""]
+
+
+def _interval(v: dict) -> str:
+    lo, hi = v["ci95"]
+    return (f"{_value(v['own_r2'])} vs {_value(v['own_r2_baseline'])}, Δ {v['delta_own_r2']:+.4g} "
+            f"[95 % CI {lo:+.4g}, {hi:+.4g}], p = {_value(v['p'])}")
+
+
+def _control_text(metrics: dict) -> list[str]:
+    """The Table-2 comparison this space is the method of, and its negative control."""
+    lines = []
+    pair = metrics.get("vs_baseline")
+    if pair:
+        what = "an oracle upper bound (rendered without nuisance, not a method)" if pair.get("oracle") else \
+            pair["method"]
+        lines += [f"Against its unregistered baseline {pair['baseline']} ({what}): own-trait R² {_interval(pair)} "
+                  f"({pair['test']}).", ""]
+    control = metrics.get("negative_control")
+    if isinstance(control, dict):
+        lines += [f"Negative control (nuisance {_value(control['nuisance'])}: nothing to register, so registration "
+                  f"must not help): own-trait R² vs {control['baseline']} {_interval(control)}: "
+                  f"{control['verdict']}.", ""]
+    elif isinstance(control, str):
+        lines += [f"Negative control (nuisance 0, where registration must not help): {control}.", ""]
+    return lines
 
 
 def _summary(p: Preset) -> str:
@@ -97,6 +153,8 @@ def _body(p: Preset) -> str:
         "",
         *_metrics_table(p.metrics),
         "",
+        *_chance_text(p.metrics),
+        *_control_text(p.metrics),
         "## Limitations",
         "",
     ]

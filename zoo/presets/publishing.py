@@ -31,7 +31,7 @@ from zoo.presets.registry import read_registry_file, registry_json
 from zoo.recipes.inference import find_encoder
 from zoo.registration.pipeline import work_dir_for
 
-__all__ = ["publish", "run_facts"]
+__all__ = ["publish", "preset_name", "run_facts", "training_fingerprint"]
 
 ENCODER_FILE = "encoder.keras"
 # the state files a registration step reloads from its work folder (steps.py, learned_steps.py)
@@ -109,19 +109,38 @@ def _registration(store, tensor: str) -> tuple[dict, str, Path | None]:
         work_dir_for(store.path, tensor)
 
 
-def publish(run_dir, *, version: int, out, name: str | None = None, tensor: str | None = None,
-            cards=None, metrics: dict | None = None, data: dict | None = None, command: str = "",
-            evaluation: str = "", description: str = "", license: str = "Apache-2.0",
-            urls=()) -> Preset:
-    """Publish one encoder of a finished run; returns the new record."""
-    run_dir, out = Path(run_dir), Path(out)
-    cards = Path(cards) if cards is not None else out / "model_cards"
+def _run_tensor(run_dir: Path, tensor: str | None):
+    """(arguments, train summary, inputs, tensor, training store) of one encoder of a run."""
     args, summary = run_facts(run_dir)
     inputs = [short_name(t) for t in args["input_tensors"]]
     tensor = short_name(tensor) if tensor else inputs[0]
     if tensor not in inputs:
         raise ValueError(f"{run_dir}: expected --tensor among the run's inputs {inputs}, got {tensor!r}")
-    store = open_store(summary["store"])
+    return args, summary, inputs, tensor, open_store(summary["store"])
+
+
+def preset_name(run_dir, tensor: str | None = None) -> str:
+    """The default name ``<source>.<method>.<objective>`` of a run's encoder of ``tensor``."""
+    args, _, _, tensor, store = _run_tensor(Path(run_dir), tensor)
+    registration, source, _ = _registration(store, tensor)
+    return f"{source}.{registration['method']}.{_objective(args, tensor)}"
+
+
+def training_fingerprint(run_dir, tensor: str | None = None) -> str:
+    """The data fingerprint a preset of this run's encoder of ``tensor`` records."""
+    _, _, _, tensor, store = _run_tensor(Path(run_dir), tensor)
+    return _fingerprint(store, tensor)
+
+
+def publish(run_dir, *, version: int, out, name: str | None = None, tensor: str | None = None,
+            cards=None, metrics: dict | None = None, data: dict | None = None, command: str = "",
+            evaluation: str = "", description: str = "", license: str = "Apache-2.0",
+            urls=(), max_file_size: int | None = None) -> Preset:
+    """Publish one encoder of a finished run; returns the new record. With
+    ``max_file_size`` (bytes), a larger file is an error before anything is written."""
+    run_dir, out = Path(run_dir), Path(out)
+    cards = Path(cards) if cards is not None else out / "model_cards"
+    args, summary, inputs, tensor, store = _run_tensor(run_dir, tensor)
     registration, source, work = _registration(store, tensor)
     name = name or f"{source}.{registration['method']}.{_objective(args, tensor)}"
     check_preset_name(name)
@@ -160,6 +179,10 @@ def publish(run_dir, *, version: int, out, name: str | None = None, tensor: str 
             training["evaluation"] = evaluation
         ref = f"{name}@{int(version)}"
         files = [FileEntry(f, sha256_of(p), p.stat().st_size, role) for f, p, role in sources]
+        too_big = [f"{f.name} ({f.size} bytes)" for f in files if max_file_size is not None and f.size > max_file_size]
+        if too_big:
+            raise ValueError(f"{run_dir}: expected every file of {ref} at most {max_file_size} bytes, got "
+                             f"{', '.join(too_big)}")
         preset = Preset(
             name=name, version=int(version), source=store.spec(source), input=input_spec,
             registration=registration, objective=name.split(".")[2], embedding_dim=int(model.outputs[0].shape[-1]),

@@ -1,0 +1,71 @@
+"""``zoo presets build --from-reproduce RUN_DIR``: publish the encoders of a finished
+``zoo reproduce`` run, with the run's own measurements on their cards.
+
+For every model of the run's main nuisance level (``zoo.reproduce.plan.MODELS``), the
+seed-0 encoder of each latent space is published by :func:`~zoo.presets.publishing.publish`
+(so its registration state — template, VoxelMorph/DeepCycle weights — travels with it), as
+``<tensor>.<registration>.<objective>``. A name the target registry (or the installed one:
+the package's plus ``ZOO_REGISTRY``) already knows gets its next version, a new name
+version 1; nothing is overwritten. A space this run already published under that name
+(same training run, command and data fingerprint) is skipped, so an interrupted command
+resumes by running it again.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from zoo.presets.publishing import preset_name, publish, run_facts, training_fingerprint
+from zoo.presets.registry import load_registry, read_registry_file
+from zoo.presets.reproduce_run import ReproduceRun, reproduce_command, space_metrics
+
+__all__ = ["publish_reproduce", "next_version", "MAX_FILE_BYTES"]
+
+# the zoo's size rule: each bundled file at most 1 MB (25 MB for every shipped preset)
+MAX_FILE_BYTES = 1_000_000
+
+
+def next_version(name: str, presets) -> int:
+    """1 + the newest version of ``name`` among ``presets`` (1 for a new name)."""
+    return 1 + max((p.version for p in presets if p.name == name), default=0)
+
+
+def _same_run(preset, run_id: str, command: str, fingerprint_of: Callable[[], str]) -> bool:
+    training = preset.training
+    return (training.get("run_id") == run_id and training.get("command") == command
+            and training.get("data", {}).get("fingerprint") == fingerprint_of())
+
+
+def publish_reproduce(run_dir, publish_to, cards=None, *, say: Callable[[str], None] = print) -> list:
+    """Publish every latent space of the finished reproduce run in ``run_dir`` into the
+    mirror ``publish_to`` (cards into ``cards``, default ``publish_to/model_cards``).
+    Returns the records published now (skipped ones not included)."""
+    run = ReproduceRun.open(run_dir)
+    mirror = Path(publish_to)
+    registry_path = mirror / "registry.json"
+    command = reproduce_command(run.settings)
+    data, evaluation = run.data(), run.evaluation()
+    installed = load_registry().presets()
+    published = []
+    for model in run.main.models:
+        run_path = run.run_dir(model.name, 0)
+        for tensor in model.inputs:
+            name = tensor if not model.dropfuse else f"{tensor}@{model.name}"
+            target = read_registry_file(registry_path) if registry_path.is_file() else []
+            pname = preset_name(run_path, tensor)
+            run_id = run_facts(run_path)[0]["id"]
+            earlier = [p for p in target if p.name == pname and _same_run(
+                p, run_id, command, lambda: training_fingerprint(run_path, tensor))]
+            if earlier:
+                say(f"{name}: already published from this run as {earlier[0].ref}, skipped")
+                continue
+            preset = publish(run_path, version=next_version(pname, target + installed), out=mirror, tensor=tensor,
+                             name=pname, cards=cards, metrics=space_metrics(run, name), data=data, command=command,
+                             evaluation=evaluation, max_file_size=MAX_FILE_BYTES)
+            published.append(preset)
+            say(f"{name}: published {preset.ref} ({sum(f.size for f in preset.files) / 1e6:.2f} MB in "
+                f"{len(preset.files)} files)")
+    total = sum(f.size for p in published for f in p.files)
+    say(f"{len(published)} presets published into {mirror}: {total / 1e6:.2f} MB in all")
+    return published
+
