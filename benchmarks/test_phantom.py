@@ -14,7 +14,7 @@ import h5py
 import numpy as np
 import pytest
 
-from zoo.phantom import generate
+from zoo.phantom import generate, render_brain, render_cardiac, render_dxa, render_ecg
 from zoo.phantom.biology import anatomy, simulate_biology
 from zoo.phantom.genotypes import simulate_genotypes
 from zoo.phantom.hd5 import write_subject
@@ -49,6 +49,7 @@ def test_generate_quick(benchmark, tmp_path_factory):
     benchmark.extra_info["subjects"] = N
     # CPU seconds of all threads: the wall time also shows how busy the machine was
     benchmark.extra_info["cpu_s"] = round(cpu["s"], 1)
+    benchmark.extra_info["hd5_mb"] = round(sum(p.stat().st_size for p in cohort.hd5_dir.glob("*.hd5")) / 1e6, 1)
     assert len(cohort.sample_ids) == N
 
 
@@ -58,6 +59,25 @@ def test_render_block_quick(benchmark, block):
     out = benchmark(lambda: render_block(anat, nuis, geo, np.random.default_rng(1)))
     benchmark.extra_info["subjects"] = BLOCK
     assert out["lax_4ch_heart_center"].shape[0] == BLOCK
+
+
+# one modality's renderer each: where the rendering CPU goes (render_block runs all four)
+_RENDERERS = {
+    "brain": lambda a, n, g, r: render_brain.render_slices(a, n["brain"], g.image_shapes, r),
+    "dxa": lambda a, n, g, r: render_dxa.render_views(a, n["dxa"], g.image_shapes, r),
+    "ecg": lambda a, n, g, r: render_ecg.render_ecg(a, n["ecg"], g.fs, r),
+    "cine": lambda a, n, g, r: render_cardiac.render_cine(a, n["cardiac"], g.cine_crop, r),
+}
+
+
+@pytest.mark.parametrize("modality", list(_RENDERERS))
+def test_render_modality_quick(benchmark, block, modality):
+    """One modality's tensors of one block of subjects, one thread."""
+    anat, nuis, geo = block
+    out = benchmark(lambda: _RENDERERS[modality](anat, nuis, geo, np.random.default_rng(1)))
+    benchmark.extra_info["subjects"] = BLOCK
+    first = next(iter(out.values())) if isinstance(out, dict) else out
+    assert first.shape[0] == BLOCK
 
 
 def _h5py_high_level(path, sets):
