@@ -55,6 +55,8 @@ class _Tensor:
             self.mean, self.std = float(stats["mean"]), float(stats["std"])
         self.present = np.asarray(view.present(spec.name), dtype=bool)
         self.native = reader.dtype != np.float32
+        # float32 stored uncompressed: the kernels read the sample from the file's mapping
+        self.in_place = not self.native and reader.direct and reader.layout.compressor is None
         # Set by the loader when this tensor is also an output and its augmentation
         # corrupts values: the target then gets its own, clean buffer.
         self.clean_target = False
@@ -259,7 +261,6 @@ class LoaderCore:
         for name, t in self._tensors.items():
             out, weight, p = bufs[name], bufs["__w__" + name], params[name]
             rank = len(t.shape)
-            in_place = []     # samples read straight into their batch row, normalised below
             for j in slots:
                 row = int(rows[j])
                 dest = out[j]
@@ -273,19 +274,23 @@ class LoaderCore:
                 weight[j] = 1.0
                 moves = t.augment is not None and (
                     (rank == 3 and p.warp[j]) or (rank == 2 and t.augment.temporal))
-                if not moves and target is None and not t.native:
-                    # decoded into the batch buffer; normalise + intensity + noise for all
-                    # such samples in one kernel call after the loop
-                    t.reader.read_into(row, dest)
-                    in_place.append(j)
+                # An uncompressed sample is read where it lies (the file's mapping);
+                # anything else is decoded into this thread's scratch, which stays in cache.
+                src = t.reader.sample_view(row) if t.in_place else None
+                if src is None:
+                    src = self._scratch(name, t.shape)
+                    if t.native:
+                        raw = self._scratch(name, t.shape, t.reader.dtype)
+                        t.reader.read_into(row, raw)
+                        src[...] = raw
+                    else:
+                        t.reader.read_into(row, src)
+                if not moves and target is None:
+                    # One kernel call takes the sample's statistics and writes it normalised
+                    # (+ intensity, noise) into the batch row: the row is written once, never read.
+                    _k.normalise_sample(src, dest, t.code, t.mean, t.std, p.scale[j], p.shift[j],
+                                        p.sigma, self._table, p.offset[j])
                     continue
-                src = self._scratch(name, t.shape) if moves or target is not None else dest
-                if t.native:
-                    raw = self._scratch(name, t.shape, t.reader.dtype)
-                    t.reader.read_into(row, raw)
-                    src[...] = raw
-                else:
-                    t.reader.read_into(row, src)
                 mu, inv_sd = _k.normalise_params(src, t.code, t.mean, t.std)
                 if target is not None:
                     self._clean_target(src, target, rank, moves, p, j, mu, inv_sd)
@@ -297,9 +302,6 @@ class LoaderCore:
                                p.sigma, self._table, offset)
                 else:
                     _k.pointwise(src, dest, mu, inv_sd, scale, shift, p.sigma, self._table, offset)
-            if in_place:
-                _k.normalise_batch(out, in_place, t.code, t.mean, t.std, p.scale, p.shift,
-                                   p.sigma, self._table, p.offset)
 
     @staticmethod
     def _clean_target(src, target, rank, moves, p, j, mu, inv_sd) -> None:

@@ -1,7 +1,8 @@
 """Normalise whole arrays exactly as the :class:`fastio.Loader` does per sample.
 
-The loader's hot path and this function call the same kernels, so a tensor normalised
-here is bit-identical to the batch the loader would have produced (what
+The loader's hot path (a sample its augmentation does not move) and this function call
+the same kernel, so a tensor normalised here is bit-identical to the batch the loader
+would have produced (what
 :func:`zoo.embed` relies on to match a recipe's latents).
 """
 from __future__ import annotations
@@ -15,8 +16,10 @@ __all__ = ["normalize_samples"]
 
 
 def normalize_samples(values: np.ndarray, normalization: Normalization | str | dict,
-                      out: np.ndarray | None = None) -> np.ndarray:
-    """``values`` (N, ...) float32 → normalised float32 (N, ...), sample by sample.
+                      out: np.ndarray | None = None, what: str = "values") -> np.ndarray:
+    """``values`` (N, ...) float32 → normalised float32 (N, ...), sample by sample, in
+    one kernel call. A sample holding NaN or inf is an error naming it (``what`` says
+    whose samples): the check rides on the normalisation's own pass over each sample.
 
     ``dataset_zscore`` needs cohort statistics: pass ``Normalization("standardize", mean,
     std)`` with them instead."""
@@ -31,8 +34,8 @@ def normalize_samples(values: np.ndarray, normalization: Normalization | str | d
         out = np.empty_like(values)
     elif out.shape != values.shape or out.dtype != np.float32:
         raise ValueError(f"Expected out float32 of shape {values.shape}, got {out.dtype} {out.shape}")
-    code = _k.NORM_CODES[norm.kind]
-    for i in range(len(values)):
-        mu, inv_sd = _k.normalise_params(values[i], code, norm.mean, norm.std)
-        _k.pointwise(values[i], out[i], mu, inv_sd)
+    finite = _k.normalise_rows(values, out, _k.NORM_CODES[norm.kind], norm.mean, norm.std, check=True)
+    if not finite.all():
+        raise ValueError(f"{what}: samples {np.flatnonzero(~finite)[:10].tolist()} contain NaN/inf; "
+                         "expected finite values")
     return out

@@ -3,8 +3,9 @@
 zarr stays the format; this is only the hot path. zarr-python spends ~1.5 ms per chunk
 (~4 ms per shard touched) in its async machinery, which caps random single-sample reads
 near per-file HDF5 speed. Here we parse ``zarr.json`` once, cache each shard's index,
-``os.pread`` a chunk's bytes and decode them with numcodecs straight into the caller's
-buffer (numcodecs and ``pread`` release the GIL, so a thread pool scales).
+map each shard file read-only and decode a chunk's bytes from the mapping with numcodecs
+straight into the caller's buffer (no intermediate copy; numcodecs releases the GIL, so a
+thread pool scales). An uncompressed sample can be read in place (``sample_view``).
 
 Handled: regular chunk grid, chunks of one sample ``(1, *shape)`` either as plain chunk
 files or inside ``sharding_indexed`` shards (index at the end or start, ``bytes`` +
@@ -15,6 +16,7 @@ slower but always right.
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import sys
 import threading
@@ -193,8 +195,8 @@ class ChunkReader:
         self._codec = _decoder(self.layout.compressor) if self.layout else None
         self._fds: dict[int, int | None] = {}
         self._index: dict[int, np.ndarray | None] = {}
+        self._maps: dict[int, np.ndarray] = {}  # block -> its file's read-only mapping
         self._lock = threading.Lock()
-        self._local = threading.local()
         self._pool: ThreadPoolExecutor | None = None
 
     # -- public ------------------------------------------------------------------------
@@ -212,48 +214,37 @@ class ChunkReader:
     def read_into(self, row: int, dest: np.ndarray) -> bool:
         """Decode sample ``row`` into ``dest`` (C-contiguous, the array's dtype and
         sample shape). Returns False where the chunk was never written (dest = fill)."""
-        if not 0 <= row < self.shape[0]:
-            raise ValueError(f"{self.path}: expected a row in [0, {self.shape[0]}), got {row}")
+        self._check_row(row)
         if self.layout is None:
             return self._read_zarr(row, dest)
         lay = self.layout
         if dest.shape != lay.sample_shape or dest.dtype != self.dtype or not dest.flags.c_contiguous:
             raise ValueError(f"{self.path}: expected a C-contiguous {self.dtype} buffer of shape "
                              f"{lay.sample_shape}, got {dest.dtype} {dest.shape}")
-        block, within = divmod(row, lay.shard_samples)
-        fd = self._fd(block)
-        if fd is None:
+        data = self._stored(row)
+        if data is None:
             dest.fill(lay.fill_value)
             return False
-        if lay.sharded:
-            index = self._shard_index(block, fd)
-            offset, nbytes = index[within]
-            if offset == _EMPTY and nbytes == _EMPTY:
-                dest.fill(lay.fill_value)
-                return False
-            offset, nbytes = int(offset), int(nbytes)
-        else:
-            offset, nbytes = 0, os.fstat(fd).st_size
         raw = dest.view(np.uint8).reshape(-1)
         if self._codec is None:
-            if nbytes != raw.size:
-                raise ValueError(f"{self.path}: chunk of row {row} holds {nbytes} bytes, expected {raw.size}")
-            got = os.preadv(fd, [raw], offset)
-            if got != nbytes:
-                raise ValueError(f"{self._where(block)}: short read of row {row} ({got} of {nbytes} bytes); "
-                                 f"the file is truncated — {_REPAIR}")
+            raw[...] = data
             return True
-        data = self._scratch(nbytes)
-        got = os.preadv(fd, [data], offset)
-        if got != nbytes:
-            raise ValueError(f"{self._where(block)}: short read of row {row} ({got} of {nbytes} bytes); "
-                             f"the file is truncated — {_REPAIR}")
         try:
             self._codec.decode(data, out=raw)
         except Exception as exc:  # numcodecs raises RuntimeError/ValueError variants
-            raise ValueError(f"{self._where(block)}: cannot decode the chunk of row {row} "
+            raise ValueError(f"{self._where(row // lay.shard_samples)}: cannot decode the chunk of row {row} "
                              f"({lay.compressor}: {exc}); the file is damaged — {_REPAIR}") from exc
         return True
+
+    def sample_view(self, row: int) -> np.ndarray | None:
+        """Sample ``row`` of an uncompressed array as a read-only view of the file's
+        mapping (no copy), for callers that transform while they read; None where a
+        copy is needed (compressed, the zarr fallback, an unwritten chunk)."""
+        self._check_row(row)
+        if self.layout is None or self._codec is not None:
+            return None
+        data = self._stored(row)
+        return None if data is None else data.view(self.dtype).reshape(self.layout.sample_shape)
 
     def read(self, rows: Sequence[int], out: np.ndarray | None = None) -> np.ndarray:
         """Read many rows into ``out`` (allocated if None), spread over the thread pool."""
@@ -288,6 +279,7 @@ class ChunkReader:
                     os.close(fd)
             self._fds.clear()
             self._index.clear()
+            self._maps.clear()  # each mapping closes when the last view of it goes
             if self._pool is not None:
                 self._pool.shutdown(wait=True)
                 self._pool = None
@@ -342,12 +334,44 @@ class ChunkReader:
     def _where(self, block: int) -> str:
         return f"tensor {self.path.name}, file {self.path / self.layout.key(block)}"
 
-    def _scratch(self, nbytes: int) -> np.ndarray:
-        buf = getattr(self._local, "buf", None)
-        if buf is None or buf.size < nbytes:
-            buf = np.empty(max(nbytes, 1 << 16), dtype=np.uint8)
-            self._local.buf = buf
-        return buf[:nbytes]
+    def _check_row(self, row: int) -> None:
+        if not 0 <= row < self.shape[0]:
+            raise ValueError(f"{self.path}: expected a row in [0, {self.shape[0]}), got {row}")
+
+    def _stored(self, row: int) -> np.ndarray | None:
+        """The stored (encoded) bytes of ``row``: a view of its file's read-only mapping,
+        so decoding reads the page cache directly instead of a ``pread`` copy. None when
+        the chunk was never written."""
+        lay = self.layout
+        block, within = divmod(row, lay.shard_samples)
+        fd = self._fd(block)
+        if fd is None:
+            return None
+        if lay.sharded:
+            offset, nbytes = self._shard_index(block, fd)[within]
+            if offset == _EMPTY and nbytes == _EMPTY:
+                return None
+            offset, nbytes = int(offset), int(nbytes)
+        else:
+            offset, nbytes = 0, os.fstat(fd).st_size
+        if self._codec is None and nbytes != lay.sample_nbytes:
+            raise ValueError(f"{self.path}: chunk of row {row} holds {nbytes} bytes, expected {lay.sample_nbytes}")
+        mapped = self._maps.get(block)
+        if mapped is None:
+            with self._lock:
+                if block not in self._maps:
+                    size = os.fstat(fd).st_size
+                    self._maps[block] = (np.frombuffer(mmap.mmap(fd, size, access=mmap.ACCESS_READ), np.uint8)
+                                         if size else np.zeros(0, np.uint8))
+                mapped = self._maps[block]
+        # Touching a mapped page past the end of a file that shrank after it was mapped
+        # kills the process (SIGBUS). Writers replace shards by rename (the mapping keeps
+        # the old file), so only an in-place truncation gets here: check, name the file.
+        end = offset + nbytes
+        if end > mapped.size or os.fstat(fd).st_size < end:
+            raise ValueError(f"{self._where(block)}: short read of row {row} (bytes {offset}..{end} of a "
+                             f"{os.fstat(fd).st_size}-byte file); the file is truncated — {_REPAIR}")
+        return mapped[offset:end]
 
     def _read_zarr(self, row: int, dest: np.ndarray) -> bool:
         if self._zarr is None:

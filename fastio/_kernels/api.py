@@ -13,7 +13,8 @@ from fastio._kernels import kernels
 __all__ = [
     "NORM_CODES",
     "normalise_params",
-    "normalise_batch",
+    "normalise_sample",
+    "normalise_rows",
     "pointwise",
     "shift1d",
     "warp2d",
@@ -57,36 +58,43 @@ def normalise_params(src: np.ndarray, code: int, mean: float, std: float) -> tup
     raise ValueError(f"Expected a normalisation code in {sorted(set(NORM_CODES.values()))}, got {code!r}")
 
 
-def normalise_batch(buf, slots, code, mean, std, scale, shift, sigma=0.0, table=None, offsets=None):
-    """In place on rows ``slots`` of the batch buffer ``buf`` (B, ...): what
-    ``normalise_params`` + ``pointwise`` do per sample, for all of them in one kernel call.
-    ``scale``, ``shift`` and ``offsets`` are per batch row (indexed by slot)."""
-    _check_f32("batch buffer", buf)
-    if buf.ndim < 2:
-        raise ValueError(f"Expected a batch buffer (B, ...), got shape {buf.shape}")
-    flat = buf.reshape(buf.shape[0], -1)
-    slots = np.ascontiguousarray(slots, dtype=np.int64)
-    if slots.ndim != 1 or (slots.size and not 0 <= slots.min() <= slots.max() < buf.shape[0]):
-        raise ValueError(f"Expected slots in [0, {buf.shape[0]}), got {slots}")
+def _inv_std(code, std) -> float:
     if code not in (0, 1, 2):
         raise ValueError(f"Expected a normalisation code in [0, 1, 2], got {code!r}")
-    inv_std = 1.0 / float(std) if code == 1 else 1.0
-    n = int(slots.max()) + 1 if slots.size else 0
-    scale = np.ascontiguousarray(scale, dtype=np.float64)
-    shift = np.ascontiguousarray(shift, dtype=np.float64)
-    offsets = (np.zeros(n, np.int64) if offsets is None
-               else np.ascontiguousarray(offsets, dtype=np.int64))
-    for label, arr in (("scale", scale), ("shift", shift), ("offsets", offsets)):
-        if arr.ndim != 1 or arr.shape[0] < n:
-            raise ValueError(f"Expected {label} with an entry per batch row (>= {n}), got shape {arr.shape}")
-    if sigma and slots.size:
-        table = _noise_table(table, sigma, int(offsets[slots].min()), flat.shape[1])
-        check_table(table, int(offsets[slots].max()), flat.shape[1])
-    else:
-        table = _noise_table(table, 0.0, 0, flat.shape[1])
-    kernels.normalise_batch(flat, slots, int(code), float(mean or 0.0), inv_std, ZSCORE_EPS,
-                            scale, shift, float(sigma), table, offsets)
-    return buf
+    return 1.0 / float(std) if code == 1 else 1.0
+
+
+def normalise_sample(src, out, code, mean, std, scale=1.0, shift=0.0, sigma=0.0, table=None,
+                     offset=0, check=False) -> bool:
+    """``out`` = ``src`` normalised as ``normalise_params`` says, then the ``pointwise``
+    chain, in one kernel call (``out`` may be ``src``). Returns whether ``src`` was all
+    finite — exact for the per-sample z-score (its statistics see every value) and for
+    fixed normalisations with ``check=True`` (one more pass over the cached sample);
+    True otherwise."""
+    _check_pair(src, out)
+    inv_std = _inv_std(code, std)
+    table = _noise_table(table, sigma, offset, src.size)
+    return bool(kernels.normalise_sample(src.reshape(-1), out.reshape(-1), int(code), float(mean or 0.0),
+                                         inv_std, ZSCORE_EPS, float(scale), float(shift), float(sigma),
+                                         table, int(offset), bool(check)))
+
+
+def normalise_rows(src, out, code, mean, std, check=False) -> np.ndarray:
+    """``normalise_sample`` for every sample of ``src`` (N, ...) into ``out`` (``src`` itself
+    or not overlapping it), in one kernel call. Returns (N,) bool: which were all finite."""
+    _check_f32("src", src)
+    _check_f32("out", out)
+    if src.ndim < 2 or out.shape != src.shape:
+        raise ValueError(f"Expected src (N, ...) and out of the same shape, got {src.shape} and {out.shape}")
+    if out is not src and np.may_share_memory(src, out):
+        raise ValueError("Expected out to be src or not to overlap it")
+    inv_std = _inv_std(code, std)
+    n = src.shape[0]
+    finite = np.empty(n, dtype=np.bool_)
+    kernels.normalise_rows(src.reshape(n, -1), out.reshape(n, -1), int(code), float(mean or 0.0), inv_std,
+                           ZSCORE_EPS, np.ones(n), np.zeros(n), 0.0, _noise_table(None, 0.0, 0, 0),
+                           np.zeros(n, np.int64), bool(check), finite)
+    return finite
 
 
 def _check_pair(src: np.ndarray, out: np.ndarray, ndim: int | None = None,

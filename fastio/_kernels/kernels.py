@@ -15,13 +15,20 @@ import numpy as np
 
 from fastio._jit import jit
 
+# fastmath without "nnan"/"ninf": the reductions still vectorise (reassoc), but LLVM may
+# not assume away NaN and inf, so a NaN in the data reaches the result and the finite
+# checks below cannot be folded to True (with fastmath=True they could: a NaN there is
+# undefined behaviour).
+FINITE_SAFE = {"reassoc", "contract", "nsz", "arcp", "afn"}
 
-@jit(fastmath=True)
+
+@jit(fastmath=FINITE_SAFE)
 def sample_stats(x):
     """Mean and SD (population, like ``np.std``) of a flat float32 array.
 
     One pass with float64 accumulators: float32 data has ~7 significant digits, so the
-    cancellation in E[x²] − mean² stays far below float32 resolution."""
+    cancellation in E[x²] − mean² stays far below float32 resolution. A NaN or inf in
+    ``x`` makes the mean non-finite (a float32 sum in float64 cannot overflow)."""
     n = x.size
     s = 0.0
     ss = 0.0
@@ -251,20 +258,42 @@ def warp2d(src, out, n_h, n_w, n_c, matrix, mu, inv_sd, scale, shift, sigma, tab
                          sigma, table, offset)
 
 
-@jit(fastmath=True)
-def normalise_batch(buf, slots, code, mean, inv_std, eps, scale, shift, sigma, table, offset):
-    """In place on the batch rows ``slots`` of ``buf`` (B, size): each sample's
-    normalisation (code 0 none, 1 fixed ``mean``/``inv_std``, 2 its own z-score) and the
-    pointwise chain, i.e. ``sample_stats`` + ``pointwise`` per sample in one dispatch for
-    the batch. A sample's second pass follows its first while it is still in cache."""
-    for i in range(slots.shape[0]):
-        j = slots[i]
-        x = buf[j]
-        if code == 2:
-            mu, sd = sample_stats(x)
-            inv = 1.0 / (sd + eps)
-        elif code == 1:
+@jit(fastmath=FINITE_SAFE)
+def all_finite(x):
+    """Whether every value of the flat array ``x`` is finite: its float64 sum is (float32
+    values cannot overflow it), and one vectorised pass costs less than a compare each."""
+    s = 0.0
+    for k in range(x.size):
+        s += np.float64(x[k])
+    return math.isfinite(s)
+
+
+@jit(fastmath=FINITE_SAFE)
+def normalise_sample(x, out, code, mean, inv_std, eps, scale, shift, sigma, table, offset, check):
+    """out = the flat sample ``x`` normalised — code 0 none, 1 fixed ``mean``/``inv_std``,
+    2 its own z-score — then the pointwise chain: ``sample_stats`` + ``pointwise`` in one
+    dispatch, the second pass while the first left the sample in cache. ``out`` may be
+    ``x``. Returns whether ``x`` was all finite: free with the z-score (its statistics),
+    one more pass over the cached sample with a fixed normalisation and ``check``;
+    True without ``check``."""
+    if code == 2:
+        mu, sd = sample_stats(x)
+        finite = math.isfinite(mu) and math.isfinite(sd)
+        inv = 1.0 / (sd + eps)
+    else:
+        finite = all_finite(x) if check else True
+        if code == 1:
             mu, inv = mean, inv_std
         else:
             mu, inv = 0.0, 1.0
-        pointwise(x, x, mu, inv, scale[j], shift[j], sigma, table, offset[j])
+    pointwise(x, out, mu, inv, scale, shift, sigma, table, offset)
+    return finite
+
+
+@jit(fastmath=FINITE_SAFE)
+def normalise_rows(src, dst, code, mean, inv_std, eps, scale, shift, sigma, table, offset, check, finite):
+    """``normalise_sample`` for every row of ``src`` (N, size) into ``dst``, with row i's
+    ``scale``, ``shift`` and noise ``offset``; ``finite[i]`` is its result."""
+    for i in range(src.shape[0]):
+        finite[i] = normalise_sample(src[i], dst[i], code, mean, inv_std, eps, scale[i], shift[i],
+                                     sigma, table, offset[i], check)

@@ -327,3 +327,34 @@ def test_keras_fit_with_masked_missing_outputs(toy_store):
     model.compile(optimizer="adam", loss={"output_img_continuous": "mse", "output_sig_continuous": "mse"})
     history = model.fit(loader, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0]) and loader.rows.size == 24
+
+
+
+@pytest.mark.parametrize("augment", [None, AUG], ids=["plain", "augmented"])
+def test_uncompressed_samples_read_in_place_equal_copied_ones(tmp_path, store_writer, augment):
+    """A codec-`none` tensor is normalised (and warped, shifted) straight from the file's
+    mapping; the same loader made to copy each sample into its scratch first (the path
+    of compressed tensors) gives the same batches, absent samples (masked) included."""
+    write_store, small_spec = store_writer
+    rng = np.random.default_rng(4)
+    n = 12
+    present = np.ones(n, dtype=bool)
+    present[[3, 8]] = False
+    tensors = {"img": (small_spec("img", codec="none"), rng.normal(5.0, 2.0, (n, 16, 12, 2)).astype(np.float32), present),
+               "sig": (small_spec("sig", (40, 3), codec="none"), rng.normal(0.0, 100.0, (n, 40, 3)).astype(np.float32),
+                       present)}
+    path = write_store(tmp_path / "raw.zarr", [f"s{i:02d}" for i in range(n)], tensors, shard=5)
+    batches = []
+    for in_place in (True, False):
+        loader = LoaderCore(path, inputs=["img", "sig"], outputs=["sig"], batch_size=4, split="all", seed=5,
+                            augment=augment, missing="mask")
+        assert all(t.in_place for t in loader._tensors.values())
+        for t in loader._tensors.values():
+            t.in_place = in_place
+        batches.append([loader[b] for b in range(len(loader))])
+        loader.close()
+    for (x0, y0, w0), (x1, y1, w1) in zip(*batches):
+        for a, b in zip([*x0.values(), *y0.values(), *w0.values()], [*x1.values(), *y1.values(), *w1.values()]):
+            np.testing.assert_array_equal(a, b)
+    weights = np.concatenate([w["output_sig_continuous"].reshape(-1) for _, _, w in batches[0]])
+    assert weights.sum() == n - 2

@@ -104,3 +104,35 @@ def test_corrupt_shard_is_reported(tmp_path):
     shard.write_bytes(bytes(raw[:10]))
     with pytest.raises(ValueError, match="index"):
         ChunkReader(tmp_path / "c").read_into(0, np.empty(50, np.float32))
+
+
+@pytest.mark.parametrize("shard", [None, 4])
+def test_sample_view_reads_uncompressed_samples_in_place(tmp_path, shard):
+    data = np.random.default_rng(5).normal(size=(6, 7, 3)).astype(np.float32)
+    _array(tmp_path / "raw", data, "none", shard, unwritten=(3,))
+    _array(tmp_path / "lz4", data, "blosc-lz4", shard, unwritten=(3,))
+    reader = ChunkReader(tmp_path / "raw")
+    for row in (0, 1, 5):
+        view = reader.sample_view(row)
+        np.testing.assert_array_equal(view, data[row])
+        assert view.dtype == np.float32 and view.flags.c_contiguous and not view.flags.writeable
+    assert reader.sample_view(3) is None                     # never written: the caller fills
+    assert ChunkReader(tmp_path / "lz4").sample_view(0) is None  # compressed: decode instead
+    with pytest.raises(ValueError, match="row"):
+        reader.sample_view(6)
+
+
+@pytest.mark.parametrize("codec", ["none", "blosc-lz4"])
+def test_a_file_truncated_after_it_was_mapped_is_an_error_not_a_crash(tmp_path, codec):
+    """Reads go through the shard file's mapping; touching a page past a shrunken file's
+    end would kill the process (SIGBUS), so the reader checks and names the file."""
+    data = np.random.default_rng(6).normal(size=(4, 300)).astype(np.float32)
+    _array(tmp_path / "a", data, codec, 4, unwritten=())
+    reader = ChunkReader(tmp_path / "a")
+    out = np.empty(300, np.float32)
+    reader.read_into(0, out)                                 # the file is mapped now
+    shard = tmp_path / "a" / "c" / "0" / "0"
+    os.truncate(shard, 100)
+    for call in (lambda: reader.read_into(3, out), lambda: reader.read_into(0, out)):
+        with pytest.raises(ValueError, match=r"c/0/0.*truncated"):
+            call()

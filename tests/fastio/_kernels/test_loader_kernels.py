@@ -153,33 +153,61 @@ def test_kernels_pass_without_jit():
 
 @pytest.mark.parametrize("code,mean,std", [(0, 0.0, 1.0), (1, 3.0, 7.0), (2, 0.0, 1.0)])
 @pytest.mark.parametrize("sigma", [0.0, 0.1])
-def test_normalise_batch_matches_per_sample_path(rng, table, code, mean, std, sigma):
-    """One call for the batch = normalise_params + pointwise per sample (numpy reference),
-    on the chosen rows only; the other rows are left alone."""
-    buf = rng.normal(4.0, 2.0, size=(6, 40, 3)).astype(np.float32)
-    before = buf.copy()
-    slots = np.array([0, 2, 3, 5])
-    scale, shift = rng.uniform(0.9, 1.1, 6), rng.uniform(-0.1, 0.1, 6)
-    offsets = rng.integers(0, table.size - 120, 6)
-    api.normalise_batch(buf, slots, code, mean, std, scale, shift, sigma, table, offsets)
+def test_normalise_sample_matches_reference(rng, table, code, mean, std, sigma):
+    """One call = normalise_params + pointwise (numpy reference), into another buffer
+    or in place."""
+    src = rng.normal(4.0, 2.0, size=(40, 3)).astype(np.float32)
+    mu, sd = numpy_ref.sample_stats(src)
+    ref_mu, ref_inv = {0: (0.0, 1.0), 1: (mean, 1 / std), 2: (mu, 1 / (sd + api.ZSCORE_EPS))}[code]
+    ref = numpy_ref.pointwise(src, ref_mu, ref_inv, 1.07, -0.2, sigma, table, 1234)
+    out = np.full_like(src, np.nan)
+    assert api.normalise_sample(src, out, code, mean, std, 1.07, -0.2, sigma, table, 1234) is True
+    np.testing.assert_allclose(out, ref, rtol=RTOL, atol=ATOL)
+    api.normalise_sample(src, src, code, mean, std, 1.07, -0.2, sigma, table, 1234)
+    np.testing.assert_array_equal(src, out)
+
+
+@pytest.mark.parametrize("code,mean,std", [(0, 0.0, 1.0), (1, 3.0, 7.0), (2, 0.0, 1.0)])
+def test_normalise_rows_matches_per_sample_reference(rng, code, mean, std):
+    src = rng.normal(4.0, 2.0, size=(6, 40, 3)).astype(np.float32)
+    before = src.copy()
+    out = np.empty_like(src)
+    assert api.normalise_rows(src, out, code, mean, std, check=True).tolist() == [True] * 6
+    np.testing.assert_array_equal(src, before)
     for j in range(6):
-        if j not in slots:
-            np.testing.assert_array_equal(buf[j], before[j])
-            continue
         mu, inv_sd = api.normalise_params(before[j], code, mean, std)
-        ref = numpy_ref.pointwise(before[j], mu, inv_sd, scale[j], shift[j], sigma, table,
-                                  offsets[j])
-        np.testing.assert_allclose(buf[j], ref, rtol=RTOL, atol=ATOL)
+        np.testing.assert_allclose(out[j], numpy_ref.pointwise(before[j], mu, inv_sd), rtol=RTOL, atol=ATOL)
+    assert api.normalise_rows(src, src, code, mean, std).all()
+    np.testing.assert_array_equal(src, out)
 
 
-def test_normalise_batch_rejects_bad_arguments(table):
+@pytest.mark.parametrize("code", [0, 1, 2])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_normalise_rows_finds_non_finite_samples(rng, code, bad):
+    """The finite flags are exact: any NaN/inf anywhere in a sample, whichever the
+    normalisation (the z-score's own statistics see it; fixed ones check with ``check``)."""
+    src = rng.normal(0.0, 1.0, size=(5, 1001)).astype(np.float32)
+    src[1, 0] = bad
+    src[3, 1000] = bad
+    src[4, 517] = np.float32(3e38)  # large but finite: no false alarm
+    finite = api.normalise_rows(src, np.empty_like(src), code, 1.0, 2.0, check=True)
+    assert finite.tolist() == [True, False, True, False, True]
+    assert api.normalise_sample(src[1], np.empty_like(src[1]), code, 1.0, 2.0, check=True) is False
+    if code != 2:  # without check a fixed normalisation does not look
+        assert api.normalise_rows(src, np.empty_like(src), code, 1.0, 2.0).all()
+
+
+def test_normalise_rows_and_sample_reject_bad_arguments(table):
     buf = np.zeros((4, 10), np.float32)
-    with pytest.raises(ValueError, match="slots"):
-        api.normalise_batch(buf, [4], 0, 0.0, 1.0, np.ones(5), np.zeros(5))
-    with pytest.raises(ValueError, match="scale"):
-        api.normalise_batch(buf, [3], 0, 0.0, 1.0, np.ones(2), np.zeros(4))
-    with pytest.raises(ValueError, match="noise offset"):
-        api.normalise_batch(buf, [1], 0, 0.0, 1.0, np.ones(4), np.zeros(4), 0.1, table,
-                            np.full(4, table.size - 5))
+    with pytest.raises(ValueError, match="same shape"):
+        api.normalise_rows(buf, np.zeros((4, 11), np.float32), 0, 0.0, 1.0)
+    with pytest.raises(ValueError, match="overlap"):
+        api.normalise_rows(buf[1:], buf[:3], 0, 0.0, 1.0)
+    with pytest.raises(ValueError, match="code"):
+        api.normalise_rows(buf, buf, 3, 0.0, 1.0)
     with pytest.raises(ValueError, match="float32"):
-        api.normalise_batch(buf.astype(np.float64), [1], 0, 0.0, 1.0, np.ones(4), np.zeros(4))
+        api.normalise_rows(buf.astype(np.float64), buf, 0, 0.0, 1.0)
+    with pytest.raises(ValueError, match="noise offset"):
+        api.normalise_sample(buf[0], buf[1], 0, 0.0, 1.0, 1.0, 0.0, 0.1, table, table.size - 5)
+    with pytest.raises(ValueError, match="shape"):
+        api.normalise_sample(buf[0], buf[1, :5], 0, 0.0, 1.0)
