@@ -1,9 +1,9 @@
 """Latent GWAS: every latent dimension against every variant of a PLINK .bed, in chunks.
 
 Genotypes are allele-1 counts (the .bim's 5th column, which plink2 loads as ALT and, with
-``omit-ref``, tests as A1), decoded by a numba kernel straight from the .bed into floats
-centred over the called samples, with 0 at a missing call (see ``bedfile.py``), and
-multiplied once per chunk by ``[y_r, Q]`` (see ``design.py``). Like plink2, a sample with a
+``omit-ref``, tests as A1), centred over the called samples, with 0 at a missing call, and
+multiplied by ``[y_r, Q]`` (see ``design.py``), a few dozen variants at a time so the
+decoded floats never leave the cache (see ``BedChunks.product``). Like plink2, a sample with a
 missing call is left out of that variant's regression, covariates re-fitted on the called
 samples: for a variant with missing calls the chunk product is corrected exactly from the
 missing samples' rows (see ``called.py``), and OBS_CT is its number of called samples.
@@ -12,7 +12,6 @@ keep it well conditioned; genotype sums of squares are exact integer sums) or fl
 """
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -22,7 +21,7 @@ import pandas as pd
 from scipy import special
 
 from zoo.evaluate._kernels.genotypes import centre_impute
-from zoo.evaluate.bedfile import READERS, BedChunks, open_bfile
+from zoo.evaluate.bedfile import READERS, BedChunks, block_buffer, open_bfile
 from zoo.evaluate.called import called_products, missing_index
 from zoo.evaluate.defaults import DTYPES
 from zoo.evaluate.design import LatentModel, prepare_model
@@ -40,8 +39,8 @@ LONG_COLUMNS = ("#CHROM", "POS", "ID", "REF", "ALT", "A1", "PHENO", "OBS_CT", "B
 class GwasConfig:
     """How to scan: variants per chunk, float precision, threads, multivariate test."""
 
-    # 1,024 variants: the two decode buffers stay small enough (40 MB at 10k samples) that
-    # they are not re-faulted every chunk; 4,096 cost 0.6 s of system time at 10k × 50k.
+    # 1,024 variants per chunk of statistics: the statistics of one chunk overlap the
+    # product of the next, and the per-chunk arrays stay small.
     chunk_size: int = 1024
     dtype: str = "float32"
     num_threads: int | None = None
@@ -283,15 +282,17 @@ def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame 
                               list(model.pheno_names), list(LONG_COLUMNS[7:]))
               if out_dir is not None and LongTableStream.available() else None)
     bounds = [(a, min(a + config.chunk_size, stop)) for a in range(start, stop, config.chunk_size)]
-    # Three stages on three threads: the next chunk is decoded (numba, GIL released) while
-    # this one is multiplied (BLAS, GIL released) and the previous one's statistics are
-    # computed (and, with out_dir, formatted by the stream's own thread). Two decode
-    # buffers suffice: the statistics never read the genotypes.
-    buffers = [np.empty((model.n_samples, config.chunk_size), model.stacked.dtype, order="F")
-               for _ in range(min(2, len(bounds)))]
     parts: list = []
     progress = _progress(len(bounds), config.progress, f"latent GWAS {Path(str(bfile)).name}")
     from threadpoolctl import threadpool_limits
+
+    # Each chunk is decoded and multiplied a few dozen variants at a time, in cache (see
+    # BedChunks.product): one buffer of ~2 MB, allocated once.
+    buffer = block_buffer(model.n_samples, model.stacked.dtype)
+
+    def product(a: int, b: int) -> tuple[np.ndarray, dict]:
+        chunk = chunks.product(a, b, model.stacked, buffer)
+        return chunk["prod"], chunk
 
     def statistics(prod, chunk, a: int, b: int) -> dict:
         out = product_statistics(model, prod, chunk["obs"], chunk["mean"], chunk["sumsq"],
@@ -301,22 +302,23 @@ def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame 
         progress.update(1)
         return out
 
-    # The decoder thread takes one core; BLAS gets the rest. Its product here is skinny
-    # (chunk × n × (K + p)), and a second OpenBLAS thread spinning against the decoder
-    # cost 40 % more CPU for the scan on the 2-core machine (float32, 10k × 50k × 16).
+    # Two stages on two threads, one per core: chunk i + 1's product (numba and BLAS, GIL
+    # released) runs while chunk i's statistics are computed (and, with out_dir, formatted
+    # by the stream's own thread). One BLAS thread: the products left to BLAS are skinny,
+    # and a spinning second OpenBLAS thread cost 40 % more CPU on the 2-core machine.
+    pending: list = []
     try:
-        with threadpool_limits(limits=max(1, (os.cpu_count() or 2) - 1), user_api="blas"), \
-                ThreadPoolExecutor(max_workers=1) as decoder, \
+        with threadpool_limits(limits=1, user_api="blas"), \
+                ThreadPoolExecutor(max_workers=1) as producer, \
                 ThreadPoolExecutor(max_workers=1) as stats_pool:
-            pending = decoder.submit(chunks.read, *bounds[0], buffers[0]) if bounds else None
-            for i, (a, b) in enumerate(bounds):
-                chunk = pending.result()
-                if i + 1 < len(bounds):
-                    pending = decoder.submit(chunks.read, *bounds[i + 1], buffers[(i + 1) % 2])
-                prod = chunk["g"].T @ model.stacked            # see chunk_statistics
+            pending = [producer.submit(product, a, b) for a, b in bounds]
+            for future, (a, b) in zip(pending, bounds):
+                prod, chunk = future.result()
                 parts.append(stats_pool.submit(statistics, prod, chunk, a, b))
             parts = [f.result() for f in parts]
     except BaseException:
+        for future in pending:
+            future.cancel()
         if stream is not None:
             stream.abort()
         raise

@@ -1,4 +1,5 @@
-"""The .bed decoders: numba memmap path == bed-reader path == plain numpy, bad files named."""
+"""The .bed decoders and the direct product: numba memmap path == bed-reader path == plain
+numpy, bad files named."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 from zoo.evaluate._kernels.bed import (BYTE_TABLE, decode_centre, decode_centre_all,
                                        missing_positions)
 from zoo.evaluate._kernels.genotypes import centre_impute
-from zoo.evaluate.bedfile import BedChunks
+from zoo.evaluate.bedfile import BedChunks, block_buffer
 from zoo.evaluate.gwas import GwasConfig, run_gwas
 
 
@@ -29,6 +30,17 @@ def _missing_reference(called: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ptr, np.concatenate(rows).astype(np.int64)
 
 
+def _check_counts(got: dict, obs, mean, ss, called) -> None:
+    """Per-variant called counts, means, sums of squares and missing rows of a chunk."""
+    np.testing.assert_array_equal(got["obs"], obs)
+    np.testing.assert_allclose(got["mean"], mean, rtol=1e-12)
+    np.testing.assert_allclose(got["sumsq"], ss, rtol=1e-10)
+    ptr, idx = _missing_reference(called)
+    np.testing.assert_array_equal(got["missing"][0], ptr)
+    np.testing.assert_array_equal(got["missing"][1], idx)
+    assert idx.size > 0
+
+
 @pytest.mark.parametrize("subset", [False, True])
 @pytest.mark.parametrize("reader", ["numba", "bed-reader"])
 def test_readers_match_numpy(cohort_missing, reader, subset):
@@ -39,13 +51,7 @@ def test_readers_match_numpy(cohort_missing, reader, subset):
     got = chunks.read(17, 60, out)
     g, obs, mean, ss, called = _reference(cohort_missing.bfile, rows, 17, 60)
     np.testing.assert_allclose(got["g"], g, atol=1e-12)
-    np.testing.assert_array_equal(got["obs"], obs)
-    np.testing.assert_allclose(got["mean"], mean, rtol=1e-12)
-    np.testing.assert_allclose(got["sumsq"], ss, rtol=1e-10)
-    ptr, idx = _missing_reference(called)
-    np.testing.assert_array_equal(got["missing"][0], ptr)
-    np.testing.assert_array_equal(got["missing"][1], idx)
-    assert idx.size > 0
+    _check_counts(got, obs, mean, ss, called)
 
 
 @pytest.mark.filterwarnings("ignore:Mean of empty slice")
@@ -80,6 +86,39 @@ def test_padding_and_python_kernels(tmp_path, n):
     obs, mean, ss = np.empty(9, np.int64), np.empty(9), np.empty(9)
     getattr(centre_impute, "py_func", centre_impute)(np.where(geno == -127, -127, geno).astype(np.int8), out, obs, mean, ss)
     np.testing.assert_allclose(out, expect[0], atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("subset", [False, True])
+@pytest.mark.parametrize("reader", ["numba", "bed-reader"])
+def test_product_matches_numpy(cohort_missing, reader, subset, dtype):
+    """gᵀS decoded and multiplied a block at a time == centred float genotypes times S
+    (missing calls: 0), with the per-variant counts and missing rows of the whole chunk."""
+    rows = np.arange(300) if not subset else np.random.default_rng(1).permutation(300)[:211]
+    chunks = BedChunks(cohort_missing.bfile, rows, reader=reader)
+    stacked = np.random.default_rng(2).standard_normal((len(rows), 7)).astype(dtype)
+    buffer = np.empty((len(rows), 8), dtype, order="F")        # 43 variants: 6 blocks
+    got = chunks.product(17, 60, stacked, buffer)
+    g, obs, mean, ss, called = _reference(cohort_missing.bfile, rows, 17, 60)
+    expect = g.T @ stacked.astype(np.float64)
+    tol = 1e-12 if dtype == "float64" else 2e-6
+    np.testing.assert_allclose(got["prod"], expect, atol=tol * np.abs(expect).max())
+    _check_counts(got, obs, mean, ss, called)
+
+
+def test_product_checks_its_arguments(cohort):
+    chunks = BedChunks(cohort.bfile, np.arange(500))
+    with pytest.raises(ValueError, match="500 rows"):
+        chunks.product(0, 5, np.zeros((499, 3)), np.zeros((499, 8), order="F"))
+    with pytest.raises(ValueError, match="float64 buffer with 500 rows"):
+        chunks.product(0, 5, np.zeros((500, 3)), np.zeros((500, 8), np.float32, order="F"))
+
+
+def test_block_buffer_fits_the_cache():
+    assert block_buffer(10_000, np.float32).shape == (10_000, 48)
+    assert block_buffer(10_000, np.float64).shape == (10_000, 24)
+    assert block_buffer(10_000_000, np.float64).shape == (10_000_000, 8)     # at least 8
+    assert block_buffer(100, np.float32).flags.f_contiguous
 
 
 def test_readers_give_identical_gwas(cohort_missing, tmp_path):
