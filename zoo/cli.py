@@ -20,10 +20,12 @@ COMMANDS = {
 }
 # commands whose rerun continues an interrupted run (said on Ctrl-C)
 RESUMABLE = frozenset({"register", "reproduce", "demo"})
+# commands that end the process without the interpreter's teardown (fastio._dispatch.exit_now)
+QUICK_EXIT = frozenset({"gwas"})
 
 
 def main(argv: list[str] | None = None) -> int:
-    return dispatch("zoo", COMMANDS, argv, resumable=RESUMABLE)
+    return dispatch("zoo", COMMANDS, argv, resumable=RESUMABLE, quick_exit=QUICK_EXIT)
 
 
 if __name__ == "__main__":

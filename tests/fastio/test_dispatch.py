@@ -104,3 +104,61 @@ def test_inspect_runs_without_pandas(tmp_path):
     assert "wrong rank" in rows and "not an HDF5 file" in rows
     assert rows in result["help"]
     assert format_failures(open_store(store).failure_columns(), 1).endswith("... and 2 more")
+
+
+_EXIT_PROBE = """
+import atexit, sys, threading, time
+from fastio._dispatch import exit_now
+
+class Teardown:                      # printed only if the interpreter tears down __main__
+    def __del__(self):
+        print("teardown", flush=True)
+
+keep = Teardown()
+atexit.register(lambda: open(sys.argv[1], "w").write("atexit ran"))
+if sys.argv[2] == "thread":         # a writer still running: exit_now must not cut it off
+    def late():
+        time.sleep(0.3)
+        open(sys.argv[1] + ".thread", "w").write("written")
+    threading.Thread(target=late).start()
+sys.stdout.write("unflushed output")  # block-buffered into the pipe
+exit_now(5)
+print(" returned")
+sys.exit(7)
+"""
+
+
+@pytest.mark.parametrize("case", ["alone", "thread"])
+def test_exit_now_skips_only_the_teardown(tmp_path, case):
+    """exit_now ends at once with the code, after the atexit handlers and with stdout
+    flushed; with another non-daemon thread alive it returns and Python exits normally
+    (the thread finishes its file). Negative control: the normal exit does tear down."""
+    marker = tmp_path / "marker"
+    proc = subprocess.run([sys.executable, "-c", _EXIT_PROBE, str(marker), case],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert marker.read_text() == "atexit ran"
+    if case == "alone":
+        assert proc.returncode == 5 and proc.stdout == "unflushed output", proc.stderr
+    else:
+        assert proc.returncode == 7, proc.stderr
+        assert proc.stdout.startswith("unflushed output returned") and "teardown" in proc.stdout
+        assert (tmp_path / "marker.thread").read_text() == "written"
+
+
+def test_dispatch_exits_quickly_only_from_the_command_line(tmp_path):
+    """A quick_exit command ends the process when dispatch read sys.argv itself; called
+    with an argv list (tests, other Python code) it returns its exit status."""
+    (tmp_path / "quickcmd.py").write_text("def main(argv):\n    print('ran', argv)\n    return 4\n")
+    code = ("import sys\nfrom fastio._dispatch import dispatch\n"
+            "table = {'go': ('quickcmd', 'a test command')}\n"
+            "print('returned', dispatch('t', table, ['go', 'x'], quick_exit={'go'}))\n"
+            "sys.argv = ['t', 'go', 'y']\n"
+            "dispatch('t', table, None, quick_exit={'go'})\n"
+            "print('not reached')\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT),
+                                                                              str(tmp_path)])})
+    assert proc.returncode == 4, proc.stderr
+    assert proc.stdout.split("\n") == ["ran ['x']", "returned 4", "ran ['y']", ""]

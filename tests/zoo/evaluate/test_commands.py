@@ -35,6 +35,41 @@ def test_zoo_gwas(cohort, tmp_path, capsys):
     assert "λ_GC" in capsys.readouterr().out
 
 
+def test_zoo_gwas_quick_exit_writes_every_output(cohort, tmp_path):
+    """`python -m zoo.cli gwas` ends without the interpreter's teardown (exit_now); every
+    file it leaves equals the in-process run's (which returns normally), byte for byte,
+    summary.json apart from its timings, and its last line reaches the pipe."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    argv = ["--bfile", cohort.bfile, "--latents", cohort.latents, "--covariates",
+            cohort.phenotypes, "--covar-names", "age,sex,PC1-PC3", "--quiet"]
+    assert cli_gwas.main(argv + ["--out", str(tmp_path / "inproc")]) == 0
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(root)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
+    proc = subprocess.run([sys.executable, "-m", "zoo.cli", "gwas", *argv, "--out",
+                           str(tmp_path / "cli")], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("zoo gwas: 500 samples") and proc.stdout.endswith("cli\n")
+    files = sorted(p.name for p in (tmp_path / "inproc").iterdir())
+    assert sorted(p.name for p in (tmp_path / "cli").iterdir()) == files
+    assert len(files) == 8              # 2 tables, 2 loci tables, summary.json, 3 figures
+    for name in files:
+        mine = (tmp_path / "cli" / name).read_bytes()
+        theirs = (tmp_path / "inproc" / name).read_bytes()
+        if name == "summary.json":
+            mine, theirs = json.loads(mine), json.loads(theirs)
+            mine.pop("profile"), theirs.pop("profile")
+        if name.endswith(".png"):       # drawn whole: a PNG ends with its IEND chunk
+            assert mine.endswith(b"IEND\xaeB`\x82") and len(mine) > 5_000, name
+        else:
+            assert mine == theirs, name
+
+
 def test_zoo_gwas_dask_and_export(cohort, tmp_path):
     base = ["--bfile", cohort.bfile, "--latents", cohort.latents, "--covariates",
             cohort.phenotypes, "--covar-names", "age,sex,PC1-PC3", "--quiet", "--no-plots",
