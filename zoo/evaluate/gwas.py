@@ -278,7 +278,7 @@ def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame 
     chunks = BedChunks(bfile, model.sample_index, reader=config.reader,
                        num_threads=config.num_threads)
     table = _variant_table(bed, start, stop)
-    stream = (LongTableStream(Path(out_dir) / f"{stem}.glm.linear.tsv", list(table.columns),
+    stream = (LongTableStream(Path(out_dir) / f"{stem}.glm.linear.tsv", table,
                               list(model.pheno_names), list(LONG_COLUMNS[7:]))
               if out_dir is not None and LongTableStream.available() else None)
     bounds = [(a, min(a + config.chunk_size, stop)) for a in range(start, stop, config.chunk_size)]
@@ -298,7 +298,7 @@ def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame 
         out = product_statistics(model, prod, chunk["obs"], chunk["mean"], chunk["sumsq"],
                                  missing=chunk["missing"], manova=config.manova)
         if stream is not None:
-            stream.add(table.iloc[a - start:b - start], long_values(out, config.dtype))
+            stream.add(a - start, b - start, long_values(out, config.dtype))
         progress.update(1)
         return out
 

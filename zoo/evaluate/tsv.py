@@ -115,16 +115,22 @@ class LongTableStream:
     formatted (pyarrow's C++ writer, GIL released) into one piece per label by a background
     thread as soon as it is added, so formatting overlaps the scan; ``close`` writes the
     header and the pieces label-major into ``path`` (renamed into place). The bytes equal
-    ``write_long_table`` on the whole table. Needs pyarrow (``available()``)."""
+    ``write_long_table`` on the whole table. Needs pyarrow (``available()``).
 
-    def __init__(self, path: str | Path, variant_columns: list[str], labels: list[str],
+    The variant columns are converted to Arrow once (the formatter's first task) and
+    sliced per block, and each value column once per block (label-major, sliced per
+    label): per-label conversions of pandas' object columns cost more than the writing."""
+
+    def __init__(self, path: str | Path, variants: pd.DataFrame, labels: list[str],
                  value_columns: list[str]):
         from concurrent.futures import ThreadPoolExecutor
 
         self.path = Path(path)
         self.labels = list(labels)
-        self.columns = [*variant_columns, "PHENO", *value_columns]
+        self.columns = [*variants.columns, "PHENO", *value_columns]
         self._pool = ThreadPoolExecutor(max_workers=1)
+        self._variants = self._pool.submit(self._arrow_variants, variants)
+        self._pheno: dict[int, list] = {}
         self._blocks: list = []
 
     @staticmethod
@@ -137,23 +143,38 @@ class LongTableStream:
             return False
         return True
 
-    def add(self, variants: pd.DataFrame, values: dict[str, np.ndarray]) -> None:
-        """``variants``: this block's rows; ``values``: (rows, K) per value column."""
-        self._blocks.append(self._pool.submit(self._format, variants, values))
+    @staticmethod
+    def _arrow_variants(variants: pd.DataFrame):
+        import pyarrow as pa
 
-    def _format(self, variants: pd.DataFrame, values: dict[str, np.ndarray]) -> list[bytes]:
+        return pa.table({c: _arrow_column(variants[c].to_numpy()) for c in variants.columns})
+
+    def add(self, start: int, stop: int, values: dict[str, np.ndarray]) -> None:
+        """Rows ``start:stop`` of the variant table; ``values``: (rows, K) per value column."""
+        if not 0 <= start <= stop:
+            raise ValueError(f"Expected 0 <= start <= stop, got {start}:{stop}")
+        self._blocks.append(self._pool.submit(self._format, start, stop, values))
+
+    def _format(self, start: int, stop: int, values: dict[str, np.ndarray]) -> list[bytes]:
         import pyarrow as pa
         from pyarrow import csv
 
         options = csv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none",
                                    null_string="NA", batch_size=65536)
-        m = len(variants)
-        cols = {c: _arrow_column(variants[c].to_numpy()) for c in variants.columns}
+        m = stop - start
+        variants = self._variants.result()
+        if stop > variants.num_rows:
+            raise ValueError(f"Expected rows within the {variants.num_rows} variants, got "
+                             f"{start}:{stop}")
+        block = variants.slice(start, m)
+        cols = {c: block.column(c) for c in block.column_names}
+        if m not in self._pheno:
+            self._pheno[m] = [pa.array([label] * m, pa.string()) for label in self.labels]
+        flat = {c: _arrow_column(np.asarray(v).T.reshape(-1)) for c, v in values.items()}
         pieces = []
-        for k, label in enumerate(self.labels):
-            table = pa.table({**cols, "PHENO": pa.array([label] * m, pa.string()),
-                              **{c: _arrow_column(np.ascontiguousarray(v[:, k]))
-                                 for c, v in values.items()}})
+        for k in range(len(self.labels)):
+            table = pa.table({**cols, "PHENO": self._pheno[m][k],
+                              **{c: v.slice(k * m, m) for c, v in flat.items()}})
             sink = pa.BufferOutputStream()
             csv.write_csv(table, sink, write_options=options)
             pieces.append(sink.getvalue())
@@ -175,6 +196,6 @@ class LongTableStream:
 
     def abort(self) -> None:
         """Drop what was formatted; nothing is written."""
-        for f in self._blocks:
+        for f in (self._variants, *self._blocks):
             f.cancel()
         self._pool.shutdown(wait=True)
