@@ -57,6 +57,10 @@ class _Tensor:
         self.native = reader.dtype != np.float32
         # float32 stored uncompressed: the kernels read the sample from the file's mapping
         self.in_place = not self.native and reader.direct and reader.layout.compressor is None
+        # A per-sample z-score's (mean, 1/(SD + eps)) per stored row, memoised on first
+        # read (zeros: not yet): later epochs skip the statistics pass. The stored bytes
+        # do not change under an open loader (its readers cache shard indexes too).
+        self.moments = np.zeros((len(reader), 2)) if self.code == 2 else None
         # Set by the loader when this tensor is also an output and its augmentation
         # corrupts values: the target then gets its own, clean buffer.
         self.clean_target = False
@@ -288,10 +292,11 @@ class LoaderCore:
                 if not moves and target is None:
                     # One kernel call takes the sample's statistics and writes it normalised
                     # (+ intensity, noise) into the batch row: the row is written once, never read.
-                    _k.normalise_sample(src, dest, t.code, t.mean, t.std, p.scale[j], p.shift[j],
-                                        p.sigma, self._table, p.offset[j])
+                    _k.normalise_sample(src, dest, t.code, t.mean, t.std, p.scale[j], p.shift[j], p.sigma,
+                                        self._table, p.offset[j],
+                                        moments=None if t.moments is None else t.moments[row])
                     continue
-                mu, inv_sd = _k.normalise_params(src, t.code, t.mean, t.std)
+                mu, inv_sd = self._params(t, row, src)
                 if target is not None:
                     self._clean_target(src, target, rank, moves, p, j, mu, inv_sd)
                 scale, shift, offset = p.scale[j], p.shift[j], p.offset[j]
@@ -302,6 +307,16 @@ class LoaderCore:
                                p.sigma, self._table, offset)
                 else:
                     _k.pointwise(src, dest, mu, inv_sd, scale, shift, p.sigma, self._table, offset)
+
+    @staticmethod
+    def _params(t: _Tensor, row: int, src: np.ndarray) -> tuple[float, float]:
+        """(mu, 1/sd) of a sample, the z-score's memoised as ``normalise_sample`` does."""
+        if t.moments is not None and t.moments[row, 1] > 0.0:
+            return float(t.moments[row, 0]), float(t.moments[row, 1])
+        mu, inv_sd = _k.normalise_params(src, t.code, t.mean, t.std)
+        if t.moments is not None and np.isfinite(mu) and np.isfinite(inv_sd):
+            t.moments[row] = mu, inv_sd
+        return mu, inv_sd
 
     @staticmethod
     def _clean_target(src, target, rank, moves, p, j, mu, inv_sd) -> None:

@@ -65,18 +65,25 @@ def _inv_std(code, std) -> float:
 
 
 def normalise_sample(src, out, code, mean, std, scale=1.0, shift=0.0, sigma=0.0, table=None,
-                     offset=0, check=False) -> bool:
+                     offset=0, check=False, moments=None) -> bool:
     """``out`` = ``src`` normalised as ``normalise_params`` says, then the ``pointwise``
     chain, in one kernel call (``out`` may be ``src``). Returns whether ``src`` was all
     finite — exact for the per-sample z-score (its statistics see every value) and for
     fixed normalisations with ``check=True`` (one more pass over the cached sample);
-    True otherwise."""
+    True otherwise. ``moments``, a float64 (2,) array kept per sample (zeros at first),
+    memoises the z-score's statistics: a caller that reads the same stored sample again
+    (the next epoch) skips that pass."""
     _check_pair(src, out)
     inv_std = _inv_std(code, std)
     table = _noise_table(table, sigma, offset, src.size)
+    if moments is None:
+        moments = np.zeros(2)
+    elif not (isinstance(moments, np.ndarray) and moments.dtype == np.float64 and moments.shape == (2,)
+              and moments.flags.c_contiguous and moments.flags.writeable):
+        raise ValueError(f"Expected moments as a writeable float64 array of shape (2,), got {moments!r}")
     return bool(kernels.normalise_sample(src.reshape(-1), out.reshape(-1), int(code), float(mean or 0.0),
                                          inv_std, ZSCORE_EPS, float(scale), float(shift), float(sigma),
-                                         table, int(offset), bool(check)))
+                                         table, int(offset), bool(check), moments))
 
 
 def normalise_rows(src, out, code, mean, std, check=False) -> np.ndarray:

@@ -269,17 +269,29 @@ def all_finite(x):
 
 
 @jit(fastmath=FINITE_SAFE)
-def normalise_sample(x, out, code, mean, inv_std, eps, scale, shift, sigma, table, offset, check):
+def normalise_sample(x, out, code, mean, inv_std, eps, scale, shift, sigma, table, offset, check, moments):
     """out = the flat sample ``x`` normalised — code 0 none, 1 fixed ``mean``/``inv_std``,
     2 its own z-score — then the pointwise chain: ``sample_stats`` + ``pointwise`` in one
     dispatch, the second pass while the first left the sample in cache. ``out`` may be
     ``x``. Returns whether ``x`` was all finite: free with the z-score (its statistics),
     one more pass over the cached sample with a fixed normalisation and ``check``;
-    True without ``check``."""
+    True without ``check``.
+
+    ``moments`` (float64 (2,)) memoises the z-score: when ``moments[1] > 0`` it holds this
+    sample's (mean, 1/(SD + eps)) from an earlier call and the statistics pass is skipped;
+    otherwise a finite sample's are stored there."""
     if code == 2:
+        if moments[1] > 0.0:  # memoised, so the sample was finite then
+            pointwise(x, out, float(moments[0]), float(moments[1]), scale, shift, sigma, table, offset)
+            return True
         mu, sd = sample_stats(x)
         finite = math.isfinite(mu) and math.isfinite(sd)
-        inv = 1.0 / (sd + eps)
+        # float(): the same scalar types as the memoised call above (a no-op under the JIT;
+        # without it a numpy float64 would promote the float32 arithmetic in one of them)
+        mu, inv = float(mu), float(1.0 / (sd + eps))
+        if finite:
+            moments[0] = mu
+            moments[1] = inv
     else:
         finite = all_finite(x) if check else True
         if code == 1:
@@ -294,6 +306,8 @@ def normalise_sample(x, out, code, mean, inv_std, eps, scale, shift, sigma, tabl
 def normalise_rows(src, dst, code, mean, inv_std, eps, scale, shift, sigma, table, offset, check, finite):
     """``normalise_sample`` for every row of ``src`` (N, size) into ``dst``, with row i's
     ``scale``, ``shift`` and noise ``offset``; ``finite[i]`` is its result."""
+    moments = np.zeros(2)
     for i in range(src.shape[0]):
+        moments[1] = 0.0  # nothing memoised: each row's own statistics
         finite[i] = normalise_sample(src[i], dst[i], code, mean, inv_std, eps, scale[i], shift[i],
-                                     sigma, table, offset[i], check)
+                                     sigma, table, offset[i], check, moments)

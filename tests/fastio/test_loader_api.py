@@ -358,3 +358,28 @@ def test_uncompressed_samples_read_in_place_equal_copied_ones(tmp_path, store_wr
             np.testing.assert_array_equal(a, b)
     weights = np.concatenate([w["output_sig_continuous"].reshape(-1) for _, _, w in batches[0]])
     assert weights.sum() == n - 2
+
+
+def test_memoised_statistics_give_the_same_batches_as_a_fresh_loader(toy_store):
+    """Epoch 0 memoises each sample's z-score statistics; epoch 1 (which skips that pass)
+    equals epoch 1 of a loader that never read a sample before, augmented or not."""
+    for augment in (None, AUG):
+        kwargs = dict(inputs=["img", "sig"], outputs=["img"], batch_size=5, seed=3, augment=augment, split="all")
+        warm = LoaderCore(toy_store["path"], **kwargs)
+        for b in range(len(warm)):
+            warm[b]
+        img = warm._tensors["img"]
+        seen = np.flatnonzero(img.moments[:, 1] > 0)
+        assert set(seen) >= set(warm._order[:len(warm) * 5])
+        ref = np.array([numpy_ref.sample_stats(toy_store["img"][r]) for r in seen])
+        np.testing.assert_allclose(img.moments[seen, 0], ref[:, 0], rtol=1e-10)
+        np.testing.assert_allclose(img.moments[seen, 1], 1 / (ref[:, 1] + 1e-6), rtol=1e-6)
+        warm.set_epoch(1)
+        fresh = LoaderCore(toy_store["path"], **kwargs)
+        fresh.set_epoch(1)
+        for b in range(len(warm)):
+            (xw, yw), (xf, yf) = warm[b], fresh[b]
+            for key in xw:
+                np.testing.assert_array_equal(xw[key], xf[key])
+            for key in yw:
+                np.testing.assert_array_equal(yw[key], yf[key])

@@ -211,3 +211,27 @@ def test_normalise_rows_and_sample_reject_bad_arguments(table):
         api.normalise_sample(buf[0], buf[1], 0, 0.0, 1.0, 1.0, 0.0, 0.1, table, table.size - 5)
     with pytest.raises(ValueError, match="shape"):
         api.normalise_sample(buf[0], buf[1, :5], 0, 0.0, 1.0)
+
+
+def test_normalise_sample_memoises_the_zscore_statistics(rng):
+    """The first call stores (mean, 1/(SD + eps)); a later call with them skips the
+    statistics pass (shown by feeding it other values: it keeps the stored ones)."""
+    a = rng.normal(4.0, 2.0, size=(40, 3)).astype(np.float32)
+    b = rng.normal(-9.0, 5.0, size=(40, 3)).astype(np.float32)
+    moments = np.zeros(2)
+    out = np.empty_like(a)
+    assert api.normalise_sample(a, out, 2, 0.0, 1.0, moments=moments) is True
+    mu, inv_sd = api.normalise_params(a, 2, 0.0, 1.0)
+    np.testing.assert_array_equal(moments, [mu, inv_sd])
+    again = np.empty_like(a)
+    api.normalise_sample(a, again, 2, 0.0, 1.0, moments=moments)
+    np.testing.assert_array_equal(again, out)                  # bit-identical when memoised
+    api.normalise_sample(b, again, 2, 0.0, 1.0, moments=moments)
+    np.testing.assert_allclose(again, numpy_ref.pointwise(b, mu, inv_sd), rtol=RTOL, atol=ATOL)
+    bad = a.copy()
+    bad[5, 1] = np.nan
+    fresh = np.zeros(2)
+    assert api.normalise_sample(bad, out, 2, 0.0, 1.0, moments=fresh) is False
+    assert fresh.tolist() == [0.0, 0.0]                        # nothing memoised for a bad sample
+    with pytest.raises(ValueError, match="moments"):
+        api.normalise_sample(a, out, 2, 0.0, 1.0, moments=np.zeros(2, np.float32))
