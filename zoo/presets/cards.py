@@ -50,7 +50,7 @@ def _pairs(value: dict) -> str:
     for k, v in value.items():
         if k == "null_rate":
             continue
-        text = f"{k} {_value(v)}"
+        text = f"{k} {_value(v)}" + (" (no loci)" if v is None and k.startswith("precision") else "")
         if k.startswith("precision"):
             text += f" (chance {_value(chance)})" if chance is not None else " (chance not recorded)"
         parts.append(text)

@@ -1,7 +1,14 @@
 """Fixtures of the preset tests: a mirror served on the loopback, a clean environment."""
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+
 import pytest
+
+from zoo.reproduce.run import MANIFEST, run_reproduce
+from zoo.reproduce.settings import QUICK, Settings
 
 from .presetkit import FaultServer, make_preset, write_mirror, write_registry
 
@@ -27,3 +34,22 @@ def mirror(tmp_path):
         preset = make_preset(PAYLOAD, urls=(server.url,))
         registry = write_registry(tmp_path / "reg" / "registry.json", [preset])
         yield server, preset, registry, PAYLOAD
+
+
+# A tiny `zoo reproduce` run (every model, 2 seeds, the nuisance-0 control level): minutes
+# of training, shared by the slow tests that publish from it. REGZOO_REPRODUCE_RUN names a
+# finished run with these settings to reuse instead (it is read, never written).
+TINY_REPRODUCE = dict(n=50, seeds=2, sweep=(0.0,), n_variants=1000, epochs=1, steps=2, batch=8, patience=1,
+                      reg_epochs=1, reg_steps=2, splits=2)
+
+
+@pytest.fixture(scope="session")
+def reproduce_run(tmp_path_factory):
+    settings = QUICK.with_(**TINY_REPRODUCE)
+    given = os.environ.get("REGZOO_REPRODUCE_RUN")
+    out = Path(given) if given else tmp_path_factory.mktemp("reproduce") / "run"
+    if not given:
+        run_reproduce(out, settings, say=lambda line: None)
+    recorded = Settings.from_dict(json.loads((out / MANIFEST).read_text(encoding="utf-8"))["settings"])
+    assert recorded == settings, f"{out}: a run of other settings ({recorded})"
+    return out
