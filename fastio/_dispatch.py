@@ -4,10 +4,11 @@ A command table maps a sub-command to ``(module, one-line help)``; the module ex
 ``main(argv) -> int`` and owns its parser. Modules are imported only when their command
 runs, so ``fastio --help`` and ``zoo --help`` stay instant.
 
-A command listed in ``quick_exit`` ends the process with :func:`exit_now` once it has
-returned, when it ran from the command line: after 0.2–0.4 CPU-s of work is done, the
-interpreter's teardown (clearing every module, collecting pandas', numba's and Arrow's
-objects) costs as much again, and a short command pays it on every run.
+A command listed in ``short_lived``, run from the command line, is run as the short
+process it is: it keeps the memory it frees (``fastio.heap.keep_freed_memory``: no fresh,
+zeroed pages for every chunk's temporaries) and ends with :func:`exit_now` once it has
+returned (the interpreter's teardown, clearing every module and collecting pandas',
+numba's and Arrow's objects, cost 0.2–0.4 CPU-s, paid on every run).
 
 Every command reports failures the same way (:func:`run_main`), so no module carries its
 own ``try/except`` block for them: bad input, a file that cannot be read or written and
@@ -22,6 +23,8 @@ import os
 import sys
 import threading
 from typing import Callable, Collection, Mapping
+
+from fastio.heap import keep_freed_memory
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CODES", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OS_ERROR",
            "dispatch", "error_line", "exit_now", "run_main"]
@@ -109,11 +112,11 @@ def exit_now(code: int) -> None:
 
 
 def dispatch(prog: str, commands: Mapping[str, tuple[str, str]], argv: list[str] | None, *,
-             resumable: Collection[str] = (), quick_exit: Collection[str] = ()) -> int:
+             resumable: Collection[str] = (), short_lived: Collection[str] = ()) -> int:
     """Run the sub-command named by ``argv[0]``; ``resumable`` commands say so on Ctrl-C.
 
-    With ``argv`` None (the process's own command line), a ``quick_exit`` command ends the
-    process through :func:`exit_now` when it returns."""
+    With ``argv`` None (the process's own command line), a ``short_lived`` command keeps
+    the memory it frees and ends the process through :func:`exit_now` when it returns."""
     from_command_line = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
@@ -123,9 +126,12 @@ def dispatch(prog: str, commands: Mapping[str, tuple[str, str]], argv: list[str]
     if command not in commands:
         print(f"{prog}: unknown command {command!r}\n\n{_usage(prog, commands)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    short = from_command_line and command in short_lived
+    if short:
+        keep_freed_memory()
     module = importlib.import_module(commands[command][0])
     # a command's --help ends with exit_codes_text() (fastio._flags.command_parser)
     code = run_main(f"{prog} {command}", module.main, rest, resumable=command in resumable)
-    if from_command_line and command in quick_exit:
+    if short:
         exit_now(code)
     return code

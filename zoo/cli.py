@@ -20,12 +20,13 @@ COMMANDS = {
 }
 # commands whose rerun continues an interrupted run (said on Ctrl-C)
 RESUMABLE = frozenset({"register", "reproduce", "demo"})
-# commands that end the process without the interpreter's teardown (fastio._dispatch.exit_now)
-QUICK_EXIT = frozenset({"gwas"})
+# short-lived commands: keep freed memory, end without the interpreter's teardown
+# (see fastio._dispatch)
+SHORT_LIVED = frozenset({"gwas"})
 
 
 def main(argv: list[str] | None = None) -> int:
-    return dispatch("zoo", COMMANDS, argv, resumable=RESUMABLE, quick_exit=QUICK_EXIT)
+    return dispatch("zoo", COMMANDS, argv, resumable=RESUMABLE, short_lived=SHORT_LIVED)
 
 
 if __name__ == "__main__":

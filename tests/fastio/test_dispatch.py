@@ -147,14 +147,14 @@ def test_exit_now_skips_only_the_teardown(tmp_path, case):
 
 
 def test_dispatch_exits_quickly_only_from_the_command_line(tmp_path):
-    """A quick_exit command ends the process when dispatch read sys.argv itself; called
+    """A short_lived command ends the process when dispatch read sys.argv itself; called
     with an argv list (tests, other Python code) it returns its exit status."""
     (tmp_path / "quickcmd.py").write_text("def main(argv):\n    print('ran', argv)\n    return 4\n")
     code = ("import sys\nfrom fastio._dispatch import dispatch\n"
             "table = {'go': ('quickcmd', 'a test command')}\n"
-            "print('returned', dispatch('t', table, ['go', 'x'], quick_exit={'go'}))\n"
+            "print('returned', dispatch('t', table, ['go', 'x'], short_lived={'go'}))\n"
             "sys.argv = ['t', 'go', 'y']\n"
-            "dispatch('t', table, None, quick_exit={'go'})\n"
+            "dispatch('t', table, None, short_lived={'go'})\n"
             "print('not reached')\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, timeout=60,
