@@ -15,6 +15,8 @@ Every round is one epoch in a fresh random order; samples/s = samples / fastest 
 - zarr: ``zarr.Array.oindex[sorted batch rows]`` on the same store, raw values only.
 - bound: ``np.take`` of the batch rows from a page-cached ``np.memmap`` of raw float32
   into a reused buffer: the cost of touching the bytes once, nothing else.
+- paired: the loader against the bound with rounds interleaved (one epoch of each, back
+  to back), so a shared machine's load falls on both alike.
 """
 from __future__ import annotations
 
@@ -269,6 +271,51 @@ def test_memmap_bound(benchmark, loader_data, case):
     _run(benchmark, epoch, len(_epoch_batches(d["n"], batch, 0)) * batch, method="memmap-bound", augmented=False)
 
 
+def _timed(fn, arg) -> tuple[float, float]:
+    """(CPU seconds of this process, wall seconds) of one call."""
+    import time
+
+    cpu, wall = time.process_time(), time.perf_counter()
+    fn(arg)
+    return time.process_time() - cpu, time.perf_counter() - wall
+
+
+@pytest.mark.parametrize("codec", ["blosc-lz4", "none"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_loader_vs_bound_paired(benchmark, loader_data, case, codec):
+    """Side by side: every round is one epoch of the memmap bound and, straight after, one
+    epoch of the loader (read/normalise only), so both halves of a pair see the same
+    load. Per round: CPU and wall time of each; the table reports both ratios."""
+    d = loader_data[case]
+    tensor, batch, _ = CASES[case]
+    name = tensor if codec == "blosc-lz4" else f"{tensor}_uncompressed"
+    loader = LoaderCore(d["store"], inputs=[name], batch_size=batch, split="all", workers=2)
+    mm = np.load(d["npy"], mmap_mode="r")
+    buf = np.empty((batch, *mm.shape[1:]), np.float32)
+    n_bound = len(_epoch_batches(d["n"], batch, 0)) * batch
+    n_loader = len(loader) * batch
+
+    def bound(e):
+        for rows in _epoch_batches(d["n"], batch, e):
+            np.take(mm, rows, axis=0, out=buf, mode="clip")
+
+    def load(e):
+        loader.set_epoch(e)
+        for b in range(len(loader)):
+            loader[b]
+
+    pairs = []
+    for e in range(_rounds() + 1):  # the first pair warms caches and kernels up
+        pair = (*_timed(bound, e), *_timed(load, e))
+        if e:
+            pairs.append(pair)
+    benchmark.group = f"paired-{case}"
+    benchmark.extra_info.update({"method": "fastio", "codec": codec, "samples_bound": n_bound,
+                                 "samples_loader": n_loader, "pairs": pairs})
+    benchmark.pedantic(load, args=(0,), rounds=1, iterations=1)
+    loader.close()
+
+
 # --- kernels vs numpy ------------------------------------------------------------------------
 
 def _kernel_cases():
@@ -369,6 +416,24 @@ def _table(path: str) -> str:
             vs_base_cpu = "—" if base != base else f"{quiet / (2 / base_cpu):.1f}"
             lines.append(f"| {label} | {r:,.0f} | {vs_base} | {r / bound:.2f} | {c:,.0f} | "
                          f"{vs_base_cpu} | {quiet / (1 / bound_cpu):.2f} |")
+    paired = [b for b in benches if b["group"].startswith("paired-")]
+    if paired:
+        lines += ["\n### loader vs memmap bound, paired rounds (read/normalise only)\n",
+                  "| tensor | codec | CPU µs/sample bound / loader (fastest) | × bound, from CPU | "
+                  "per-round from CPU (median, range) | per-round wall (median, range) |",
+                  "|---|---|---:|---:|---:|---:|"]
+    for b in paired:
+        info = b["extra_info"]
+        p = np.array(info["pairs"])  # cpu_bound, wall_bound, cpu_loader, wall_loader per round
+        nb, nl = info["samples_bound"], info["samples_loader"]
+        # 2-thread loader at 2/CPU against the single-threaded bound at 1/CPU (as above)
+        cpu_ratio = 2 * (p[:, 0] / nb) / (p[:, 2] / nl)
+        wall_ratio = (nl / p[:, 3]) / (nb / p[:, 1])
+        best = 2 * (p[:, 0].min() / nb) / (p[:, 2].min() / nl)
+        lines.append(f"| {CASES[b['group'][7:]][0]} | {info['codec']} | {p[:, 0].min() / nb * 1e6:,.0f} / "
+                     f"{p[:, 2].min() / nl * 1e6:,.0f} | {best:.2f} | {np.median(cpu_ratio):.2f} "
+                     f"({cpu_ratio.min():.2f}–{cpu_ratio.max():.2f}) | {np.median(wall_ratio):.2f} "
+                     f"({wall_ratio.min():.2f}–{wall_ratio.max():.2f}) |")
     kernels = {}
     for b in benches:
         if b["group"].startswith("kernel-"):

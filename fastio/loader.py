@@ -1,9 +1,11 @@
 """``fastio.Loader``: a Keras ``PyDataset`` of normalised, augmented float32 batches.
 
 Per batch, the loader's threads each take a contiguous share of the batch slots and, for
-every requested tensor, ``pread`` + decode the sample's chunk (:mod:`fastio.reader`) and
-run one fused numba kernel (normalise → warp/shift → intensity → noise) into a batch
-buffer. A tensor that is both input and output under value-corrupting augmentation gets
+every requested tensor, decode the sample's chunk from the shard file's mapping into a
+per-thread scratch that stays in cache (an uncompressed sample is read where it lies,
+:mod:`fastio.reader`) and run one fused numba kernel (normalise → warp/shift → intensity
+→ noise) that writes it into its batch row: the row is written once and never read. A
+per-sample z-score's statistics are memoised on a sample's first read. A tensor that is both input and output under value-corrupting augmentation gets
 a second buffer, its target: the same geometry without intensity changes or noise
 (:mod:`fastio.augment`). Kernels and decoders release the GIL, so threads scale; threads, not processes,
 because numba's parallel layer hangs in forked children.
