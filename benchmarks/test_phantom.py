@@ -16,9 +16,12 @@ import pytest
 
 from zoo.phantom import generate, render_brain, render_cardiac, render_dxa, render_ecg
 from zoo.phantom.biology import anatomy, simulate_biology
+from zoo.phantom.diagnostics import read_tensor_matrix
 from zoo.phantom.genotypes import simulate_genotypes
 from zoo.phantom.hd5 import write_subject
 from zoo.phantom.layout import Geometry, draw_nuisance, render_block, subject_datasets
+
+from .phantom_factor_r2 import ROWS, measure
 
 N = int(os.environ.get("PHANTOM_BENCH_N", "20"))
 BLOCK = int(os.environ.get("PHANTOM_BENCH_BLOCK", "16"))
@@ -110,3 +113,21 @@ def test_write_subject_files(benchmark, block, tmp_path, writer):
     benchmark.extra_info["subjects"] = BLOCK
     with h5py.File(tmp_path / "0.hd5", "r") as f:
         np.testing.assert_array_equal(f["ukb_dxa/dxa_1_2/instance_0"][()], rendered["dxa_2"][0])
+
+
+def test_factor_r2_script_measures_every_row(tmp_path):
+    """``phantom_factor_r2.py`` (the truth check of results/phantom.md) on a tiny cohort at
+    full nuisance: every row is measured on every subject that has the tensor, and the
+    rigidly registered brain slice shows more of the biology than the posed native one."""
+    cohort = generate(tmp_path / "cohort", n=40, seed=0, scale="quick", n_variants=1000, progress=False,
+                      nuisance=1.0)
+    out = measure(cohort.root, tmp_path / "work")
+    assert list(out) == [label for label, *_ in ROWS]
+    for label, name, method in ROWS:
+        _, present = read_tensor_matrix(cohort.root, name, cohort.sample_ids, "quick")
+        real, chance, used = out[label]
+        assert used == len(present), label
+        assert -1 < chance <= 1 and -1 < real <= 1, (label, real, chance)
+        if method is not None:  # a registered tensor shows its biology above chance
+            assert real > chance + 0.05, (label, real, chance)
+    assert out["t1_slice_80, rigid template ECC"][0] > out["t1_slice_80 (native pose)"][0] + 0.05
