@@ -166,6 +166,11 @@ def test_bad_inputs_are_named(cohort, cohort_tables, tmp_path):
     bad = covar.assign(age2=covar["age"] * 2)
     with pytest.raises(ValueError, match="rank-deficient"):
         prepare_model(latents, bad, latents.index)
+    twice = pd.concat([covar, covar.iloc[[3]]])
+    with pytest.raises(ValueError, match=f"covariates, got sample '{covar.index[3]}' twice"):
+        prepare_model(latents, twice, latents.index)
+    with pytest.raises(ValueError, match="one row per sample in the latents"):
+        prepare_model(pd.concat([latents, latents.iloc[[0]]]), covar, latents.index)
 
 
 def test_config_round_trip():
