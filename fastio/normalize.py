@@ -12,7 +12,7 @@ import numpy as np
 from fastio._kernels import api as _k
 from fastio.spec import Normalization, parse_normalization
 
-__all__ = ["normalize_samples"]
+__all__ = ["normalize_samples", "nonfinite_samples"]
 
 
 def normalize_samples(values: np.ndarray, normalization: Normalization | str | dict,
@@ -39,3 +39,12 @@ def normalize_samples(values: np.ndarray, normalization: Normalization | str | d
         raise ValueError(f"{what}: samples {np.flatnonzero(~finite)[:10].tolist()} contain NaN/inf; "
                          "expected finite values")
     return out
+
+
+def nonfinite_samples(values: np.ndarray) -> np.ndarray:
+    """Indices of the samples of ``values`` (N, ...) float32 that hold NaN or inf (one
+    pass over the data, no temporaries)."""
+    values = np.ascontiguousarray(values, dtype=np.float32)
+    if values.ndim < 2:
+        raise ValueError(f"Expected samples stacked along axis 0 (N, ...), got shape {values.shape}")
+    return np.flatnonzero(~_k.finite_rows(values))

@@ -13,6 +13,7 @@ from fastio._kernels import kernels
 __all__ = [
     "NORM_CODES",
     "normalise_params",
+    "finite_rows",
     "normalise_sample",
     "normalise_rows",
     "pointwise",
@@ -84,6 +85,17 @@ def normalise_sample(src, out, code, mean, std, scale=1.0, shift=0.0, sigma=0.0,
     return bool(kernels.normalise_sample(src.reshape(-1), out.reshape(-1), int(code), float(mean or 0.0),
                                          inv_std, ZSCORE_EPS, float(scale), float(shift), float(sigma),
                                          table, int(offset), bool(check), moments))
+
+
+def finite_rows(src) -> np.ndarray:
+    """(N,) bool: which samples of ``src`` (N, ...) hold only finite values (one pass,
+    no temporaries)."""
+    _check_f32("src", src)
+    if src.ndim < 2:
+        raise ValueError(f"Expected samples stacked along axis 0 (N, ...), got shape {src.shape}")
+    finite = np.empty(src.shape[0], dtype=np.bool_)
+    kernels.finite_rows(src.reshape(src.shape[0], -1), finite)
+    return finite
 
 
 def normalise_rows(src, out, code, mean, std, check=False) -> np.ndarray:

@@ -269,6 +269,13 @@ def all_finite(x):
 
 
 @jit(fastmath=FINITE_SAFE)
+def finite_rows(src, finite):
+    """``finite[i]`` = whether every value of row i of ``src`` (N, size) is finite."""
+    for i in range(src.shape[0]):
+        finite[i] = all_finite(src[i])
+
+
+@jit(fastmath=FINITE_SAFE)
 def normalise_sample(x, out, code, mean, inv_std, eps, scale, shift, sigma, table, offset, check, moments):
     """out = the flat sample ``x`` normalised — code 0 none, 1 fixed ``mean``/``inv_std``,
     2 its own z-score — then the pointwise chain: ``sample_stats`` + ``pointwise`` in one

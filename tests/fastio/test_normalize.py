@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from fastio.loader import LoaderCore
-from fastio.normalize import normalize_samples
+from fastio.normalize import nonfinite_samples, normalize_samples
 from fastio.spec import Normalization, TensorSpec
 from fastio.store import create_store
 
@@ -47,3 +47,14 @@ def test_bit_identical_to_the_loader(tmp_path):
     (batch,) = loader[0]
     loader.close()
     np.testing.assert_array_equal(next(iter(batch.values())), normalize_samples(x, "zscore"))
+
+
+def test_nonfinite_samples_match_numpy():
+    x = np.random.default_rng(2).normal(size=(7, 33, 2)).astype(np.float32)
+    x[1, 0, 0], x[4, 32, 1], x[6, 10, 0] = np.nan, -np.inf, np.inf
+    x[5, 3, 1] = np.float32(3.4e38)  # large but finite
+    ref = np.flatnonzero(~np.isfinite(x.reshape(7, -1)).all(axis=1))
+    np.testing.assert_array_equal(nonfinite_samples(x), ref)
+    assert nonfinite_samples(x[[0, 2, 3, 5]]).size == 0
+    with pytest.raises(ValueError, match="axis 0"):
+        nonfinite_samples(np.zeros(4, np.float32))

@@ -17,7 +17,7 @@ import numpy as np
 
 from fastio.background import erase_background
 from fastio.hdf5 import fit_shape
-from fastio.normalize import normalize_samples
+from fastio.normalize import nonfinite_samples, normalize_samples
 from zoo.presets.record import Preset
 from zoo.registration.methods import get_method
 
@@ -55,11 +55,12 @@ def conform(values, spec, what: str = "input", erase: bool = True, check_finite:
                 out[i] = fit_shape(sample, shape, spec.resize)
             except ValueError as exc:
                 raise ValueError(f"{what}: sample {i} of tensor {spec.name}: {exc}") from None
-    bad = ~np.isfinite(out.reshape(len(out), -1)).all(axis=1) if check_finite else np.zeros(0, bool)
-    if bad.any():
-        raise ValueError(f"{what}: samples {np.flatnonzero(bad)[:10].tolist()} of tensor {spec.name} contain "
+    out = np.ascontiguousarray(out)
+    bad = nonfinite_samples(out) if check_finite else ()
+    if len(bad):
+        raise ValueError(f"{what}: samples {bad[:10].tolist()} of tensor {spec.name} contain "
                          "NaN/inf; expected finite values")
-    return np.ascontiguousarray(out)
+    return out
 
 
 def step_options(preset: Preset) -> dict:

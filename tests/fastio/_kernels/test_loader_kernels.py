@@ -235,3 +235,11 @@ def test_normalise_sample_memoises_the_zscore_statistics(rng):
     assert fresh.tolist() == [0.0, 0.0]                        # nothing memoised for a bad sample
     with pytest.raises(ValueError, match="moments"):
         api.normalise_sample(a, out, 2, 0.0, 1.0, moments=np.zeros(2, np.float32))
+
+
+def test_finite_rows_matches_numpy(rng):
+    src = rng.normal(size=(6, 50)).astype(np.float32)
+    src[0, 49], src[3, 0], src[5, 20] = np.nan, np.inf, -np.inf
+    np.testing.assert_array_equal(api.finite_rows(src), np.isfinite(src).all(axis=1))
+    with pytest.raises(ValueError, match="float32"):
+        api.finite_rows(src.astype(np.float64))
