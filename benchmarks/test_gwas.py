@@ -7,6 +7,10 @@ their result tables. ``python benchmarks/test_gwas.py N,M,K ROUNDS [MISSING_RATE
 the two side by side, alternating, so both see the same machine load, and then compares
 every p-value of the last round (see ``benchmarks/results/gwas.md``).
 
+With ``REGZOO_GWAS_BEFORE=DIR`` (a checkout of an earlier commit, e.g. ``git worktree add
+DIR REV``) each round also runs that checkout's ``zoo gwas --no-plots`` in float32 and
+float64 beside this one's, and a second table gives before/after in the same rounds.
+
 ``test_same_p_values_as_plink2`` checks the values, not only the speed: every one of the
 m × K p-values agrees with plink2's within 1e-4 in −log10 p (float32: where −log10 p < 10;
 beyond, plink2's 6-digit T_STAT alone moves −log10 p by up to ~1e-3) and OBS_CT is equal.
@@ -145,20 +149,36 @@ def zoo_command(cohort, out, dtype: str, *extra: str, name: str | None = None) -
             "--dtype", dtype, "--quiet", *extra]
 
 
+def _pythonpath(root) -> dict:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(root)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
+
+
+def _timed(cmd: list[str], env: dict) -> tuple[float, float]:
+    """Wall seconds and the child's CPU seconds (user + system, all its threads)."""
+    import resource
+    import time
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, env=env)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def _side_by_side(size: str, rounds: int, missing_rate: float = 0.0) -> None:
     """Alternate ``zoo gwas`` end to end (float32 with and without plots, float64) and
     plink2; print each round's wall times and ratios as a markdown table, then the last
-    round's agreement with plink2 (every p-value, both precisions)."""
-    import resource
+    round's agreement with plink2 (every p-value, both precisions). With
+    ``REGZOO_GWAS_BEFORE`` set, also before/after ``--no-plots`` runs and their table."""
     import tempfile
-    import time
     from pathlib import Path
 
     n, m, k = (int(x) for x in size.split(","))
     plink2 = shutil.which("plink2")
-    root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(root)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
+    env = _pythonpath(Path(__file__).resolve().parents[1])
+    earlier = os.environ.get("REGZOO_GWAS_BEFORE")
     with tempfile.TemporaryDirectory() as tmp:
         cohort, latents, covar, out = make_cohort(Path(tmp), n, m, k, missing_rate)
         runs = {"float32": zoo_command(cohort, out, "float32"),
@@ -167,8 +187,17 @@ def _side_by_side(size: str, rounds: int, missing_rate: float = 0.0) -> None:
                 "float64": zoo_command(cohort, out, "float64")}
         if plink2:
             runs["plink2"] = plink2_command(plink2, cohort, out)
+        # before/after: (command, environment) per run; the checkout named by
+        # REGZOO_GWAS_BEFORE comes first on the earlier runs' PYTHONPATH
+        extra = {} if not earlier else {
+            f"{when} {dtype}": (zoo_command(cohort, out, dtype, "--no-plots",
+                                            name=f"{when}_{dtype}"),
+                                _pythonpath(earlier) if when == "before" else env)
+            for dtype in ("float32", "float64") for when in ("before", "after")}
         for cmd in runs.values():          # warm: page cache, numba cache, plink2 binary
             subprocess.run(cmd, check=True, capture_output=True, env=env)
+        for cmd, run_env in extra.values():
+            subprocess.run(cmd, check=True, capture_output=True, env=run_env)
         print(f"{n} samples x {m} variants x {k} dims, {missing_rate:.0%} missing calls, "
               f"{os.cpu_count()} cpus, load average before: {os.getloadavg()[0]:.1f}")
         # Wall seconds, and each child's CPU seconds (user + system, all its threads):
@@ -177,15 +206,14 @@ def _side_by_side(size: str, rounds: int, missing_rate: float = 0.0) -> None:
               + (" | plink2 / float32 | plink2 / float32 no plots | plink2 / float64 "
                  "| float64 / float32 | load |" if plink2 else " | float64 / float32 | load |"))
         print("|" + "---|" * (len(runs) + (6 if plink2 else 3)))
+        rows = []
         for r in range(rounds):
             times, cpu = {}, {}
             for name, cmd in runs.items():
-                before = resource.getrusage(resource.RUSAGE_CHILDREN)
-                start = time.perf_counter()
-                subprocess.run(cmd, check=True, capture_output=True, env=env)
-                times[name] = time.perf_counter() - start
-                after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                cpu[name] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+                times[name], cpu[name] = _timed(cmd, env)
+            for name, (cmd, run_env) in extra.items():
+                times[name], cpu[name] = _timed(cmd, run_env)
+            rows.append((times, cpu, os.getloadavg()[0]))
             cells = [f"{times[key]:.2f} / {cpu[key]:.2f}" for key in runs]
             if plink2:
                 cells += [f"{times['plink2'] / times[key]:.2f}x / {cpu['plink2'] / cpu[key]:.2f}x"
@@ -194,6 +222,8 @@ def _side_by_side(size: str, rounds: int, missing_rate: float = 0.0) -> None:
                          f"{cpu['float64'] / cpu['float32']:.2f}x")
             cells.append(f"{os.getloadavg()[0]:.1f}")
             print(f"| {r + 1} | " + " | ".join(cells) + " |", flush=True)
+        if extra:
+            _before_after_table(rows, earlier)
         if plink2:
             for dtype in ("float32", "float64"):
                 long = pd.read_csv(out / f"cli_{dtype}" / "latent_gwas.glm.linear.tsv", sep="\t")
@@ -202,6 +232,21 @@ def _side_by_side(size: str, rounds: int, missing_rate: float = 0.0) -> None:
                       f"{agree['max_delta']:.2g} (where -log10 p < 10: "
                       f"{agree['max_delta_below_10']:.2g}), OBS_CT equal: "
                       f"{agree['obs_ct_equal']}", flush=True)
+
+
+def _before_after_table(rows: list, earlier: str) -> None:
+    """The before/after runs of each round (``--no-plots``): wall / CPU and CPU ratios."""
+    print(f"\nbefore = {earlier}; after = this checkout; both --no-plots")
+    print("| round | before float32 | after float32 | before float64 | after float64 "
+          "| before / after CPU float32 | before / after CPU float64 | after float64 / float32 CPU "
+          "| load |")
+    print("|" + "---|" * 9)
+    for r, (times, cpu, load) in enumerate(rows):
+        cells = [f"{times[key]:.2f} / {cpu[key]:.2f}" for key in
+                 ("before float32", "after float32", "before float64", "after float64")]
+        cells += [f"{cpu[f'before {d}'] / cpu[f'after {d}']:.2f}x" for d in ("float32", "float64")]
+        cells += [f"{cpu['after float64'] / cpu['after float32']:.2f}x", f"{load:.1f}"]
+        print(f"| {r + 1} | " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":
