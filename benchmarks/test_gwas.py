@@ -154,14 +154,14 @@ def _pythonpath(root) -> dict:
         [str(root)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
 
 
-def _timed(cmd: list[str], env: dict) -> tuple[float, float]:
+def _timed(cmd: list[str], env: dict, cwd=None) -> tuple[float, float]:
     """Wall seconds and the child's CPU seconds (user + system, all its threads)."""
     import resource
     import time
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True, env=env)
+    subprocess.run(cmd, check=True, capture_output=True, env=env, cwd=cwd)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -187,17 +187,19 @@ def _side_by_side(size: str, rounds: int, missing_rate: float = 0.0) -> None:
                 "float64": zoo_command(cohort, out, "float64")}
         if plink2:
             runs["plink2"] = plink2_command(plink2, cohort, out)
-        # before/after: (command, environment) per run; the checkout named by
-        # REGZOO_GWAS_BEFORE comes first on the earlier runs' PYTHONPATH
+        # before/after: (command, environment, folder) per run; the earlier runs start in
+        # the checkout named by REGZOO_GWAS_BEFORE (`python -m` puts the working folder
+        # first on sys.path) with it first on their PYTHONPATH
         extra = {} if not earlier else {
             f"{when} {dtype}": (zoo_command(cohort, out, dtype, "--no-plots",
                                             name=f"{when}_{dtype}"),
-                                _pythonpath(earlier) if when == "before" else env)
+                                *((_pythonpath(earlier), earlier) if when == "before"
+                                  else (env, None)))
             for dtype in ("float32", "float64") for when in ("before", "after")}
         for cmd in runs.values():          # warm: page cache, numba cache, plink2 binary
             subprocess.run(cmd, check=True, capture_output=True, env=env)
-        for cmd, run_env in extra.values():
-            subprocess.run(cmd, check=True, capture_output=True, env=run_env)
+        for cmd, run_env, cwd in extra.values():
+            subprocess.run(cmd, check=True, capture_output=True, env=run_env, cwd=cwd)
         print(f"{n} samples x {m} variants x {k} dims, {missing_rate:.0%} missing calls, "
               f"{os.cpu_count()} cpus, load average before: {os.getloadavg()[0]:.1f}")
         # Wall seconds, and each child's CPU seconds (user + system, all its threads):
@@ -211,8 +213,8 @@ def _side_by_side(size: str, rounds: int, missing_rate: float = 0.0) -> None:
             times, cpu = {}, {}
             for name, cmd in runs.items():
                 times[name], cpu[name] = _timed(cmd, env)
-            for name, (cmd, run_env) in extra.items():
-                times[name], cpu[name] = _timed(cmd, run_env)
+            for name, (cmd, run_env, cwd) in extra.items():
+                times[name], cpu[name] = _timed(cmd, run_env, cwd)
             rows.append((times, cpu, os.getloadavg()[0]))
             cells = [f"{times[key]:.2f} / {cpu[key]:.2f}" for key in runs]
             if plink2:
