@@ -51,13 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _scan(args, latents, covar, config):
+def _scan(args, latents, covar, config, phases):
     """One process (its long table written while it scans), or variant blocks on a Dask
     cluster merged in genome order."""
     from zoo.evaluate.gwas import run_gwas
 
     if args.dask is None:
-        return run_gwas(args.bfile, latents, covar, config, out_dir=args.out)
+        return run_gwas(args.bfile, latents, covar, config, out_dir=args.out, phases=phases)
     from fastio.cluster import dask_client
     from zoo.evaluate.export import run_gwas_dask
 
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         # still empty) when the scan fails.
         with output_folder(args.out) as out:
             with phases("scan"):
-                result = _scan(args, latents, covar, config)
+                result = _scan(args, latents, covar, config, phases)
             with phases("loci"):
                 summary, loci = gwas_summary(result, threshold=args.threshold,
                                              window=args.window, ld_r2=args.ld_r2,

@@ -13,6 +13,7 @@ keep it well conditioned; genotype sums of squares are exact integer sums) or fl
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from zoo.evaluate.called import called_products, missing_index
 from zoo.evaluate.defaults import DTYPES
 from zoo.evaluate.design import LatentModel, prepare_model
 from zoo.evaluate.manova import pillai_from_products, pillai_from_sscp
+from zoo.evaluate.phases import Phases
 from zoo.evaluate.tsv import LongTableStream, write_long_table, write_tsv
 
 __all__ = ["GwasConfig", "GwasResult", "scan_genotypes", "chunk_statistics", "run_gwas",
@@ -260,27 +262,35 @@ def _variant_table(bed, start: int, stop: int) -> pd.DataFrame:
 def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame | None = None,
              config: GwasConfig | None = None, *, variants: slice | None = None,
              model: LatentModel | None = None, out_dir: str | Path | None = None,
-             stem: str = "latent_gwas") -> GwasResult:
+             stem: str = "latent_gwas", phases: Phases | None = None) -> GwasResult:
     """Scan the variants ``variants`` (default: all) of ``bfile`` against every latent column.
 
     ``latents`` and ``covariates`` are indexed by sample id (see ``read_latents`` and
     ``read_covariates``); a prepared ``model`` can be passed instead to reuse it across blocks.
     With ``out_dir`` the tables of ``GwasResult.write`` are written too (listed in
     ``result.files``), the long table formatted chunk by chunk while the scan runs.
+    With ``phases`` each stage's CPU is added up on its own thread: ``scan.setup``,
+    ``scan.product``, ``scan.statistics``, ``scan.format`` and ``scan.write``.
     """
+    def timed(name: str):
+        return phases(name, thread=True) if phases is not None else nullcontext()
+
     config = config or GwasConfig()
-    bed = open_bfile(bfile, config.num_threads)
-    if model is None:
-        model = prepare_model(latents, covariates, bed.iid, dtype=config.dtype, source=str(bfile))
-    start, stop, step = (variants or slice(None)).indices(bed.sid_count)
-    if step != 1:
-        raise ValueError(f"Expected a contiguous variant range, got step {step}")
-    chunks = BedChunks(bfile, model.sample_index, reader=config.reader,
-                       num_threads=config.num_threads)
-    table = _variant_table(bed, start, stop)
-    stream = (LongTableStream(Path(out_dir) / f"{stem}.glm.linear.tsv", table,
-                              list(model.pheno_names), list(LONG_COLUMNS[7:]))
-              if out_dir is not None and LongTableStream.available() else None)
+    with timed("scan.setup"):
+        bed = open_bfile(bfile, config.num_threads)
+        if model is None:
+            model = prepare_model(latents, covariates, bed.iid, dtype=config.dtype,
+                                  source=str(bfile))
+        start, stop, step = (variants or slice(None)).indices(bed.sid_count)
+        if step != 1:
+            raise ValueError(f"Expected a contiguous variant range, got step {step}")
+        chunks = BedChunks(bfile, model.sample_index, reader=config.reader,
+                           num_threads=config.num_threads)
+        table = _variant_table(bed, start, stop)
+        stream = (LongTableStream(Path(out_dir) / f"{stem}.glm.linear.tsv", table,
+                                  list(model.pheno_names), list(LONG_COLUMNS[7:]),
+                                  timer=lambda: timed("scan.format"))
+                  if out_dir is not None and LongTableStream.available() else None)
     bounds = [(a, min(a + config.chunk_size, stop)) for a in range(start, stop, config.chunk_size)]
     parts: list = []
     progress = _progress(len(bounds), config.progress, f"latent GWAS {Path(str(bfile)).name}")
@@ -291,14 +301,17 @@ def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame 
     buffer = block_buffer(model.n_samples, model.stacked.dtype)
 
     def product(a: int, b: int) -> tuple[np.ndarray, dict]:
-        chunk = chunks.product(a, b, model.stacked, buffer)
+        with timed("scan.product"):
+            chunk = chunks.product(a, b, model.stacked, buffer)
         return chunk["prod"], chunk
 
     def statistics(prod, chunk, a: int, b: int) -> dict:
-        out = product_statistics(model, prod, chunk["obs"], chunk["mean"], chunk["sumsq"],
-                                 missing=chunk["missing"], manova=config.manova)
+        with timed("scan.statistics"):
+            out = product_statistics(model, prod, chunk["obs"], chunk["mean"], chunk["sumsq"],
+                                     missing=chunk["missing"], manova=config.manova)
+            values = long_values(out, config.dtype) if stream is not None else None
         if stream is not None:
-            stream.add(a - start, b - start, long_values(out, config.dtype))
+            stream.add(a - start, b - start, values)
         progress.update(1)
         return out
 
@@ -332,9 +345,10 @@ def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame 
     result = GwasResult(table, model.pheno_names, model.n_samples, stats, model.sample_index)
     if out_dir is None:
         return result
-    files = ({"long": stream.close(),
-              "manova": write_tsv(result.manova_frame(), Path(out_dir) / f"{stem}.manova.tsv")}
-             if stream is not None else result.write(out_dir, stem))
+    with timed("scan.write"):
+        files = ({"long": stream.close(),
+                  "manova": write_tsv(result.manova_frame(), Path(out_dir) / f"{stem}.manova.tsv")}
+                 if stream is not None else result.write(out_dir, stem))
     return replace(result, files=files)
 
 

@@ -46,9 +46,9 @@ class Phases:
 
     def format(self) -> str:
         data = self.to_dict()
-        lines = [f"{'phase':<12}{'wall (s)':>10}{'cpu (s)':>10}"]
-        lines += [f"{name:<12}{t['wall_s']:>10.3f}{t['cpu_s']:>10.3f}"
+        lines = [f"{'phase':<18}{'wall (s)':>10}{'cpu (s)':>10}"]
+        lines += [f"{name:<18}{t['wall_s']:>10.3f}{t['cpu_s']:>10.3f}"
                   for name, t in data["phases"].items()]
-        lines.append(f"{'total':<12}{data['total_wall_s']:>10.3f}{data['total_cpu_s']:>10.3f}"
+        lines.append(f"{'total':<18}{data['total_wall_s']:>10.3f}{data['total_cpu_s']:>10.3f}"
                      f"   (CPU before main: {data['startup_cpu_s']:.3f} s)")
         return "\n".join(lines)

@@ -4,6 +4,7 @@ installed (``regzoo[parquet]``), pandas otherwise; missing values are written as
 and the header is unquoted, as plink2 writes them."""
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -122,7 +123,9 @@ class LongTableStream:
     label): per-label conversions of pandas' object columns cost more than the writing."""
 
     def __init__(self, path: str | Path, variants: pd.DataFrame, labels: list[str],
-                 value_columns: list[str]):
+                 value_columns: list[str], *, timer=None):
+        """``timer()``, if given, returns a context manager around each block's formatting
+        (on the formatter's thread; ``zoo gwas --profile`` adds up its CPU)."""
         from concurrent.futures import ThreadPoolExecutor
 
         self.path = Path(path)
@@ -131,6 +134,7 @@ class LongTableStream:
         self._pool = ThreadPoolExecutor(max_workers=1)
         self._variants = self._pool.submit(self._arrow_variants, variants)
         self._pheno: dict[int, list] = {}
+        self._timer = timer or nullcontext
         self._blocks: list = []
 
     @staticmethod
@@ -156,6 +160,10 @@ class LongTableStream:
         self._blocks.append(self._pool.submit(self._format, start, stop, values))
 
     def _format(self, start: int, stop: int, values: dict[str, np.ndarray]) -> list[bytes]:
+        with self._timer():
+            return self._format_block(start, stop, values)
+
+    def _format_block(self, start: int, stop: int, values: dict[str, np.ndarray]) -> list[bytes]:
         import pyarrow as pa
         from pyarrow import csv
 
