@@ -12,7 +12,8 @@ import pytest
 
 import zoo
 from zoo.presets.publishing import publish
-from zoo.presets.registry import Registry
+from zoo.presets.from_reproduce import next_version
+from zoo.presets.registry import Registry, load_registry
 
 pytestmark = pytest.mark.slow
 
@@ -20,6 +21,10 @@ TINY = ["--encoder_blocks", "conv_encode", "--decoder_blocks", "conv_decode", "-
         "--conv_layers", "4", "--conv_width", "15", "--dense_blocks", "4", "4", "--dense_layers", "6",
         "--block_size", "1", "--batch_size", "8", "--epochs", "1", "--training_steps", "2",
         "--validation_steps", "1", "--random_seed", "1", "--verbose", "0", "--reconstructions", "0"]
+
+
+# the next version of the shipped preset: a mirror entry never clashes with the package's
+VERSION = next_version("ecg_rest.median_beat.ae", load_registry().presets())
 
 
 @pytest.fixture(scope="module")
@@ -39,18 +44,18 @@ def run(tmp_path_factory):
     for mode in ("train", "infer_encoders"):
         assert recipe_run(["--mode", mode, *argv]) == 0
     mirror = root / "mirror"
-    preset = publish(root / "runs" / "beat", version=1, out=mirror, metrics={"note": "unit test"},
+    preset = publish(root / "runs" / "beat", version=VERSION, out=mirror, metrics={"note": "unit test"},
                      data={"name": "phantom", "kind": "phantom"}, command="pytest")
     return root, cohort, store, preset, Registry([mirror / "registry.json"])
 
 
 def test_publish_records_the_run(run):
     root, _, store, preset, registry = run
-    assert preset.ref == "ecg_rest.median_beat.ae@1" and registry.get(preset.name) == preset
+    assert preset.ref == f"ecg_rest.median_beat.ae@{VERSION}" and registry.get(preset.name) == preset
     assert preset.source.name == "ecg_rest" and tuple(preset.input.shape) == (120, 12)
     assert preset.registration["method"] == "median_beat" and preset.embedding_dim == 6
     assert [f.role for f in preset.files] == ["encoder"]  # median_beat has no fitted state
-    card = (root / "mirror" / "model_cards" / "ecg_rest.median_beat.ae@1.md").read_text()
+    card = (root / "mirror" / "model_cards" / f"ecg_rest.median_beat.ae@{VERSION}.md").read_text()
     assert "not for clinical use" in card and "pytest" in card
 
 
@@ -69,7 +74,7 @@ def test_publishing_a_version_twice_is_refused(run):
     root, _, _, preset, _ = run
     before = (root / "mirror" / "registry.json").read_text()
     with pytest.raises(ValueError, match="already published"):
-        publish(root / "runs" / "beat", version=1, out=root / "mirror")
+        publish(root / "runs" / "beat", version=VERSION, out=root / "mirror")
     assert (root / "mirror" / "registry.json").read_text() == before
 
 
