@@ -37,20 +37,20 @@ def test_template_registration_undoes_brain_pose(cohort):
     from zoo.registration.pipeline import register_store
 
     path, truth = cohort
-    register_store(path, "template", "t1_slice_80", progress=False, plot=False, iterations=2)
+    # the phantom's brain pose is rigid (its size is biology), so is the registration
+    register_store(path, "template", "t1_slice_80", progress=False, plot=False, iterations=2, transform="rigid")
     store = open_store(path)
     ok = store.present("t1_slice_80_registered")
     m = np.asarray(store["t1_slice_80_registered_transform"][:], np.float64)[ok]
     rotation = _nuisance(truth, store, "t1_slice_80", "rotation_deg")[ok]
-    scale = _nuisance(truth, store, "t1_slice_80", "scale")[ok]
     # Our matrices act on (row, col); truth rotates (x=col, y=row): the angle flips sign.
     found = -np.degrees(np.arctan2(m[:, 1, 0], m[:, 0, 0]))
     residual = rotation - found
     residual -= np.median(residual)  # the built template has its own pose
     spread_before = np.median(np.abs(rotation - np.median(rotation)))
     assert np.median(np.abs(residual)) < 0.25 * spread_before
-    found_scale = np.sqrt(np.abs(np.linalg.det(m[:, :2, :2])))
-    assert np.corrcoef(found_scale, scale)[0, 1] > 0.9
+    # rigid: no scaling, so head size (brain volume) survives registration
+    np.testing.assert_allclose(np.abs(np.linalg.det(m[:, :2, :2])), 1.0, atol=1e-4)
 
 
 def test_registration_to_the_mni_tensor_removes_rotation_absolutely(cohort):
