@@ -23,11 +23,11 @@ GROUPS = {
     "lax_4ch": ("lax_4ch_heart_center",),
     "brain": ("t1_slice_80", "t1_mni_slice_80"),
 }
-# Nuisance strength of a default cohort: pose, scale, phase and acquisition geometry at a
-# quarter of their largest amplitudes, where unregistered images keep a real share of the
-# signal, as real ones do, and registration still has something to remove
-# (benchmarks/results/reproduce-quick: native brain slice 0.47 vs the MNI oracle's 0.91
-# brain-volume R²; DXA 12 0.57 vs 0.84 after homography).
+# Nuisance strength of a default cohort: pose, phase and acquisition geometry at a quarter
+# of their largest amplitudes, where unregistered images keep a real share of the signal,
+# as real ones do, and registration still has something to remove (the full run in
+# benchmarks/results/reproduce.md: own-trait R² of the native brain slice 0.76 vs 0.90
+# rigidly registered; DXA 12 0.76 vs 0.88 after homography).
 DEFAULT_NUISANCE = 0.25
 _IMAGES = ("dxa_2", "dxa_5", "dxa_11", "dxa_12", "t1_slice_80", "t1_mni_slice_80")
 
