@@ -34,6 +34,11 @@ def _r(x):
     return None if x is None or pd.isna(x) else round(float(x), _DIGITS)
 
 
+def _p(x):
+    """A p-value to 3 significant digits: rounding to fixed decimals would print 2e-13 as 0."""
+    return None if x is None or pd.isna(x) else float(f"{float(x):.3g}")
+
+
 def reproduce_command(settings: Settings) -> str:
     """The ``zoo reproduce`` command line that trains with ``settings`` (``--out DIR``);
     settings the command line cannot spell are a Python call of ``zoo.run_reproduce``."""
@@ -155,7 +160,7 @@ def _pair(run: ReproduceRun, name: str) -> dict | None:
     return {"baseline": str(r["b"]), "method": str(r["method"]), "oracle": bool(r["oracle"]),
             "own_r2": _r(r["own_r2_mean_a"]), "own_r2_baseline": _r(r["own_r2_mean_b"]),
             "delta_own_r2": _r(r["own_r2_diff"]), "ci95": [_r(r["own_r2_lo"]), _r(r["own_r2_hi"])],
-            "p": _r(r["own_r2_p"]), "test": f"Nadeau–Bengio corrected resampled t-test, {int(r['own_r2_n'])} "
+            "p": _p(r["own_r2_p"]), "test": f"Nadeau–Bengio corrected resampled t-test, {int(r['own_r2_n'])} "
                                             "(seed, split) pairs"}
 
 
@@ -165,7 +170,7 @@ def _control(run: ReproduceRun, name: str) -> dict | str:
         r = rows[0]
         return {"nuisance": float(r["level"]), "baseline": r["b"], "own_r2": _r(r["mean_a"]),
                 "own_r2_baseline": _r(r["mean_b"]), "delta_own_r2": _r(r["diff"]), "ci95": [_r(r["lo"]), _r(r["hi"])],
-                "p": _r(r["p"]), "verdict": "SIGNIFICANT GAIN: the negative control fails" if r["significant_gain"]
+                "p": _p(r["p"]), "verdict": "SIGNIFICANT GAIN: the negative control fails" if r["significant_gain"]
                 else "no significant gain"}
     s = space(name)
     if 0.0 not in run.settings.levels:

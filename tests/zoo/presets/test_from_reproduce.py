@@ -46,7 +46,11 @@ SEEDED = "dxa_2.none.ae"  # the mirror already holds version 3 of it
 
 def test_next_version():
     shipped = SHIPPED.presets()
-    assert next_version("dxa_2.none.ae", shipped) == 2 and next_version("t1_slice_80.voxelmorph.ae", shipped) == 1
+    newest = max(p.version for p in shipped if p.name == "dxa_2.none.ae")
+    assert next_version("dxa_2.none.ae", shipped) == newest + 1
+    assert next_version("dxa_2.none.never_published", shipped) == 1
+    older = [p for p in shipped if not (p.name == "dxa_2.none.ae" and p.version == newest)]
+    assert next_version("dxa_2.none.ae", older) == newest  # the next number after what the list holds
 
 
 @pytest.fixture(scope="module")
