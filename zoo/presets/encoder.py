@@ -35,7 +35,7 @@ class Encoder:
         >>> import numpy as np, zoo
         >>> encoder = zoo.Encoder.from_preset("dxa_2.none.ae")
         >>> encoder
-        Encoder('dxa_2.none.ae@1': dxa_2 (128, 128, 1) → 16-d)
+        Encoder('dxa_2.none.ae@2': dxa_2 (128, 128, 1) → 16-d)
         >>> encoder.embed(np.zeros((2, *encoder.preset.source.shape), np.float32)).shape
         (2, 16)
     """

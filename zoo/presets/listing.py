@@ -26,7 +26,7 @@ def list_presets(registry=None) -> pd.DataFrame:
         >>> list(presets.columns)
         ['name', 'version', 'modality', 'registration', 'objective', 'dim', 'card']
         >>> presets.loc[presets.name == "dxa_2.none.ae", ["version", "dim"]].values.tolist()
-        [[1, 16]]
+        [[1, 16], [2, 16]]
     """
     presets = (registry or load_registry()).presets()
     return pd.DataFrame(
