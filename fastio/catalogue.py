@@ -15,7 +15,9 @@ from fastio.scales import SCALES
 from fastio.spec import Normalization, TensorSpec
 
 __all__ = [
+    "ECG_CODEC",
     "ECG_LEADS",
+    "IMAGE_CODEC",
     "LAX_4CH_LABELS",
     "LAX_4CH_HEART_LABELS",
     "SCALES",
@@ -44,6 +46,16 @@ LAX_4CH_HEART_LABELS = {k: v for k, v in LAX_4CH_LABELS.items()
 
 _ZSCORE = Normalization("zscore")
 
+# The default codec is chosen per tensor by the loader benchmark (benchmarks/results/loader.md):
+# images keep "blosc-lz4" (a 768x768 DXA image decodes fast enough for the loader to stay
+# above half the memmap bound). ECG signals are stored uncompressed ("none"): decoding one
+# 5000x12 strip with any blosc setting costs more CPU (47 µs for lz4) than the loader's whole
+# budget at half the bound (4x the bound's ~12-15 µs over two threads), so a compressed
+# strip cannot load at half the bound; the price is ~2.7x the disk (240 kB a full strip,
+# ~12 GB per 50,000 ECGs against ~4.5 GB). `fastio convert --codec` chooses otherwise.
+ECG_CODEC = "none"
+IMAGE_CODEC = "blosc-lz4"
+
 
 def _entry(spec: TensorSpec, quick_shape: tuple[int, ...]) -> dict[str, TensorSpec]:
     return {"full": spec, "quick": spec.replace(shape=quick_shape)}
@@ -53,7 +65,7 @@ def _dxa(view: int, shape, quick) -> dict[str, TensorSpec]:
     full = _entry(
         TensorSpec(
             name=f"dxa_{view}", group="dxa", path_prefix="ukb_dxa", dataset=f"dxa_1_{view}",
-            shape=shape, normalization=_ZSCORE, codec="blosc-lz4", background=252.0, instance="last",
+            shape=shape, normalization=_ZSCORE, codec=IMAGE_CODEC, background=252.0, instance="last",
             description=f"DXA view {view}, last visit, per-image z-score, scanner background (252) erased",
         ),
         quick,
@@ -69,7 +81,7 @@ def _ecg(name, kind, shape, quick, normalization, description, ml4h_name="") -> 
         TensorSpec(
             name=name, group="ecg", path_prefix="ukb_ecg_rest",
             dataset=tuple(f"{kind}_{lead}" for lead in ECG_LEADS), shape=shape,
-            normalization=normalization, codec="blosc-lz4", description=description,
+            normalization=normalization, codec=ECG_CODEC, description=description,
             ml4h_name=ml4h_name,
         ),
         quick,
@@ -80,7 +92,7 @@ def _brain(name, prefix, shape, quick, description) -> dict[str, TensorSpec]:
     return _entry(
         TensorSpec(
             name=name, group="mri_brain", path_prefix=prefix, dataset="axial_80",
-            shape=shape, normalization=_ZSCORE, codec="blosc-lz4", description=description,
+            shape=shape, normalization=_ZSCORE, codec=IMAGE_CODEC, description=description,
         ),
         quick,
     )
@@ -109,7 +121,7 @@ def _builtin() -> dict[str, dict[str, TensorSpec]]:
             TensorSpec(
                 name="lax_4ch_heart_center", group="mri", path_prefix="ukb_cardiac_mri",
                 dataset="cine_segmented_lax_4ch/2", shape=(96, 96, 50),
-                normalization=_ZSCORE, codec="blosc-lz4", ml4h_name="lax_4ch_heart_center",
+                normalization=_ZSCORE, codec=IMAGE_CODEC, ml4h_name="lax_4ch_heart_center",
                 crop_dataset="cine_segmented_lax_4ch_annotated_1",
                 crop_labels=tuple(LAX_4CH_HEART_LABELS.values()),
                 description="4-chamber long-axis cine, 50 frames, cut to the heart labels' "

@@ -10,7 +10,9 @@ thread pool scales). An uncompressed sample can be read in place (``sample_view`
 Handled: regular chunk grid, chunks of one sample ``(1, *shape)`` either as plain chunk
 files or inside ``sharding_indexed`` shards (index at the end or start, ``bytes`` +
 optional ``crc32c`` index codecs), inner codecs ``bytes`` (little endian) + at most one of
-blosc / zstd / gzip. Anything else falls back to zarr-python's own indexing, which is
+blosc / zstd / gzip + optionally ``crc32c`` (a checksum after each chunk, which an
+uncompressed tensor carries: nothing else would notice a garbled sample; it is checked on
+a row's first read). Anything else falls back to zarr-python's own indexing, which is
 slower but always right.
 """
 from __future__ import annotations
@@ -18,130 +20,20 @@ from __future__ import annotations
 import json
 import mmap
 import os
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
+import google_crc32c  # zarr's own crc32c (a zarr dependency); releases the GIL
 import numpy as np
 
-__all__ = ["ArrayLayout", "ChunkReader", "parse_layout"]
+from fastio.layout import ArrayLayout, UnsupportedLayout, parse_layout
+
+__all__ = ["ArrayLayout", "ChunkReader", "UnsupportedLayout", "parse_layout"]
 
 _EMPTY = np.uint64(2**64 - 1)  # index entry of an inner chunk that was never written
-_COMPRESSORS = ("blosc", "zstd", "gzip")
 _REPAIR = "run `fastio inspect --verify STORE`, then rerun the fastio convert command that wrote it"
-
-
-@dataclass(frozen=True)
-class ArrayLayout:
-    """What the direct reader needs to know about an array's storage."""
-
-    shape: tuple[int, ...]
-    dtype: str
-    fill_value: float
-    key_prefix: str          # "c/" for the default key encoding, "" for v2
-    separator: str
-    shard_samples: int       # samples per storage object (1 when unsharded)
-    sharded: bool
-    index_at_end: bool
-    index_crc: bool
-    compressor: str | None   # None, "blosc", "zstd" or "gzip"
-    compressor_config: dict
-
-    @property
-    def sample_shape(self) -> tuple[int, ...]:
-        return self.shape[1:]
-
-    @property
-    def sample_nbytes(self) -> int:
-        return int(np.prod(self.sample_shape, dtype=np.int64)) * np.dtype(self.dtype).itemsize
-
-    def key(self, block: int) -> str:
-        parts = [str(block)] + ["0"] * (len(self.shape) - 1)
-        return self.key_prefix + self.separator.join(parts)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ArrayLayout":
-        data = dict(data)
-        data["shape"] = tuple(data["shape"])
-        return cls(**data)
-
-
-class UnsupportedLayout(ValueError):
-    """The array is valid zarr, but not a layout the direct reader handles."""
-
-
-def _inner_codecs(codecs: list[dict], where: str) -> tuple[str | None, dict]:
-    if not codecs or codecs[0].get("name") != "bytes":
-        raise UnsupportedLayout(f"{where}: expected a leading 'bytes' codec, got {codecs[:1]}")
-    endian = (codecs[0].get("configuration") or {}).get("endian", "little")
-    if endian != "little" and sys.byteorder == "little":
-        raise UnsupportedLayout(f"{where}: big-endian data")
-    rest = codecs[1:]
-    if not rest:
-        return None, {}
-    if len(rest) > 1 or rest[0].get("name") not in _COMPRESSORS:
-        raise UnsupportedLayout(f"{where}: codecs {[c.get('name') for c in rest]}")
-    return rest[0]["name"], dict(rest[0].get("configuration") or {})
-
-
-def parse_layout(meta: dict, where: str = "array") -> ArrayLayout:
-    """Read an array's ``zarr.json`` into an :class:`ArrayLayout` or raise
-    :class:`UnsupportedLayout` saying why the direct path does not apply."""
-    if meta.get("zarr_format") != 3 or meta.get("node_type") != "array":
-        raise UnsupportedLayout(f"{where}: not a zarr v3 array")
-    shape = tuple(int(s) for s in meta["shape"])
-    dtype = meta["data_type"]
-    try:
-        np_dtype = np.dtype(dtype)
-    except TypeError as exc:
-        raise UnsupportedLayout(f"{where}: data type {dtype!r}") from exc
-    if np_dtype.kind not in "fiub" or len(shape) < 1:
-        raise UnsupportedLayout(f"{where}: data type {dtype!r} / shape {shape}")
-    grid = meta["chunk_grid"]
-    if grid.get("name") != "regular":
-        raise UnsupportedLayout(f"{where}: chunk grid {grid.get('name')!r}")
-    outer = tuple(int(s) for s in grid["configuration"]["chunk_shape"])
-    if outer[1:] != shape[1:]:
-        raise UnsupportedLayout(f"{where}: chunks {outer} split the sample axes of {shape}")
-    enc = meta.get("chunk_key_encoding", {"name": "default"})
-    sep = (enc.get("configuration") or {}).get("separator")
-    if enc.get("name") == "default":
-        prefix, sep = "c/", sep or "/"
-    elif enc.get("name") == "v2":
-        prefix, sep = "", sep or "."
-    else:
-        raise UnsupportedLayout(f"{where}: chunk key encoding {enc.get('name')!r}")
-    if meta.get("storage_transformers"):
-        raise UnsupportedLayout(f"{where}: storage transformers")
-    codecs = meta["codecs"]
-    fill = meta.get("fill_value", 0)
-    if not isinstance(fill, (int, float)) or isinstance(fill, bool):
-        fill = float(np.array(fill, dtype=np_dtype)) if not isinstance(fill, str) else None
-        if fill is None:
-            raise UnsupportedLayout(f"{where}: fill value {meta.get('fill_value')!r}")
-    if len(codecs) == 1 and codecs[0].get("name") == "sharding_indexed":
-        cfg = codecs[0]["configuration"]
-        inner = tuple(int(s) for s in cfg["chunk_shape"])
-        if inner != (1, *shape[1:]):
-            raise UnsupportedLayout(f"{where}: inner chunks {inner}, expected one sample")
-        index_codecs = [c.get("name") for c in cfg.get("index_codecs", [])]
-        if index_codecs not in (["bytes"], ["bytes", "crc32c"]):
-            raise UnsupportedLayout(f"{where}: index codecs {index_codecs}")
-        name, conf = _inner_codecs(cfg["codecs"], where)
-        return ArrayLayout(shape, np_dtype.str, float(fill), prefix, sep, outer[0], True,
-                           cfg.get("index_location", "end") == "end", "crc32c" in index_codecs,
-                           name, conf)
-    if outer[0] != 1:
-        raise UnsupportedLayout(f"{where}: unsharded chunks of {outer[0]} samples")
-    name, conf = _inner_codecs(codecs, where)
-    return ArrayLayout(shape, np_dtype.str, float(fill), prefix, sep, 1, False, True, False, name, conf)
-
 
 def _decoder(name: str | None):
     if name is None:
@@ -196,6 +88,11 @@ class ChunkReader:
         self._fds: dict[int, int | None] = {}
         self._index: dict[int, np.ndarray | None] = {}
         self._maps: dict[int, np.ndarray] = {}  # block -> its file's read-only mapping
+        # rows whose chunk checksum matched: checked once (stored bytes do not change under
+        # an open reader, which caches shard indexes on the same assumption)
+        self._checked = np.zeros(self.shape[0], bool) if self.layout and self.layout.chunk_crc else None
+        # bytes of an uncompressed stored chunk (its checksum included)
+        self._chunk_nbytes = self.layout.sample_nbytes + 4 * self.layout.chunk_crc if self.layout else 0
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
 
@@ -244,7 +141,7 @@ class ChunkReader:
         if self.layout is None or self._codec is not None:
             return None
         data = self._stored(row)
-        return None if data is None else data.view(self.dtype).reshape(self.layout.sample_shape)
+        return None if data is None else data.view(self.dtype).reshape(self.shape[1:])
 
     def read(self, rows: Sequence[int], out: np.ndarray | None = None) -> np.ndarray:
         """Read many rows into ``out`` (allocated if None), spread over the thread pool."""
@@ -311,7 +208,9 @@ class ChunkReader:
                     self._fds[block] = None
             return self._fds[block]
 
-    def _shard_index(self, block: int, fd: int) -> np.ndarray:
+    def _shard_index(self, block: int, fd: int) -> list[tuple[int, int] | None]:
+        """(offset, nbytes) of each inner chunk of a shard (None: never written), as
+        Python ints: looked up once per sample, where numpy scalars cost microseconds."""
         index = self._index.get(block)
         if index is not None:
             return index
@@ -328,8 +227,9 @@ class ChunkReader:
         if not ok.all():
             raise ValueError(f"{self._where(block)}: shard index points past the end of the file; "
                              f"the file is truncated or garbled — {_REPAIR}")
-        self._index[block] = index
-        return index
+        spans = [None if o == _EMPTY and n == _EMPTY else (o, n) for o, n in index.tolist()]
+        self._index[block] = spans
+        return spans
 
     def _where(self, block: int) -> str:
         return f"tensor {self.path.name}, file {self.path / self.layout.key(block)}"
@@ -348,14 +248,15 @@ class ChunkReader:
         if fd is None:
             return None
         if lay.sharded:
-            offset, nbytes = self._shard_index(block, fd)[within]
-            if offset == _EMPTY and nbytes == _EMPTY:
+            span = self._shard_index(block, fd)[within]
+            if span is None:
                 return None
-            offset, nbytes = int(offset), int(nbytes)
+            offset, nbytes = span
         else:
             offset, nbytes = 0, os.fstat(fd).st_size
-        if self._codec is None and nbytes != lay.sample_nbytes:
-            raise ValueError(f"{self.path}: chunk of row {row} holds {nbytes} bytes, expected {lay.sample_nbytes}")
+        if (self._codec is None and nbytes != self._chunk_nbytes) or nbytes < 4 * lay.chunk_crc:
+            raise ValueError(f"{self._where(block)}: chunk of row {row} holds {nbytes} bytes, expected "
+                             f"{self._chunk_nbytes}; the file is damaged — {_REPAIR}")
         mapped = self._maps.get(block)
         if mapped is None:
             with self._lock:
@@ -371,7 +272,16 @@ class ChunkReader:
         if end > mapped.size or os.fstat(fd).st_size < end:
             raise ValueError(f"{self._where(block)}: short read of row {row} (bytes {offset}..{end} of a "
                              f"{os.fstat(fd).st_size}-byte file); the file is truncated — {_REPAIR}")
-        return mapped[offset:end]
+        data = mapped[offset:end]
+        if self._checked is None:
+            return data
+        data, crc = data[:-4], data[-4:]
+        if not self._checked[row]:
+            if google_crc32c.value(data) != int(crc.view("<u4")[0]):
+                raise ValueError(f"{self._where(block)}: row {row} is garbled (its crc32c does not match "
+                                 f"the stored checksum); the file is damaged — {_REPAIR}")
+            self._checked[row] = True
+        return data
 
     def _read_zarr(self, row: int, dest: np.ndarray) -> bool:
         if self._zarr is None:

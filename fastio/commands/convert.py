@@ -5,6 +5,7 @@ import argparse
 
 from fastio import _flags
 from fastio.blocks import EXECUTORS
+from fastio.spec import CODECS
 
 __all__ = ["build_parser", "main"]
 
@@ -26,6 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tensors", nargs="+", required=True, metavar="NAME",
                    help="catalogue names (dxa.dxa_2 or dxa_2) or names from --specs")
     p.add_argument("--specs", metavar="FILE", help="YAML/JSON file of extra TensorSpecs")
+    p.add_argument("--codec", nargs="+", default=[], metavar="[NAME=]CODEC",
+                   help="store every tensor (CODEC) or one (NAME=CODEC) with this codec instead of "
+                   f"its spec's, one of {', '.join(CODECS)} (default: the catalogue's, per tensor: "
+                   "ECG signals none, images blosc-lz4; fastio/STORE.md)")
     p.add_argument("--executor", default="process", choices=EXECUTORS)
     p.add_argument("--shard-size", type=int, default=64, help="samples per shard = work unit (64)")
     p.add_argument("--part", metavar="I/N", help="convert only part I of N (0-based) into STORE; "
@@ -38,8 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Errors follow the shared convention of ``fastio._dispatch.run_main``."""
     args = build_parser().parse_args(argv)
-    from fastio.catalogue import load_specs
+    from fastio.catalogue import load_specs, resolve_specs
     from fastio.cluster import dask_client
+    from fastio.compression import parse_codec_choices, with_codecs
     from fastio.conversion import convert
     from fastio.parts import convert_dask
     from fastio.store import open_store
@@ -47,15 +53,18 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.specs:
         load_specs(args.specs)
+    tensors = args.tensors
+    if args.codec:
+        tensors = with_codecs(resolve_specs(tensors, args.scale), parse_codec_choices(args.codec))
     common = dict(scale=args.scale, shard_size=args.shard_size, progress=not args.quiet,
                   overwrite=args.overwrite)
     if args.dask:
         with dask_client(args.dask, n_workers=args.workers or 2, threads_per_worker=1,
                          processes=True) as client:
-            summary = convert_dask(args.src_dir, args.store, args.tensors, client=client,
+            summary = convert_dask(args.src_dir, args.store, tensors, client=client,
                                    n_parts=args.parts, **common)
     else:
-        summary = convert(args.src_dir, args.store, args.tensors, workers=args.workers,
+        summary = convert(args.src_dir, args.store, tensors, workers=args.workers,
                           executor=args.executor, part=args.part, **common)
     print(summary.format())
     if summary.n_failures and args.show_failures:

@@ -136,3 +136,57 @@ def test_a_file_truncated_after_it_was_mapped_is_an_error_not_a_crash(tmp_path, 
     for call in (lambda: reader.read_into(3, out), lambda: reader.read_into(0, out)):
         with pytest.raises(ValueError, match=r"c/0/0.*truncated"):
             call()
+
+
+@pytest.mark.parametrize("shard", [None, 4])
+def test_uncompressed_chunks_carry_a_checksum_that_catches_a_garbled_sample(tmp_path, shard):
+    """Codec ``none`` stores a crc32c after each sample (zarr's ``crc32c`` codec): a garbled
+    raw sample would otherwise read as values. The reader checks it on a row's first read,
+    through both read paths, and names tensor and file."""
+    data = np.random.default_rng(7).normal(size=(4, 6, 5)).astype(np.float32)
+    _array(tmp_path / "sig", data, "none", shard, unwritten=())
+    meta = json.loads((tmp_path / "sig" / "zarr.json").read_text())
+    inner = meta["codecs"][0]["configuration"]["codecs"] if shard else meta["codecs"]
+    assert [c["name"] for c in inner] == ["bytes", "crc32c"]
+    reader = ChunkReader(tmp_path / "sig")
+    assert reader.layout.chunk_crc and reader.layout.compressor is None
+    np.testing.assert_array_equal(reader.sample_view(2), data[2])
+    np.testing.assert_array_equal(reader.read([3, 1]), data[[3, 1]])
+    reader.close()
+    # Flip one value's bytes in row 1 (same file size: only the checksum can tell).
+    key = tmp_path / "sig" / "c" / ("0/0/0" if shard else "1/0/0")
+    raw = bytearray(key.read_bytes())
+    start = (6 * 5 * 4 + 4) if shard else 0  # row 1 is the shard's second chunk
+    raw[start + 8:start + 12] = np.float32(1e30).tobytes()
+    key.write_bytes(bytes(raw))
+    for call in (lambda r: r.sample_view(1), lambda r: r.read_into(1, np.empty((6, 5), np.float32))):
+        with ChunkReader(tmp_path / "sig") as fresh:
+            with pytest.raises(ValueError, match=r"tensor sig, file .*sig/c/\d/0/0: row 1 is garbled"):
+                call(fresh)
+            np.testing.assert_array_equal(fresh.sample_view(0), data[0])  # the other rows still read
+
+
+def test_uncompressed_arrays_without_a_checksum_still_read(tmp_path):
+    """Stores written before codec ``none`` carried a checksum (inner codecs ``bytes``
+    only) read as before, in place and bit-exact."""
+    data = np.random.default_rng(8).normal(size=(5, 4, 3)).astype(np.float32)
+    arr = zarr.create_array(str(tmp_path / "old"), shape=data.shape, dtype="float32", chunks=(1, 4, 3),
+                            shards=(4, 4, 3), compressors=None, fill_value=0)
+    arr[:] = data
+    reader = ChunkReader(tmp_path / "old")
+    assert reader.direct and not reader.layout.chunk_crc
+    np.testing.assert_array_equal(reader.read(range(5)), data)
+    np.testing.assert_array_equal(reader.sample_view(4), data[4])
+
+
+def test_a_checksum_after_a_compressor_is_checked_too(tmp_path):
+    from zarr.codecs import BloscCodec, Crc32cCodec
+
+    data = np.random.default_rng(9).normal(size=(4, 50)).astype(np.float32)
+    arr = zarr.create_array(str(tmp_path / "z"), shape=data.shape, dtype="float32", chunks=(1, 50),
+                            shards=(4, 50), fill_value=0,
+                            compressors=[BloscCodec(cname="lz4", clevel=5, shuffle="shuffle"), Crc32cCodec()])
+    arr[:] = data
+    reader = ChunkReader(tmp_path / "z")
+    assert reader.layout.compressor == "blosc" and reader.layout.chunk_crc
+    np.testing.assert_array_equal(reader.read([3, 0]), data[[3, 0]])

@@ -97,6 +97,13 @@ def test_garbled_shard_names_tensor_and_file_and_rerun_repairs_it(store, capsys)
     with ChunkReader(out / "ecg_rest") as reader:
         with pytest.raises(ValueError, match=r"tensor ecg_rest, file .*ecg_rest/c/0/0/0: .*(decode|truncated|garbled)"):
             reader.read(range(4))
+    # ECG is stored uncompressed by default (no decoder to trip over garbage): each
+    # sample's checksum is what the loader's in-place read checks.
+    assert open_store(out).spec("ecg_rest").codec == "none"
+    loader = LoaderCore(str(out), inputs=["ecg_rest"], batch_size=4, split="all", shuffle=False)
+    with pytest.raises(ValueError, match=r"tensor ecg_rest, file .*ecg_rest/c/0/0/0: row 0 is garbled"):
+        loader[0]
+    loader.close()
     _repaired(src, ref, out, capsys, blocks=1)
 
 
