@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from fastio import ml4h_names
 from fastio.spec import parse_shape
 from zoo.models.blocks import as_int_list
-from zoo.models.vocabulary import ACTIVATIONS, NORMALIZATIONS, POOL_TYPES
+from zoo.models.vocabulary import ACTIVATIONS, BOTTLENECKS, NORMALIZATIONS, POOL_TYPES
 
 __all__ = ["Arch", "arch_from", "resolve_tensor"]
 
@@ -38,6 +38,7 @@ class Arch:
     activation: str = "swish"
     dense_normalize: str | None = None
     dropout: float = 0.0
+    bottleneck_type: str = "flatten_restructure"
 
     def __post_init__(self) -> None:
         for name in ("conv_layers", "conv_width", "conv_x", "conv_y", "conv_z", "dense_layers"):
@@ -52,6 +53,8 @@ class Arch:
             object.__setattr__(self, name, value)
         if self.pool_type not in POOL_TYPES:
             raise ValueError(f"Expected pool_type in {POOL_TYPES}, got {self.pool_type!r}")
+        if self.bottleneck_type not in BOTTLENECKS:
+            raise ValueError(f"Expected bottleneck_type in {BOTTLENECKS}, got {self.bottleneck_type!r}")
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"Expected activation in {ACTIVATIONS}, got {self.activation!r}")
         normalize = self.dense_normalize if self.dense_normalize not in ("", "none") else None
@@ -81,9 +84,16 @@ class Arch:
 
     @classmethod
     def from_namespace(cls, ns) -> "Arch":
-        """Pick the architecture flags out of an argparse namespace (other flags ignored)."""
+        """Pick the architecture flags out of an argparse namespace (other flags ignored).
+        A per-input ``bottleneck_type`` list (several values) is left to the caller."""
         names = [f.name for f in dataclasses.fields(cls)]
-        return cls(**{n: getattr(ns, n) for n in names if getattr(ns, n, None) is not None})
+        values = {n: getattr(ns, n) for n in names if getattr(ns, n, None) is not None}
+        bottleneck = values.pop("bottleneck_type", None)
+        if isinstance(bottleneck, str):
+            values["bottleneck_type"] = bottleneck
+        elif bottleneck is not None and len(bottleneck) == 1:
+            values["bottleneck_type"] = bottleneck[0]
+        return cls(**values)
 
 
 def resolve_tensor(spec_or_shape, name: str | None) -> tuple[tuple[int, ...], str, str, str]:

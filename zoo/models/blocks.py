@@ -13,6 +13,7 @@ from typing import Sequence
 from zoo.models.vocabulary import NORMALIZATIONS, POOL_TYPES
 
 __all__ = [
+    "global_average_layer",
     "conv_dimension",
     "as_int_list",
     "kernel_for",
@@ -109,6 +110,14 @@ def pool_layer(dim: int, pool_type: str, pool, name=None):
         ("average", 2): layers.AveragePooling2D, ("average", 3): layers.AveragePooling3D,
     }
     return table[(pool_type, dim)](pool_size=tuple(pool), padding="valid", name=name)
+
+
+def global_average_layer(dim: int, name=None):
+    """The mean over every position of a ``dim``-D feature map (ml4h's global-average
+    bottleneck), one value per channel."""
+    layers = _keras().layers
+    table = {1: layers.GlobalAveragePooling1D, 2: layers.GlobalAveragePooling2D, 3: layers.GlobalAveragePooling3D}
+    return table[dim](name=name)
 
 
 def upsample_layer(dim: int, pool, name=None):

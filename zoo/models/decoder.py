@@ -44,6 +44,7 @@ def conv_decode(
     activation=None,
     dense_normalize=None,
     dropout=None,
+    bottleneck_type=None,
     name: str | None = None,
 ):
     """Build ``decode_{name}``: a ``keras.Model`` from a latent vector to the tensor.
@@ -59,6 +60,7 @@ def conv_decode(
         conv_z=conv_z, dense_blocks=dense_blocks, dense_layers=dense_layers,
         block_size=block_size, pool_type=pool_type, pool_x=pool_x, pool_y=pool_y,
         pool_z=pool_z, activation=activation, dense_normalize=dense_normalize, dropout=dropout,
+        bottleneck_type=bottleneck_type,
     ))
     latent_dim = int(latent_dim or arch.latent_dim)
     if latent_dim < 1:

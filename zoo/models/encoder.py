@@ -1,7 +1,8 @@
 """``conv_encode``: ml4h's convolutional encoder as a named Keras model.
 
 input → residual conv stage (``conv_layers``) → per ``dense_blocks`` entry: pool, then a
-DenseNet-style block of ``block_size`` convs → flatten → dense stack (``dense_layers``);
+DenseNet-style block of ``block_size`` convs → flatten (or, with ``bottleneck_type``
+``global_average_pool``, the average over positions) → dense stack (``dense_layers``);
 the last dense layer is the latent ``embed_{name}``. ``name`` is ml4h's ``tm.name``
 (``dxa_1_2`` for ``dxa_2``, :mod:`fastio.ml4h_names`): the model is ``encode_{name}`` and
 its input ``input_{name}_continuous``, as ml4h names them, so a saved encoder can be
@@ -16,6 +17,7 @@ from zoo.models.blocks import (
     conv_dimension,
     dense_conv_block,
     dense_stack,
+    global_average_layer,
     kernel_for,
     pool_for,
     pool_layer,
@@ -44,6 +46,7 @@ def conv_encode(
     activation=None,
     dense_normalize=None,
     dropout=None,
+    bottleneck_type=None,
     name: str | None = None,
 ):
     """Build ``encode_{name}``: a ``keras.Model`` from the tensor to its latent vector.
@@ -60,6 +63,7 @@ def conv_encode(
         conv_z=conv_z, dense_blocks=dense_blocks, dense_layers=dense_layers,
         block_size=block_size, pool_type=pool_type, pool_x=pool_x, pool_y=pool_y,
         pool_z=pool_z, activation=activation, dense_normalize=dense_normalize, dropout=dropout,
+        bottleneck_type=bottleneck_type,
     ))
     dim = conv_dimension(shape)
     pool = pool_for(dim, arch.pool_x, arch.pool_y, arch.pool_z)
@@ -76,7 +80,10 @@ def conv_encode(
         x = dense_conv_block(
             x, dim, filters, arch.block_size, kernel(i + 1), arch.activation, f"{name}_enc_block{i}"
         )
-    x = keras.layers.Flatten(name=f"{name}_enc_flatten")(x)
+    if arch.bottleneck_type == "global_average_pool":
+        x = global_average_layer(dim, name=f"{name}_enc_global_average")(x)
+    else:
+        x = keras.layers.Flatten(name=f"{name}_enc_flatten")(x)
     latent = dense_stack(
         x, arch.dense_layers, activation=arch.activation, dropout=arch.dropout,
         normalize=arch.dense_normalize, name=name,

@@ -19,6 +19,7 @@ from typing import Any, Mapping, Sequence
 
 from fastio import ml4h_names
 from fastio.catalogue import short_name
+from zoo.models.arch import Arch
 from zoo.models.decoder import conv_decode
 from zoo.models.encoder import conv_encode
 from zoo.models.vocabulary import PAIR_LOSSES
@@ -114,7 +115,8 @@ def build_model(
 
     ``inputs``/``outputs`` are TensorSpecs. ``encoders``/``decoders`` map tensor names to
     prebuilt models (fine-tuning); the rest are built with ``conv_encode``/``conv_decode``
-    from ``arch``. ``pair_merge`` defaults to ``dropout`` when pairs are given and to
+    from ``arch`` (one :class:`Arch`, or a mapping from tensor name to its own; a tensor
+    it lacks gets the first entry's). ``pair_merge`` defaults to ``dropout`` when pairs are given and to
     ``concat`` otherwise (several inputs only). Inputs are keyed by ``spec.input_name``,
     outputs by ``spec.output_name`` (the Loader's keys).
     """
@@ -138,9 +140,14 @@ def build_model(
             if end not in names:
                 raise ValueError(f"Pair {pair.a}–{pair.b}: expected {end!r} among the input tensors {names}")
 
+    def arch_of(name):
+        if isinstance(arch, Mapping) and arch and all(isinstance(a, Arch) for a in arch.values()):
+            return arch.get(name, next(iter(arch.values())))
+        return arch
+
     latents, model_inputs = {}, {}
     for spec in inputs:
-        encoder = encoders.get(spec.name) or conv_encode(spec, arch=arch)
+        encoder = encoders.get(spec.name) or conv_encode(spec, arch=arch_of(spec.name))
         _check_encoder(encoder, spec)
         x = keras.Input(shape=tuple(spec.shape), name=spec.input_name)
         model_inputs[spec.input_name] = x
@@ -162,7 +169,7 @@ def build_model(
 
     model_outputs = {}
     for spec in outputs:
-        decoder = decoders.get(spec.name) or conv_decode(spec, arch=arch, latent_dim=width)
+        decoder = decoders.get(spec.name) or conv_decode(spec, arch=arch_of(spec.name), latent_dim=width)
         _check_decoder(decoder, spec, width)
         model_outputs[spec.output_name] = decoder(merged)
     return keras.Model(model_inputs, model_outputs, name=name)

@@ -14,7 +14,7 @@ from typing import Sequence
 from fastio import _flags
 from fastio.scales import SCALES
 from fastio.ml4h_names import TSV_STYLES
-from zoo.models.vocabulary import ACTIVATIONS, MERGES, NORMALIZATIONS, PAIR_LOSSES, POOL_TYPES
+from zoo.models.vocabulary import ACTIVATIONS, BOTTLENECKS, MERGES, NORMALIZATIONS, PAIR_LOSSES, POOL_TYPES
 
 __all__ = ["MODES", "IGNORED_ML4H_FLAGS", "build_parser", "parse_args"]
 
@@ -25,7 +25,7 @@ MODES = ("train", "infer_encoders")
 IGNORED_ML4H_FLAGS = (
     "--num_workers", "--cache_size", "--conv_normalize", "--conv_regularize",
     "--conv_regularize_rate", "--conv_type", "--conv_dilate", "--conv_dropout",
-    "--dense_regularize", "--dense_regularize_rate", "--bottleneck_type", "--u_connect",
+    "--dense_regularize", "--dense_regularize_rate", "--u_connect",
     "--learning_rate_schedule", "--anneal_rate", "--anneal_shift", "--anneal_max",
     "--balance_csvs", "--hidden_layer", "--plot_mode", "--tensors_source",
 )
@@ -78,6 +78,9 @@ def build_parser(prog: str = "python -m zoo.recipes") -> argparse.ArgumentParser
     model.add_argument("--pool_x", type=int, default=2)
     model.add_argument("--pool_y", type=int, default=2)
     model.add_argument("--pool_z", type=int, default=1)
+    model.add_argument("--bottleneck_type", nargs="+", choices=BOTTLENECKS, default=["flatten_restructure"],
+                       help="ml4h's bottleneck: one value for every input, or (regzoo) one per --input_tensors "
+                            "entry; global_average_pool averages the last conv features over positions")
     model.add_argument("--dense_normalize", choices=[n for n in NORMALIZATIONS if n], default=None)
     model.add_argument("--dropout", type=float, default=0.0)
 
@@ -116,6 +119,9 @@ def _check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> argpars
             parser.error(f"expected --{name} >= 1, got {getattr(args, name)}")
     if args.patience < 0 or args.test_steps < 0:
         parser.error("expected --patience and --test_steps >= 0")
+    if len(args.bottleneck_type) not in (1, len(args.input_tensors)):
+        parser.error(f"expected one --bottleneck_type, or one per --input_tensors entry "
+                     f"({len(args.input_tensors)}), got {args.bottleneck_type}")
     if not 0.0 <= args.valid_ratio < 1.0 or not 0.0 <= args.test_ratio < 1.0 or args.valid_ratio + args.test_ratio >= 1.0:
         parser.error(f"expected 0 <= --valid_ratio, --test_ratio and their sum < 1, got "
                      f"{args.valid_ratio}, {args.test_ratio}")

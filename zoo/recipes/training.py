@@ -61,6 +61,15 @@ def _loaders(args, store_path, inputs, outputs, distributed: bool):
     return train, valid, test
 
 
+def _archs(args, inputs):
+    """One Arch for every tensor, or, with one --bottleneck_type per input, one per input
+    tensor (an output tensor that is no input gets the first input's)."""
+    arch = Arch.from_namespace(args)
+    if len(args.bottleneck_type) == 1:
+        return arch
+    return {s.name: arch.replace(bottleneck_type=kind) for s, kind in zip(inputs, args.bottleneck_type)}
+
+
 def _build(args, inputs, outputs):
     import keras
 
@@ -77,7 +86,7 @@ def _build(args, inputs, outputs):
     else:
         pairs = parse_pairs(args.pairs, args.pair_loss, args.pair_loss_weight)
         model = build_model(
-            inputs, outputs, arch=Arch.from_namespace(args), pairs=pairs,
+            inputs, outputs, arch=_archs(args, inputs), pairs=pairs,
             pair_merge=args.pair_merge if len(inputs) > 1 else None,
             encoders=load_blocks(args.encoder_blocks, "encoder", inputs),
             decoders=load_blocks(args.decoder_blocks, "decoder", outputs),

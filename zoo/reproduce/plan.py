@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from zoo.modalities import modality_of, tensor_record
 from zoo.registration.methods import get_method
 
-__all__ = ["Registration", "Model", "Space", "Pair", "REGISTRATIONS", "MODELS", "SPACES", "PAIRS",
+__all__ = ["Registration", "Model", "BOTTLENECKS", "bottleneck_of", "Space", "Pair", "REGISTRATIONS", "MODELS", "SPACES", "PAIRS",
            "SWEEP_PAIRS", "FACTOR_TRAITS", "DISEASES", "SOURCE_TENSORS", "own_traits", "space", "pair_models"]
 
 
@@ -44,6 +44,20 @@ class Registration:
         return {**asdict(self), "learned": self.learned}
 
 
+# The encoder bottleneck per modality (ml4h's --bottleneck_type). An ECG strip holds ~10
+# beats that fall at different times for each person (heart rate, start phase): averaging
+# the last conv features over time makes the latent shift-invariant, where flattening them
+# ties it to beat positions (the strip then keeps ~3 % of the median beat's trait R²).
+# Every space of a modality, registered or not, gets the same bottleneck, so each pair
+# compares one architecture; images keep ml4h's position-aware flatten.
+BOTTLENECKS = {"ecg": "global_average_pool"}
+DEFAULT_BOTTLENECK = "flatten_restructure"
+
+
+def bottleneck_of(tensor: str) -> str:
+    return BOTTLENECKS.get(modality_of(tensor), DEFAULT_BOTTLENECK)
+
+
 @dataclass(frozen=True)
 class Model:
     """One trained model: an autoencoder (one input) or a DropFuse pair model (two)."""
@@ -55,8 +69,14 @@ class Model:
     def dropfuse(self) -> bool:
         return len(self.inputs) > 1
 
+    @property
+    def bottlenecks(self) -> tuple[str, ...]:
+        """The encoder bottleneck of each input, in input order."""
+        return tuple(bottleneck_of(t) for t in self.inputs)
+
     def to_dict(self) -> dict:
-        return {"name": self.name, "inputs": list(self.inputs), "dropfuse": self.dropfuse}
+        return {"name": self.name, "inputs": list(self.inputs), "dropfuse": self.dropfuse,
+                "bottlenecks": list(self.bottlenecks)}
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from zoo.reproduce.quality import explained_shares
 from zoo.reproduce.report import write_report
 from zoo.reproduce.settings import Settings
 from zoo.reproduce.steps import Steps
-from zoo.reproduce.train import train_and_infer
+from zoo.reproduce.train import train_and_infer, trained_as_planned
 
 __all__ = ["run_reproduce", "Level"]
 
@@ -175,12 +175,23 @@ def _run_level(lv: Level, steps: Steps, settings: Settings, progress: bool, wind
         what=f"convert {len(lv.sources)} tensors")
     registered = {r.out: steps.run(lv.key(f"register_{r.out}"), lambda r=r: _register(lv, r, settings, progress),
                                    what=f"register {r.source} by {r.method}") for r in lv.registrations}
+    measures = [lv.key(f"measure_{name}_seed{seed}") for name in lv.spaces for seed in range(settings.seeds)]
     trained = {}
+    for m in lv.models:
+        for seed in range(settings.seeds):
+            key = lv.key(f"train_{m.name}_seed{seed}")
+            if steps.done(key) and not trained_as_planned(m, settings, store, lv.root / "runs", seed):
+                # the plan builds this model differently now: retrain it and re-measure its spaces
+                mine = {sp.name for sp in SPACES if sp.model == m.name}
+                moved = steps.invalidate([key, lv.key("common"),
+                                          *(lv.key(f"measure_{n}_seed{seed}") for n in lv.spaces if n in mine)])
+                steps.say(f"{key}: trained with other flags than today's plan; {len(moved)} steps will run again")
     for m in lv.models:
         trained[m.name] = [steps.run(lv.key(f"train_{m.name}_seed{seed}"),
                                      lambda m=m, seed=seed: train_and_infer(m, settings, store, lv.root / "runs", seed),
                                      what=f"train {m.name}, seed {seed}") for seed in range(settings.seeds)]
-    common = steps.run(lv.key("common"), lambda: _common(lv, trained, cohort), what="shared samples")
+    common = steps.run(lv.key("common"), lambda: _common(lv, trained, cohort), what="shared samples",
+                       dependents=measures)
     extra = {}
     if lv.main:
         extra["ld"] = steps.run(lv.key("ld"), lambda: _ld(cohort, settings), what="LD decay and window")

@@ -6,10 +6,17 @@ Each step has a key; when it finishes its result is written (atomically) to
 complete (the marker exists) or redone. Steps carry a relative cost ``weight``; the time
 estimate is the measured seconds per unit weight of the steps run so far times the weight
 left.
+
+A step whose inputs changed since it ran (``invalidate``: a model the plan now builds
+differently) is redone: its marker moves to ``OUT/steps/stale/`` first, with the markers of
+the steps that read its result, so a kill in between cannot leave a result that looks
+finished but was computed from the old one. A redone step that lists ``dependents``
+compares its new result with the stale one and invalidates them only if it changed.
 """
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -52,10 +59,27 @@ class Steps:
     def _marker(self, key: str) -> Path:
         return self.dir / f"{key}.json"
 
+    def _stale(self, key: str) -> Path:
+        return self.dir / "stale" / f"{key}.json"
+
+    def invalidate(self, keys) -> list[str]:
+        """Move the markers of finished ``keys`` aside (to ``stale/``) so they run again;
+        returns the keys that had one."""
+        moved = []
+        for key in keys:
+            if key not in self.plan:
+                raise ValueError(f"Expected a planned step, got {key!r}")
+            marker = self._marker(key)
+            if marker.is_file():
+                self._stale(key).parent.mkdir(exist_ok=True)
+                os.replace(marker, self._stale(key))  # our own marker: moved, never deleted
+                moved.append(key)
+        return moved
+
     def done(self, key: str) -> bool:
         return self._marker(key).is_file()
 
-    def run(self, key: str, fn: Callable[[], dict], *, what: str = "") -> dict:
+    def run(self, key: str, fn: Callable[[], dict], *, what: str = "", dependents=()) -> dict:
         if key not in self.plan:
             raise ValueError(f"Expected a planned step, got {key!r}")
         self.index += 1
@@ -70,6 +94,15 @@ class Steps:
         t0 = time.perf_counter()
         result = fn()
         seconds = time.perf_counter() - t0
+        stale = self._stale(key)
+        if stale.is_file():
+            before = json.loads(stale.read_text(encoding="utf-8"))["result"]
+            # JSON round trip: compare what a resumed run would read back
+            if json.loads(json.dumps(result, default=str)) != before:
+                moved = self.invalidate(dependents)
+                if moved:
+                    self.say(f"{head}: result changed; {len(moved)} steps that read it will run again")
+            stale.unlink()
         atomic_write_text(marker, json.dumps({"key": key, "seconds": round(seconds, 2), "result": result},
                                              indent=1, default=str))
         self.weight_done += weight

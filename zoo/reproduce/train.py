@@ -14,18 +14,20 @@ from zoo.recipes.training import train
 from zoo.reproduce.plan import Model
 from zoo.reproduce.settings import Settings
 
-__all__ = ["recipe_argv", "train_and_infer"]
+__all__ = ["recipe_argv", "train_and_infer", "trained_as_planned"]
 
 
 def recipe_argv(model: Model, settings: Settings, store: Path, runs: Path, seed: int) -> list[str]:
-    """ml4h flags of ``model``: small widths keep CPU training practical; the architecture
-    and the budget are the same for every model."""
+    """ml4h flags of ``model``: small widths keep CPU training practical; the budget is the
+    same for every model, the architecture too but for each modality's bottleneck
+    (plan.BOTTLENECKS)."""
     argv = [
         "--tensors", str(store), "--output_folder", str(runs), "--id", f"{model.name}_seed{seed}",
         "--input_tensors", *model.inputs, "--output_tensors", *model.inputs,
         "--encoder_blocks", "conv_encode", "--decoder_blocks", "conv_decode",
         "--activation", "swish", "--conv_layers", "16", "--conv_width", "15",
         "--dense_blocks", "16", "16", "16", "--dense_layers", str(settings.latent), "--block_size", "2",
+        "--bottleneck_type", *model.bottlenecks,
         "--learning_rate", str(settings.learning_rate), "--batch_size", str(settings.batch),
         "--epochs", str(settings.epochs), "--training_steps", str(settings.steps),
         "--validation_steps", "8", "--patience", str(settings.patience),
@@ -36,6 +38,45 @@ def recipe_argv(model: Model, settings: Settings, store: Path, runs: Path, seed:
         argv += ["--pairs", *model.inputs, "--pair_loss", "contrastive", "--pair_loss_weight", "0.1",
                  "--pair_merge", "dropout"]
     return argv
+
+
+# what a training's recorded arguments must share with today's plan for its step to count
+# as done: everything but where the files live and how chatty it was
+_NOT_COMPARED = {"tensors", "output_folder", "mode", "verbose", "reconstructions", "ignored_flags", "workers"}
+
+
+def trained_as_planned(model: Model, settings: Settings, store: Path, runs: Path, seed: int) -> bool:
+    """Did the finished training of ``model`` use the flags the plan gives it today?
+    Compares the arguments the run recorded (``arguments_{id}.json``) with today's; a flag
+    the run recorded as null (absent then) counts as its default."""
+    argv = recipe_argv(model, settings, store, runs, seed)
+    args = vars(parse_args(["--mode", "train", *argv]))
+    recorded_path = Path(runs) / args["id"] / f"arguments_{args['id']}.json"
+    if not recorded_path.is_file():
+        return False
+    recorded = json.loads(recorded_path.read_text(encoding="utf-8"))
+    defaults = vars(parse_args(["--mode", "train", "--tensors", "-", "--input_tensors", *model.inputs,
+                                "--output_tensors", *model.inputs]))
+    for key, value in args.items():
+        if key in _NOT_COMPARED:
+            continue
+        then = recorded.get(key)
+        if then is None:
+            then = defaults.get(key)
+        if key == "bottleneck_type":  # one value means the same for every input
+            then, value = _per_input(then, model), _per_input(value, model)
+        if _plain(then) != _plain(value):
+            return False
+    return True
+
+
+def _plain(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _per_input(kinds, model: Model) -> list:
+    kinds = list(kinds)
+    return kinds * len(model.inputs) if len(kinds) == 1 else kinds
 
 
 def _summary(run_dir: Path) -> dict:
