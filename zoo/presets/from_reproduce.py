@@ -6,9 +6,10 @@ seed-0 encoder of each latent space is published by :func:`~zoo.presets.publishi
 (so its registration state — template, VoxelMorph/DeepCycle weights — travels with it), as
 ``<tensor>.<registration>.<objective>``. A name the target registry (or the installed one:
 the package's plus ``ZOO_REGISTRY``) already knows gets its next version, a new name
-version 1; nothing is overwritten. A space this run already published under that name
-(same training run, command and data fingerprint) is skipped, so an interrupted command
-resumes by running it again.
+version 1; nothing is overwritten. A space already published under that name from the
+same training (run, command, data fingerprint and outcome) is skipped, so an interrupted
+command resumes by running it again, and after a resumed ``zoo reproduce`` retrained some
+models only those get new versions.
 """
 from __future__ import annotations
 
@@ -30,9 +31,14 @@ def next_version(name: str, presets) -> int:
     return 1 + max((p.version for p in presets if p.name == name), default=0)
 
 
-def _same_run(preset, run_id: str, command: str, fingerprint_of: Callable[[], str]) -> bool:
-    training = preset.training
-    return (training.get("run_id") == run_id and training.get("command") == command
+def _same_run(preset, facts: tuple[dict, dict], command: str, fingerprint_of: Callable[[], str]) -> bool:
+    """Was ``preset`` published from this very training? The run id and command repeat
+    when a resumed ``zoo reproduce`` retrains a model the plan changed, so the training's
+    own outcome (best validation loss, epochs run) must match too."""
+    training, (args, summary) = preset.training, facts
+    return (training.get("run_id") == args["id"] and training.get("command") == command
+            and training.get("best_val_loss") == summary.get("best_val_loss")
+            and training.get("epochs_run") == summary.get("epochs_run")
             and training.get("data", {}).get("fingerprint") == fingerprint_of())
 
 
@@ -53,9 +59,9 @@ def publish_reproduce(run_dir, publish_to, cards=None, *, say: Callable[[str], N
             name = tensor if not model.dropfuse else f"{tensor}@{model.name}"
             target = read_registry_file(registry_path) if registry_path.is_file() else []
             pname = preset_name(run_path, tensor)
-            run_id = run_facts(run_path)[0]["id"]
+            facts = run_facts(run_path)
             earlier = [p for p in target if p.name == pname and _same_run(
-                p, run_id, command, lambda: training_fingerprint(run_path, tensor))]
+                p, facts, command, lambda: training_fingerprint(run_path, tensor))]
             if earlier:
                 say(f"{name}: already published from this run as {earlier[0].ref}, skipped")
                 continue

@@ -38,7 +38,7 @@ ENCODER_FILE = "encoder.keras"
 _STATE_FILES = ("template.npy", "model.weights.h5")
 _ARCH_KEYS = ("encoder_blocks", "activation", "conv_layers", "conv_width", "conv_x", "conv_y", "conv_z",
               "dense_blocks", "dense_layers", "block_size", "pool_type", "pool_x", "pool_y", "pool_z",
-              "dense_normalize", "dropout", "pair_merge", "pair_loss", "pair_loss_weight")
+              "dense_normalize", "dropout", "bottleneck_type", "pair_merge", "pair_loss", "pair_loss_weight")
 
 
 def _read_json(path: Path) -> dict:
@@ -167,6 +167,9 @@ def publish(run_dir, *, version: int, out, name: str | None = None, tensor: str 
             sources += [(f, work / f, "registration") for f in _STATE_FILES if (work / f).is_file()]
         arch = {k: args[k] for k in _ARCH_KEYS if args.get(k) is not None
                 and (len(inputs) > 1 or not k.startswith("pair_"))}
+        if isinstance(arch.get("bottleneck_type"), list):  # one per input: this encoder's own
+            kinds = arch["bottleneck_type"]
+            arch["bottleneck_type"] = kinds[inputs.index(tensor)] if len(kinds) == len(inputs) else kinds[0]
         arch["parameters"] = int(model.count_params())
         training = {
             "command": command, "run_id": args["id"], "seed": args.get("random_seed"),

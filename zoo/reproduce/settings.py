@@ -1,8 +1,9 @@
 """The settings of one ``zoo reproduce`` run: the full default and the ``--quick`` scale.
 
-Every latent space gets the same training budget — the same architecture, batch size,
-steps per epoch and maximum epochs, stopped early on validation loss with the same
-patience — and ``seeds`` training seeds; the phenotype scores use ``splits`` random
+Every latent space gets the same training budget — the same architecture (but for the
+encoder bottleneck, chosen per modality: ``plan.BOTTLENECKS``), batch size, steps per
+epoch and maximum epochs, stopped early on validation loss with the same patience — and
+``seeds`` training seeds; the phenotype scores use ``splits`` random
 splits identical for every space and seed.
 """
 from __future__ import annotations

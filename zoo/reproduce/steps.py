@@ -51,10 +51,10 @@ class Steps:
         self.plan = dict(plan)
         self.say = say
         self.index = 0
-        self.weight_done = 0.0
         self.weight_timed = 0.0
         self.seconds = 0.0
         self.started = time.perf_counter()
+        self.visited: set[str] = set()
 
     def _marker(self, key: str) -> Path:
         return self.dir / f"{key}.json"
@@ -83,11 +83,11 @@ class Steps:
         if key not in self.plan:
             raise ValueError(f"Expected a planned step, got {key!r}")
         self.index += 1
+        self.visited.add(key)
         weight = self.plan[key]
         head = f"[{self.index}/{len(self.plan)}] {what or key}"
         marker = self._marker(key)
         if marker.is_file():
-            self.weight_done += weight
             self.say(f"{head}: done earlier, skipped")
             return json.loads(marker.read_text(encoding="utf-8"))["result"]
         self.say(f"{head} ...{self._estimate()}")
@@ -105,7 +105,6 @@ class Steps:
             stale.unlink()
         atomic_write_text(marker, json.dumps({"key": key, "seconds": round(seconds, 2), "result": result},
                                              indent=1, default=str))
-        self.weight_done += weight
         self.weight_timed += weight
         self.seconds += seconds
         self.say(f"{head}: {duration(seconds)}{self._estimate()}")
@@ -113,7 +112,8 @@ class Steps:
 
     def _estimate(self) -> str:
         elapsed = time.perf_counter() - self.started
-        left = sum(self.plan.values()) - self.weight_done
+        # what is left to run: a resumed run skips the steps whose markers exist
+        left = sum(w for k, w in self.plan.items() if k not in self.visited and not self.done(k))
         if self.weight_timed <= 0 or left <= 0:
             return f" (elapsed {duration(elapsed)})"
         eta = self.seconds / self.weight_timed * left

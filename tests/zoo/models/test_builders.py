@@ -88,3 +88,40 @@ def test_cross_decoder_and_fine_tuning_blocks(spec):
         from zoo.models import parse_pairs
 
         build_model([a, b], [a], arch=arch, pairs=parse_pairs([("a", "c")]))
+
+
+def test_global_average_bottleneck_is_the_mean_of_the_last_features_over_positions(spec):
+    """ml4h's global_average_pool bottleneck: the latent is the dense stack applied to the
+    per-channel mean of the last conv features (numpy reference), so moving a pattern along
+    the strip by whole pooled cells away from the borders leaves it unchanged."""
+    import keras
+
+    from zoo.models import Arch, build_model, conv_encode, encoders_of
+
+    arch = Arch(conv_layers=4, conv_width=5, dense_blocks=(4,), dense_layers=6, block_size=1,
+                bottleneck_type="global_average_pool")
+    strip = spec("strip", (64, 2))
+    encoder = conv_encode(strip, arch=arch)
+    names = [layer.name for layer in encoder.layers]
+    assert any("global_average" in n for n in names) and not any("flatten" in n for n in names)
+    x = np.zeros((1, 64, 2), "float32")
+    x[0, 20:24, 0] = 3.0
+    gap = next(layer for layer in encoder.layers if "global_average" in layer.name)
+    pooled = np.asarray(keras.Model(encoder.input, gap.input)(x)).mean(axis=1)
+    latent = pooled
+    for layer in encoder.layers[encoder.layers.index(gap) + 1:]:  # the dense stack, a chain
+        latent = layer(latent)
+    np.testing.assert_allclose(np.asarray(encoder(x)), np.asarray(latent), rtol=1e-5, atol=1e-6)
+    moved = np.roll(x, 16, axis=1)  # 8 pooled cells of 2, the pattern far from both ends
+    np.testing.assert_allclose(np.asarray(encoder(moved)), np.asarray(encoder(x)), rtol=1e-4, atol=1e-5)
+    flat = conv_encode(strip, arch=arch.replace(bottleneck_type="flatten_restructure"))
+    assert not np.allclose(np.asarray(flat(moved)), np.asarray(flat(x)))
+    # one bottleneck per input tensor: the pair model's encoders differ
+    image = spec("image", (8, 8, 1))
+    model = build_model([strip, image], [strip, image], pair_merge="average",
+                        arch={"strip": arch, "image": arch.replace(bottleneck_type="flatten_restructure")})
+    blocks = encoders_of(model)
+    assert any("global_average" in layer.name for layer in blocks["strip"].layers)
+    assert any("flatten" in layer.name for layer in blocks["image"].layers)
+    with pytest.raises(ValueError, match="bottleneck_type"):
+        Arch(bottleneck_type="variational")

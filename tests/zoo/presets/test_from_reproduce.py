@@ -53,6 +53,23 @@ def test_next_version():
     assert next_version("dxa_2.none.ae", older) == newest  # the next number after what the list holds
 
 
+def test_a_preset_counts_as_this_runs_only_if_the_training_outcome_matches_too():
+    """A resumed ``zoo reproduce`` retrains a changed model under the same run id and
+    command: its new encoder must not be taken for the one published before."""
+    from types import SimpleNamespace
+
+    from zoo.presets.from_reproduce import _same_run
+
+    preset = SimpleNamespace(training={"run_id": "ae_ecg_rest_seed0", "command": "zoo reproduce --out DIR",
+                                       "best_val_loss": 0.546, "epochs_run": 15, "data": {"fingerprint": "f"}})
+    args, summary = {"id": "ae_ecg_rest_seed0"}, {"best_val_loss": 0.546, "epochs_run": 15}
+    assert _same_run(preset, (args, summary), "zoo reproduce --out DIR", lambda: "f")
+    assert not _same_run(preset, (args, {**summary, "best_val_loss": 0.903}), "zoo reproduce --out DIR", lambda: "f")
+    assert not _same_run(preset, (args, {**summary, "epochs_run": 9}), "zoo reproduce --out DIR", lambda: "f")
+    assert not _same_run(preset, (args, summary), "zoo reproduce --quick --out DIR", lambda: "f")
+    assert not _same_run(preset, (args, summary), "zoo reproduce --out DIR", lambda: "other data")
+
+
 @pytest.fixture(scope="module")
 def published(reproduce_run, tmp_path_factory):
     """The run published into a mirror that already holds ``SEEDED@3`` (a copy of @1)."""

@@ -78,3 +78,18 @@ def test_pairs_need_two_inputs_and_train_needs_outputs():
     with pytest.raises(SystemExit):
         parse_args(["--tensors", "t", "--input_tensors", "dxa.dxa_2"])
     assert parse_args(["--mode", "infer_encoders", "--tensors", "t", "--input_tensors", "dxa.dxa_2"]).mode == "infer_encoders"
+
+
+def test_bottleneck_type_is_one_value_or_one_per_input():
+    from zoo.models import Arch
+
+    one = parse_args(BASE + ["--bottleneck_type", "global_average_pool"])
+    assert Arch.from_namespace(one).bottleneck_type == "global_average_pool" and one.ignored_flags == []
+    assert Arch.from_namespace(parse_args(BASE)).bottleneck_type == "flatten_restructure"
+    two = parse_args(["--tensors", "t", "--input_tensors", "a", "b", "--output_tensors", "a", "b",
+                      "--bottleneck_type", "global_average_pool", "flatten_restructure"])
+    assert two.bottleneck_type == ["global_average_pool", "flatten_restructure"]
+    with pytest.raises(SystemExit):
+        parse_args(BASE + ["--bottleneck_type", "global_average_pool", "flatten_restructure"])
+    with pytest.raises(SystemExit):
+        parse_args(BASE + ["--bottleneck_type", "variational"])

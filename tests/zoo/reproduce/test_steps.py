@@ -26,6 +26,65 @@ def test_a_finished_step_is_skipped_on_rerun_and_the_estimate_uses_its_time(tmp_
     assert duration(59) == "59 s" and duration(61) == "1 min 01 s" and duration(3700) == "1 h 01 min"
 
 
+def test_an_invalidated_step_reruns_and_its_dependents_rerun_only_if_its_result_changed(tmp_path):
+    lines = []
+    plan_ = {"train": 1.0, "common": 1.0, "measure": 1.0}
+    steps = Steps(tmp_path, plan_, lines.append)
+    for key in plan_:
+        steps.run(key, lambda key=key: {"v": key})
+    assert steps.invalidate(["train", "common", "train"]) == ["train", "common"]
+    assert not steps.done("train") and not steps.done("common") and steps.done("measure")
+    assert (tmp_path / "steps" / "stale" / "common.json").is_file()  # moved aside, not deleted
+    # the rerun of common gives the same result: what read it stays done
+    again = Steps(tmp_path, plan_, lines.append)
+    again.run("common", lambda: {"v": "common"}, dependents=["measure"])
+    assert again.done("measure") and not (tmp_path / "steps" / "stale" / "common.json").exists()
+    # a changed result moves its dependents aside before its own marker is written
+    again.invalidate(["common"])
+    again.run("common", lambda: {"v": "other samples"}, dependents=["measure"])
+    assert not again.done("measure") and "1 steps that read it will run again" in lines[-2]
+    assert again.run("measure", lambda: {"v": "new"}) == {"v": "new"}
+    with pytest.raises(ValueError, match="planned step"):
+        again.invalidate(["nope"])
+
+
+def test_a_resumed_training_counts_as_done_only_with_todays_flags(tmp_path):
+    from zoo.reproduce.train import recipe_argv, trained_as_planned
+    from zoo.recipes.args import parse_args
+
+    model = plan.Model("ae_ecg_rest", ("ecg_rest",))
+    runs = tmp_path / "runs"
+    assert not trained_as_planned(model, FULL, tmp_path / "store.zarr", runs, 0)  # nothing recorded
+
+    def record(args: dict):
+        folder = runs / "ae_ecg_rest_seed0"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "arguments_ae_ecg_rest_seed0.json").write_text(json.dumps(args))
+
+    today = vars(parse_args(["--mode", "train", *recipe_argv(model, FULL, tmp_path / "store.zarr", runs, 0)]))
+    assert today["bottleneck_type"] == ["global_average_pool"]
+    record({**today, "verbose": 2, "output_folder": "elsewhere"})  # where and how chatty: not compared
+    assert trained_as_planned(model, FULL, tmp_path / "store.zarr", runs, 0)
+    record({**today, "bottleneck_type": None})  # recorded before the flag existed: the default, flatten
+    assert not trained_as_planned(model, FULL, tmp_path / "store.zarr", runs, 0)
+    record({**today, "epochs": FULL.epochs + 1})
+    assert not trained_as_planned(model, FULL, tmp_path / "store.zarr", runs, 0)
+    image = plan.Model("ae_dxa_12", ("dxa_12",))
+    flat = vars(parse_args(["--mode", "train", *recipe_argv(image, FULL, tmp_path / "s", runs, 0)]))
+    folder = runs / "ae_dxa_12_seed0"
+    folder.mkdir(parents=True)
+    (folder / "arguments_ae_dxa_12_seed0.json").write_text(json.dumps({**flat, "bottleneck_type": None}))
+    assert trained_as_planned(image, FULL, tmp_path / "s", runs, 0)
+
+
+def test_the_estimate_of_a_resumed_run_leaves_out_the_steps_it_will_skip(tmp_path):
+    Steps(tmp_path, {"big": 100.0}, lambda m: None).run("big", dict)
+    resumed = Steps(tmp_path, {"a": 1.0, "b": 1.0, "big": 100.0}, lambda m: None)
+    resumed.run("a", dict)
+    resumed.seconds, resumed.weight_timed = 10.0, 1.0  # 10 s per unit of weight
+    assert "about 10 s left" in resumed._estimate()  # b only; big is done
+
+
 def test_a_failed_step_leaves_no_marker(tmp_path):
     steps = Steps(tmp_path, {"a": 1.0}, lambda m: None)
 
