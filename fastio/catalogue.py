@@ -47,12 +47,13 @@ LAX_4CH_HEART_LABELS = {k: v for k, v in LAX_4CH_LABELS.items()
 _ZSCORE = Normalization("zscore")
 
 # The default codec is chosen per tensor by the loader benchmark (benchmarks/results/loader.md):
-# images keep "blosc-lz4" (a 768x768 DXA image decodes fast enough for the loader to stay
-# above half the memmap bound). ECG signals are stored uncompressed ("none"): decoding one
-# 5000x12 strip with any blosc setting costs more CPU (47 µs for lz4) than the loader's whole
-# budget at half the bound (4x the bound's ~12-15 µs over two threads), so a compressed
-# strip cannot load at half the bound; the price is ~2.7x the disk (240 kB a full strip,
-# ~12 GB per 50,000 ECGs against ~4.5 GB). `fastio convert --codec` chooses otherwise.
+# the loader should run at >= half the rate of a bare memmap gather of the same bytes, i.e.
+# spend at most 4x the gather's CPU per sample over its two threads. Images keep "blosc-lz4"
+# (a 768x768 DXA image loads at 0.6-0.7x the gather). ECG signals are stored uncompressed
+# ("none", with a crc32c per sample): decoding a 5000x12 strip with lz4 alone costs 47 µs of
+# a 48-60 µs budget; with blosc-lz4 or blosc-lz4hc the loader reads a strip at 0.25-0.47x,
+# uncompressed at 0.9-1.3x. The price is 2.5-2.7x the disk (240 kB a full strip, ~12 GB per
+# 50,000 ECGs against 4.5-4.8 GB). `fastio convert --codec` chooses otherwise.
 ECG_CODEC = "none"
 IMAGE_CODEC = "blosc-lz4"
 
