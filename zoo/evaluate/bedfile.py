@@ -1,28 +1,35 @@
-"""PLINK 1 binary filesets: metadata through bed-reader, genotype chunks decoded by numba.
+"""PLINK 1 binary filesets: the .bim/.fam tables, and genotype chunks decoded by numpy or numba.
 
 ``write_bfile`` writes one (the phantom's genotypes, the simulated cohorts);
-``open_bfile`` validates ``PREFIX.bed/.bim/.fam``; ``BedChunks`` turns a range of variants
-into float columns centred over the called samples, 0 at a missing call (allele-1 counts,
-.bim column 5), plus each variant's missing positions, either with the
-fused numba decoder over a memory map of the .bed (``reader="numba"``, default) or through
-bed-reader's int8 read plus the numba centring kernel (``reader="bed-reader"``). Both give
-identical numbers; the first skips an int8 copy and is several times faster.
+``read_fam_ids`` and ``read_bim`` read its text tables (pandas' C parser); ``open_bfile``
+opens it with bed-reader (LD clumping, the bed-reader reader); ``BedChunks`` turns a range
+of variants into float columns centred over the called samples, 0 at a missing call
+(allele-1 counts, .bim column 5), plus each variant's missing positions, and multiplies
+them by a matrix.
+Readers: ``"numpy"`` (default) decodes a memory map of the .bed with numpy tables when the
+samples are every .fam row in order (``bedtables.py``: no numba to load) and with the fused
+numba decoder otherwise; ``"numba"`` always uses the numba decoder; ``"bed-reader"`` reads
+int8 through bed-reader and centres with a numba kernel. All give the same numbers (the
+numpy reader's product sums in another order: equal to rounding).
+
+The numba kernel modules are imported where a numba path runs, not at the top: loading
+numba and its first-call set-up cost ~0.45 CPU-s, which the common case never needs.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from fastio.safefs import atomic_output
-from zoo.evaluate._kernels.bed import (BYTE_TABLE, decode_centre, decode_centre_all,
-                                       missing_positions)
-from zoo.evaluate._kernels.genotypes import centre_impute
+from zoo.evaluate.bedtables import called_counts, decode_counts, missing_rows, padded_rows
 from zoo.evaluate.called import missing_index
 
-__all__ = ["open_bfile", "write_bfile", "BedChunks", "READERS", "block_buffer"]
+__all__ = ["open_bfile", "write_bfile", "fileset", "read_fam_ids", "read_bim", "BedChunks",
+           "READERS", "block_buffer"]
 
-READERS = ("numba", "bed-reader")
+READERS = ("numpy", "numba", "bed-reader")
 _MAGIC = bytes([0x6C, 0x1B, 0x01])
 
 
@@ -64,32 +71,86 @@ def open_bfile(prefix: str | Path, num_threads: int | None = None):
     """Open ``PREFIX.bed/.bim/.fam`` with bed-reader, counting allele 1 (.bim column 5)."""
     from bed_reader import open_bed
 
+    return open_bed(fileset(prefix)[".bed"], count_A1=True, num_threads=num_threads)
+
+
+def fileset(prefix: str | Path) -> dict[str, Path]:
+    """``{".bed": …, ".bim": …, ".fam": …}`` of ``PREFIX``, each checked to exist."""
     prefix = _prefix(prefix)
-    for ext in (".bed", ".bim", ".fam"):
-        if not prefix.with_name(prefix.name + ext).exists():
+    files = {ext: prefix.with_name(prefix.name + ext) for ext in (".bed", ".bim", ".fam")}
+    for ext, path in files.items():
+        if not path.exists():
             raise ValueError(f"{prefix}{ext}: expected a PLINK 1 binary fileset, file not found")
-    return open_bed(prefix.with_name(prefix.name + ".bed"), count_A1=True, num_threads=num_threads)
+    return files
+
+
+def _text_table(path: Path, n_columns: int) -> pd.DataFrame:
+    """A whitespace-separated PLINK text table, every field as text (an allele called
+    "NA" stays "NA")."""
+    try:
+        frame = pd.read_csv(path, sep=r"\s+", header=None, dtype=str, na_filter=False,
+                            engine="c")
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame({i: pd.Series([], dtype=str) for i in range(n_columns)})
+    if frame.shape[1] != n_columns or (frame == "").to_numpy().any():
+        raise ValueError(f"{path}: expected {n_columns} whitespace-separated columns on every "
+                         f"line, got {frame.shape[1]} (or a short line)")
+    return frame
+
+
+def _line_count(path: Path) -> int:
+    data = path.read_bytes()
+    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+
+
+def read_fam_ids(prefix: str | Path) -> np.ndarray:
+    """The IIDs (.fam column 2) of ``PREFIX.fam``, in file order, as text."""
+    return _text_table(fileset(prefix)[".fam"], 6)[1].to_numpy(dtype=str)
+
+
+def read_bim(prefix: str | Path, start: int = 0, stop: int | None = None) -> pd.DataFrame:
+    """Rows ``start:stop`` of ``PREFIX.bim`` as the variant columns of a result table:
+    ``#CHROM POS ID REF ALT A1``, allele 1 (.bim column 5, the counted allele) being ALT
+    and A1. Read with pandas' C parser: bed-reader costs 0.15 CPU-s to import alone."""
+    path = fileset(prefix)[".bim"]
+    bim = _text_table(path, 6).iloc[start:stop]
+    try:
+        pos = bim[3].to_numpy().astype(np.int64)
+    except ValueError as err:
+        raise ValueError(f"{path}: expected integer base-pair positions in column 4, got "
+                         f"{err}") from err
+    a1 = bim[4].to_numpy(dtype=str)
+    return pd.DataFrame({"#CHROM": bim[0].to_numpy(dtype=str), "POS": pos,
+                         "ID": bim[1].to_numpy(dtype=str), "REF": bim[5].to_numpy(dtype=str),
+                         "ALT": a1, "A1": a1})
 
 
 class BedChunks:
     """Centred genotype chunks of one fileset for a fixed set of samples (.fam rows)."""
 
-    def __init__(self, prefix: str | Path, rows: np.ndarray, *, reader: str = "numba",
-                 num_threads: int | None = None):
+    def __init__(self, prefix: str | Path, rows: np.ndarray, *, reader: str = "numpy",
+                 num_threads: int | None = None, shape: tuple[int, int] | None = None):
+        """``shape``: (.fam rows, .bim rows) when the caller has read them, else counted."""
         if reader not in READERS:
             raise ValueError(f"Expected reader in {READERS}, got {reader!r}")
-        self.bed = open_bfile(prefix, num_threads)
-        self.path = _prefix(prefix).with_name(_prefix(prefix).name + ".bed")
+        files = fileset(prefix)
+        # bed-reader (0.15 CPU-s to import) only for its own reader
+        self.bed = open_bfile(prefix, num_threads) if reader == "bed-reader" else None
+        self.path = files[".bed"]
         self.reader = reader
         self.num_threads = num_threads
-        self.n_fam, self.n_variants = self.bed.iid_count, self.bed.sid_count
+        self.n_fam, self.n_variants = shape or (_line_count(files[".fam"]),
+                                                _line_count(files[".bim"]))
         self.rows = np.ascontiguousarray(rows, dtype=np.int64)
         if self.rows.size and (self.rows.min() < 0 or self.rows.max() >= self.n_fam):
             raise ValueError(f"{self.path}: expected sample rows in [0, {self.n_fam}), got "
                              f"{self.rows.min()}..{self.rows.max()}")
         self.all_rows = np.array_equal(self.rows, np.arange(self.n_fam))
         self.bytes_per_variant = (self.n_fam + 3) // 4
-        if reader == "numba":
+        # numpy tables decode every .fam row in file order; a subset takes numba's kernel
+        self.tables = reader == "numpy" and self.all_rows
+        self._padded: dict = {}
+        if reader != "bed-reader":
             self._packed = self._memmap()
 
     def _memmap(self) -> np.ndarray:
@@ -109,6 +170,10 @@ class BedChunks:
                          shape=(self.n_variants, self.bytes_per_variant))
 
     def _missing(self, packed: np.ndarray, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.tables:
+            return missing_rows(packed, self.n_fam, obs)
+        from zoo.evaluate._kernels.bed import BYTE_TABLE, missing_positions  # loads numba
+
         ptr = np.zeros(len(obs) + 1, np.int64)
         np.cumsum(len(self.rows) - obs, out=ptr[1:])
         idx = np.empty(ptr[-1], np.int64)
@@ -131,6 +196,8 @@ class BedChunks:
         if buffer.shape[0] != len(self.rows) or buffer.dtype != stacked.dtype:
             raise ValueError(f"Expected a {stacked.dtype} buffer with {len(self.rows)} rows, "
                              f"got {buffer.dtype} {buffer.shape}")
+        if self.tables:
+            return self._product_tables(start, stop, stacked, buffer)
         m, step = stop - start, buffer.shape[1]
         prod = np.empty((m, stacked.shape[1]))
         obs, mean, sumsq = np.empty(m, np.int64), np.empty(m), np.empty(m)
@@ -145,13 +212,61 @@ class BedChunks:
         missing = (np.concatenate(ptr), np.concatenate(idx) if idx else np.empty(0, np.int64))
         return {"prod": prod, "obs": obs, "mean": mean, "sumsq": sumsq, "missing": missing}
 
+    def _product_tables(self, start: int, stop: int, stacked: np.ndarray,
+                        buffer: np.ndarray) -> dict[str, np.ndarray]:
+        """``product`` through numpy tables: uncentred counts x (0 at a missing call) times
+        ``stacked``, then centred exactly. With g = x − μ on the called samples and 0 at the
+        missing ones M, gᵀS = xᵀS − μ (1ᵀS − Σ_{i∈M} S_i)."""
+        m, n = stop - start, self.n_fam
+        packed = np.asarray(self._packed[start:stop])
+        obs, mean, sumsq = np.empty(m, np.int64), np.empty(m), np.empty(m)
+        work = self._work(buffer)
+        prod = np.empty((m, stacked.shape[1]))
+        for a in range(0, m, work.shape[1]):      # a block at a time: its bytes in cache
+            b = min(a + work.shape[1], m)
+            obs[a:b], mean[a:b], sumsq[a:b] = called_counts(packed[a:b], n)
+            x = decode_counts(packed[a:b], work)
+            prod[a:b] = x[:n].T @ stacked
+        missing = missing_rows(packed, n, obs)
+        centre = np.broadcast_to(stacked.sum(axis=0, dtype=np.float64), prod.shape).copy()
+        cols = np.flatnonzero(obs < n)
+        if cols.size:
+            ptr, idx = missing
+            centre[cols] -= np.add.reduceat(stacked[idx].astype(np.float64), ptr[cols], axis=0)
+        prod -= mean[:, None] * centre
+        return {"prod": prod, "obs": obs, "mean": mean, "sumsq": sumsq, "missing": missing}
+
+    def _work(self, buffer: np.ndarray) -> np.ndarray:
+        """``buffer`` itself when its rows are whole bytes of samples, otherwise one of as
+        many columns with the padding rows added (allocated once)."""
+        rows = padded_rows(self.n_fam)
+        if buffer.shape[0] == rows:
+            return buffer
+        key = (buffer.dtype.str, buffer.shape[1])
+        if key not in self._padded:
+            self._padded[key] = np.empty((rows, buffer.shape[1]), buffer.dtype, order="F")
+        return self._padded[key]
+
     def read(self, start: int, stop: int, out: np.ndarray) -> dict[str, np.ndarray]:
         """Fill ``out[:, :stop-start]`` (F order); return per-variant obs, mean, sumsq and
         ``missing`` = ``(ptr, idx)``, variant j's missing rows in ``idx[ptr[j]:ptr[j + 1]]``."""
         m = stop - start
         g = out[:, :m]
         obs, mean, sumsq = np.empty(m, np.int64), np.empty(m), np.empty(m)
-        if self.reader == "numba":
+        if self.tables:
+            packed = np.asarray(self._packed[start:stop])
+            obs[:], mean[:], sumsq[:] = called_counts(packed, self.n_fam)
+            x = decode_counts(packed, np.empty((padded_rows(self.n_fam), m), order="F"))
+            called = x[: self.n_fam] - mean          # the kernels' float64 arithmetic
+            missing = self._missing(packed, obs)
+            ptr, idx = missing
+            for j in np.flatnonzero(obs < self.n_fam):
+                called[idx[ptr[j]:ptr[j + 1]], j] = 0.0
+            g[:] = called
+        elif self.reader != "bed-reader":
+            from zoo.evaluate._kernels.bed import (BYTE_TABLE, decode_centre,  # loads numba
+                                                   decode_centre_all)
+
             packed = np.asarray(self._packed[start:stop])
             if self.all_rows:
                 decode_centre_all(packed, self.n_fam, BYTE_TABLE, g, obs, mean, sumsq)
@@ -159,6 +274,8 @@ class BedChunks:
                 decode_centre(packed, self.rows, g, obs, mean, sumsq)
             missing = self._missing(packed, obs)
         else:
+            from zoo.evaluate._kernels.genotypes import centre_impute  # loads numba
+
             sel = slice(None) if self.all_rows else self.rows
             codes = self.bed.read(index=np.s_[sel, start:stop], dtype="int8", order="F",
                                   num_threads=self.num_threads)

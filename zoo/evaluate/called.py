@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zoo.evaluate._kernels.genotypes import MISSING, missing_gram
+from zoo.evaluate.bedtables import MISSING
 from zoo.evaluate.design import LatentModel
 
 __all__ = ["missing_index", "called_products"]
@@ -52,6 +52,9 @@ def called_products(model: LatentModel, cols: np.ndarray, ptr: np.ndarray, idx: 
     ``yg``/``qg``/``sumsq`` are the chunk's rows for ``cols``. A variant whose called
     samples leave the covariates rank deficient gets NaN (plink2 reports no test either).
     """
+    # here, not at the top: only variants with missing calls need numba (and its set-up)
+    from zoo.evaluate._kernels.genotypes import missing_gram
+
     k, p = model.n_dims, model.n_covariates
     stacked = model.stacked
     q0 = 1.0 / np.sqrt(model.n_samples)          # Q's intercept column (its sign is moot)

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from zoo.evaluate._kernels.genotypes import centre_impute
-from zoo.evaluate.bedfile import READERS, BedChunks, block_buffer, open_bfile
+from zoo.evaluate.bedfile import (READERS, BedChunks, block_buffer, open_bfile, read_bim,
+                                  read_fam_ids)
 from zoo.evaluate.called import called_products, missing_index
 from zoo.evaluate.defaults import DTYPES
 from zoo.evaluate.design import LatentModel, prepare_model
@@ -48,7 +48,7 @@ class GwasConfig:
     num_threads: int | None = None
     manova: bool = True
     progress: bool = True
-    reader: str = "numba"
+    reader: str = "numpy"
 
     def __post_init__(self):
         if self.chunk_size < 1:
@@ -77,6 +77,8 @@ def scan_genotypes(model: LatentModel, codes: np.ndarray, *, manova: bool = True
     if codes.dtype != np.int8 or codes.ndim != 2 or codes.shape[0] != model.n_samples:
         raise ValueError(f"Expected int8 genotype codes of shape ({model.n_samples}, m), "
                          f"got {codes.dtype} {codes.shape}")
+    from zoo.evaluate._kernels.genotypes import centre_impute  # loads numba
+
     n, m = codes.shape
     dtype = model.stacked.dtype
     if buffer is None or buffer.shape[1] < m or buffer.dtype != dtype:
@@ -247,18 +249,6 @@ def long_values(stats: dict, precision: str | None) -> dict[str, np.ndarray]:
             "T_STAT": stats["t"].astype(cast), "P": stats["p"]}
 
 
-def _variant_table(bed, start: int, stop: int) -> pd.DataFrame:
-    a1 = np.asarray(bed.allele_1[start:stop]).astype(str)
-    return pd.DataFrame({
-        "#CHROM": np.asarray(bed.chromosome[start:stop]).astype(str),
-        "POS": np.asarray(bed.bp_position[start:stop]).astype(np.int64),
-        "ID": np.asarray(bed.sid[start:stop]).astype(str),
-        "REF": np.asarray(bed.allele_2[start:stop]).astype(str),
-        "ALT": a1,
-        "A1": a1,
-    })
-
-
 def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame | None = None,
              config: GwasConfig | None = None, *, variants: slice | None = None,
              model: LatentModel | None = None, out_dir: str | Path | None = None,
@@ -277,16 +267,17 @@ def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame 
 
     config = config or GwasConfig()
     with timed("scan.setup"):
-        bed = open_bfile(bfile, config.num_threads)
+        fam_ids = read_fam_ids(bfile)
+        bim = read_bim(bfile)
         if model is None:
-            model = prepare_model(latents, covariates, bed.iid, dtype=config.dtype,
+            model = prepare_model(latents, covariates, fam_ids, dtype=config.dtype,
                                   source=str(bfile))
-        start, stop, step = (variants or slice(None)).indices(bed.sid_count)
+        start, stop, step = (variants or slice(None)).indices(len(bim))
         if step != 1:
             raise ValueError(f"Expected a contiguous variant range, got step {step}")
         chunks = BedChunks(bfile, model.sample_index, reader=config.reader,
-                           num_threads=config.num_threads)
-        table = _variant_table(bed, start, stop)
+                           num_threads=config.num_threads, shape=(len(fam_ids), len(bim)))
+        table = bim.iloc[start:stop].reset_index(drop=True)
         stream = (LongTableStream(Path(out_dir) / f"{stem}.glm.linear.tsv", table,
                                   list(model.pheno_names), list(LONG_COLUMNS[7:]),
                                   timer=lambda: timed("scan.format"))
@@ -352,7 +343,17 @@ def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame 
     return replace(result, files=files)
 
 
+class _NoProgress:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def _progress(total: int, enabled: bool, desc: str):
+    if not enabled or total <= 1:
+        return _NoProgress()         # tqdm.auto costs 0.05 CPU-s to import: not for nothing
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, disable=not enabled or total <= 1, desc=desc, unit="chunk")
+    return tqdm(total=total, desc=desc, unit="chunk")

@@ -118,9 +118,10 @@ class LongTableStream:
     header and the pieces label-major into ``path`` (renamed into place). The bytes equal
     ``write_long_table`` on the whole table. Needs pyarrow (``available()``).
 
-    The variant columns are converted to Arrow once (the formatter's first task) and
-    sliced per block, and each value column once per block (label-major, sliced per
-    label): per-label conversions of pandas' object columns cost more than the writing."""
+    Each variant's leading columns are formatted once, as one text field (the formatter's
+    first task), and each value column once per block (label-major, sliced per label);
+    a label's rows are then joined from text, where a CSV table per label re-formatted
+    the variant columns for every label."""
 
     def __init__(self, path: str | Path, variants: pd.DataFrame, labels: list[str],
                  value_columns: list[str], *, timer=None):
@@ -149,9 +150,16 @@ class LongTableStream:
 
     @staticmethod
     def _arrow_variants(variants: pd.DataFrame):
+        """Each variant's leading columns as one text field, ``"1\t10000\trs1\tG\tT\tT"``:
+        formatted once, where a table per label formatted them once per label."""
         import pyarrow as pa
+        import pyarrow.compute as pc
 
-        return pa.table({c: _arrow_column(variants[c].to_numpy()) for c in variants.columns})
+        columns = [pc.cast(_arrow_column(variants[c].to_numpy()), pa.string())
+                   for c in variants.columns]
+        if not columns:
+            return pa.array([""] * len(variants), pa.string())
+        return pc.binary_join_element_wise(*columns, "\t")
 
     def add(self, start: int, stop: int, values: dict[str, np.ndarray]) -> None:
         """Rows ``start:stop`` of the variant table; ``values``: (rows, K) per value column."""
@@ -164,28 +172,29 @@ class LongTableStream:
             return self._format_block(start, stop, values)
 
     def _format_block(self, start: int, stop: int, values: dict[str, np.ndarray]) -> list[bytes]:
+        """One piece per label: the rows' text, each field cast to text by Arrow (the
+        kernel its CSV writer formats with: the same bytes), missing values ``NA``,
+        joined by tabs, a newline after each row."""
         import pyarrow as pa
-        from pyarrow import csv
+        import pyarrow.compute as pc
 
-        options = csv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none",
-                                   null_string="NA", batch_size=65536)
         m = stop - start
         variants = self._variants.result()
-        if stop > variants.num_rows:
-            raise ValueError(f"Expected rows within the {variants.num_rows} variants, got "
+        if stop > len(variants):
+            raise ValueError(f"Expected rows within the {len(variants)} variants, got "
                              f"{start}:{stop}")
-        block = variants.slice(start, m)
-        cols = {c: block.column(c) for c in block.column_names}
-        if m not in self._pheno:
-            self._pheno[m] = [pa.array([label] * m, pa.string()) for label in self.labels]
-        flat = {c: _arrow_column(np.asarray(v).T.reshape(-1)) for c, v in values.items()}
+        if m == 0:
+            return [b""] * len(self.labels)
+        lead = variants.slice(start, m)
+        text = [pc.fill_null(pc.cast(_arrow_column(np.asarray(v).T.reshape(-1)), pa.string()),
+                             "NA") for v in values.values()]
         pieces = []
-        for k in range(len(self.labels)):
-            table = pa.table({**cols, "PHENO": self._pheno[m][k],
-                              **{c: v.slice(k * m, m) for c, v in flat.items()}})
-            sink = pa.BufferOutputStream()
-            csv.write_csv(table, sink, write_options=options)
-            pieces.append(sink.getvalue())
+        for k, label in enumerate(self.labels):
+            rows = pc.binary_join_element_wise(lead, label, *(t.slice(k * m, m) for t in text),
+                                               "\t")
+            rows = pc.binary_join_element_wise(rows, "", "\n")
+            offsets = np.frombuffer(rows.buffers()[1], np.int32, m + 1, rows.offset * 4)
+            pieces.append(rows.buffers()[2][offsets[0]:offsets[-1]])
         return pieces
 
     def close(self) -> Path:

@@ -1,5 +1,5 @@
-"""The .bed decoders and the direct product: numba memmap path == bed-reader path == plain
-numpy, bad files named."""
+"""The .bed decoders and the direct product: numpy-table path == numba memmap path ==
+bed-reader path == plain numpy, bad files named."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,6 +10,7 @@ from zoo.evaluate._kernels.bed import (BYTE_TABLE, decode_centre, decode_centre_
                                        missing_positions)
 from zoo.evaluate._kernels.genotypes import centre_impute
 from zoo.evaluate.bedfile import BedChunks, block_buffer
+from zoo.evaluate.bedtables import called_counts, decode_counts, missing_rows, padded_rows
 from zoo.evaluate.gwas import GwasConfig, run_gwas
 
 
@@ -42,7 +43,7 @@ def _check_counts(got: dict, obs, mean, ss, called) -> None:
 
 
 @pytest.mark.parametrize("subset", [False, True])
-@pytest.mark.parametrize("reader", ["numba", "bed-reader"])
+@pytest.mark.parametrize("reader", ["numpy", "numba", "bed-reader"])
 def test_readers_match_numpy(cohort_missing, reader, subset):
     n_fam = 300
     rows = np.arange(n_fam) if not subset else np.random.default_rng(0).permutation(n_fam)[:211]
@@ -82,6 +83,33 @@ def test_padding_and_python_kernels(tmp_path, n):
             got = np.full(ptr[-1], -1, np.int64)
             fn(packed, np.arange(n, dtype=np.int64), all_rows, BYTE_TABLE, ptr, got)
             np.testing.assert_array_equal(got, idx)
+    # the numpy tables: counts bit for bit the kernels', uncentred counts, missing rows
+    obs, mean, ss = called_counts(packed, n)
+    np.testing.assert_array_equal(obs, expect[1])
+    np.testing.assert_allclose(ss, expect[3], atol=1e-12)
+    kernel_mean = np.empty(9)
+    decode_centre_all(packed, n, BYTE_TABLE, np.empty((n, 9), order="F"), np.empty(9, np.int64),
+                      kernel_mean, np.empty(9))
+    np.testing.assert_array_equal(mean, kernel_mean)
+    for dtype in (np.float32, np.float64):
+        x = decode_counts(packed, np.full((padded_rows(n), 12), np.nan, dtype, order="F"))
+        assert x.shape == (padded_rows(n), 9)
+        np.testing.assert_array_equal(x[:n], np.where(geno == -127, 0, geno))
+    got = missing_rows(packed, n, obs)
+    np.testing.assert_array_equal(got[0], ptr)
+    np.testing.assert_array_equal(got[1], idx)
+    # the product through them, its buffer's rows not whole bytes
+    stacked = rng.standard_normal((n, 3))
+    got = BedChunks(tmp_path / "p", np.arange(n)).product(1, 9, stacked,
+                                                           np.empty((n, 3), order="F"))
+    np.testing.assert_allclose(got["prod"], expect[0][:, 1:].T @ stacked, atol=1e-12)
+    np.testing.assert_array_equal(got["obs"], expect[1][1:])
+    # padding codes other than 00 (not what PLINK writes) are still ignored
+    if n % 4:
+        dirty = packed.copy()
+        dirty[:, -1] |= np.uint8(0xFF << (2 * (n % 4)) & 0xFF)
+        np.testing.assert_array_equal(called_counts(dirty, n)[0], expect[1])
+        np.testing.assert_array_equal(called_counts(dirty, n)[2], ss)
     out = np.empty((n, 9), np.float64, order="F")
     obs, mean, ss = np.empty(9, np.int64), np.empty(9), np.empty(9)
     getattr(centre_impute, "py_func", centre_impute)(np.where(geno == -127, -127, geno).astype(np.int8), out, obs, mean, ss)
@@ -90,7 +118,7 @@ def test_padding_and_python_kernels(tmp_path, n):
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("subset", [False, True])
-@pytest.mark.parametrize("reader", ["numba", "bed-reader"])
+@pytest.mark.parametrize("reader", ["numpy", "numba", "bed-reader"])
 def test_product_matches_numpy(cohort_missing, reader, subset, dtype):
     """gᵀS decoded and multiplied a block at a time == centred float genotypes times S
     (missing calls: 0), with the per-variant counts and missing rows of the whole chunk."""

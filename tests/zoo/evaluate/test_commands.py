@@ -258,7 +258,9 @@ def test_zoo_gwas_identical_latents_give_nan_manova_and_per_dim_results(cohort, 
 
 def test_zoo_gwas_profile_and_lean_imports(cohort, tmp_path):
     """--profile prints the phases, summary.json keeps them; a whole run, plots included,
-    imports neither scipy.stats (the QQ band comes from scipy.special) nor Keras."""
+    imports neither scipy.stats (the QQ band comes from scipy.special) nor Keras, and on
+    every .fam sample without missing calls neither numba (the numpy decoder), bed-reader
+    (the .bim/.fam read by pandas), scipy.linalg nor tqdm (no progress bar)."""
     import os
     import subprocess
     import sys
@@ -270,7 +272,8 @@ def test_zoo_gwas_profile_and_lean_imports(cohort, tmp_path):
             cohort.phenotypes, "--covar-names", "age,sex,PC1-PC3", "--out", str(out),
             "--quiet", "--profile"]
     code = (f"import sys\nfrom zoo.cli import main\nrc = main({argv!r})\n"
-            "heavy = [m for m in ('scipy.stats', 'keras', 'tensorflow', 'sklearn') "
+            "heavy = [m for m in ('scipy.stats', 'keras', 'tensorflow', 'sklearn', 'numba', "
+            "'bed_reader', 'scipy.linalg', 'tqdm') "
             "if m in sys.modules]\nprint('HEAVY', heavy)\nsys.exit(rc)")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(root)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}

@@ -16,23 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from fastio._jit import jit
-
-# 2-bit code -> allele-1 count; -1 marks a missing call
-CODE_TO_COUNT = np.array([2, -1, 1, 0], dtype=np.int8)
-
-
-def _byte_tables() -> np.ndarray:
-    """(3, 256): per byte value, called samples, sum and sum of squares of its 4 counts."""
-    table = np.zeros((3, 256), np.int64)
-    for b in range(256):
-        for s in range(4):
-            c = int(CODE_TO_COUNT[(b >> (2 * s)) & 3])
-            if c >= 0:
-                table[:, b] += (1, c, c * c)
-    return table
-
-
-BYTE_TABLE = _byte_tables()
+# the 2-bit codes and per-byte tables, shared with the numpy decoder
+from zoo.evaluate.bedtables import BYTE_TABLE  # noqa: F401
 
 
 @jit

@@ -14,8 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from fastio._jit import jit
-
-MISSING = -127
+from zoo.evaluate.bedtables import MISSING
 
 
 @jit
