@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from fastio.heap import keep_freed_memory
+from fastio.heap import arrow_uses_malloc, keep_freed_memory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,3 +59,31 @@ def test_freed_memory_is_reused_without_page_faults():
 def test_bad_sizes_are_refused():
     with pytest.raises(ValueError, match="non-negative"):
         keep_freed_memory(trim_threshold=-1)
+
+
+_ARROW_PROBE = """
+import sys
+from fastio.heap import arrow_uses_malloc
+first = arrow_uses_malloc()
+import pyarrow as pa
+print(first, arrow_uses_malloc(), pa.default_memory_pool().backend_name)
+"""
+
+
+@pytest.mark.parametrize("chosen", [None, "jemalloc"])
+def test_arrow_allocates_through_malloc_unless_the_user_chose(chosen):
+    pytest.importorskip("pyarrow")      # an optional dependency (regzoo[parquet])
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    env["PYTHONPATH"] = str(ROOT)
+    if chosen:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+    proc = subprocess.run([sys.executable, "-c", _ARROW_PROBE], capture_output=True,
+                          text=True, timeout=60, env=env)
+    assert proc.returncode == 0, proc.stderr
+    first, after_import, backend = proc.stdout.split()
+    # once pyarrow is imported the pool is fixed: a second call changes nothing
+    assert after_import == "False"
+    if chosen:
+        assert (first, backend) == ("False", chosen)
+    else:
+        assert (first, backend) == ("True", "system")
