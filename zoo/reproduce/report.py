@@ -253,7 +253,8 @@ def write_report(out: Path, settings, results: list, steps, pending=()) -> dict:
           if why else []),
         ("p", f"How much of each registration's gain at nuisance {settings.nuisance:g} the dialled nuisance "
               "explains: the gain there minus the gain at nuisance 0 (separate trainings, so the corrected "
-              "standard errors add in quadrature; a normal 95 % interval, an approximation)."),
+              "standard errors add in quadrature; a normal 95 % interval, an approximation). The share is "
+              "left blank where the gain itself is not significant."),
         ("table", ["registration", f"gain at {settings.nuisance:g}", "gain at 0", "explained by the nuisance "
                    "[95 % CI]", "share of the gain"], explained_table),
         ("img", "figures/nuisance_sweep.png",

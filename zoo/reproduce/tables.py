@@ -168,5 +168,7 @@ def nuisance_share(sweep: pd.DataFrame, main_level: float, alpha: float = 0.05) 
         half = float(stats.norm.ppf(1 - alpha / 2)) * se
         rows.append({"label": label, "a": main["a"], "gain_main": float(main["diff"]), "gain_zero": float(zero["diff"]),
                      "attributable": diff, "lo": diff - half, "hi": diff + half,
-                     "share_of_gain": diff / float(main["diff"]) if main["diff"] > 0 else None})
+                     # a share of a gain that is not there (not significant) means nothing
+                     "share_of_gain": diff / float(main["diff"])
+                     if main["diff"] > 0 and float(main["p"]) < alpha else None})
     return rows

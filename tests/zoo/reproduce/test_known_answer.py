@@ -119,3 +119,7 @@ def test_the_gain_the_nuisance_explains_is_the_main_gain_minus_the_gain_at_zero(
     row = nuisance_share(pd.DataFrame([again, main]), 0.25)[0]
     assert row["lo"] < 0 < row["hi"]
     assert nuisance_share(pd.DataFrame([main]), 0.25) == []  # no level 0: nothing to subtract
+    # no significant gain at the main strength: no share of it is printed
+    flat = _sweep_row(0.25, {"t1_slice_80_template": 0.7, "t1_slice_80": 0.7}, 5)
+    assert flat["p"] >= 0.05
+    assert nuisance_share(pd.DataFrame([zero, flat]), 0.25)[0]["share_of_gain"] is None
