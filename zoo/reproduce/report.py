@@ -15,7 +15,7 @@ import pandas as pd
 from fastio.safefs import atomic_write_text
 from zoo.modalities import modality_of
 from zoo.reproduce import figures
-from zoo.reproduce.plan import REGISTRATIONS, SWEEP_PAIRS
+from zoo.reproduce.plan import BOTTLENECKS, DEFAULT_BOTTLENECK, REGISTRATIONS, SWEEP_PAIRS
 from zoo.reproduce.tables import (negative_control, nuisance_share, pair_rows, pair_test, retained_share,
                                   scores_frame, space_rows, summary_values, traits_of, verdicts)
 
@@ -188,12 +188,13 @@ def write_report(out: Path, settings, results: list, steps, pending=()) -> dict:
     step_minutes = sum(steps.seconds_of(k) or 0.0 for k in steps.plan) / 60
     cmd = "zoo reproduce" + (" --quick" if settings.quick else "") + f" --n {settings.n} --seeds {settings.seeds} " \
           f"--nuisance {settings.nuisance:g} --out DIR"
+    bottlenecks = ", ".join([f"{m} {kind}" for m, kind in BOTTLENECKS.items()] + [f"the rest {DEFAULT_BOTTLENECK}"])
     blocks = [
         ("h", 1, "regzoo reproduce: registered vs unregistered latent spaces on the phantom"),
         ("p", f"Command: `{cmd}`. n = {settings.n} subjects ({main['n_common']} shared by every latent space), "
               f"{settings.seeds} training seeds per space, nuisance strength {settings.nuisance:g}, cohort seed "
               f"{settings.cohort_seed}, {settings.n_variants} variants. Every model: the same architecture "
-              f"({settings.latent}-d latent), batch {settings.batch}, {settings.steps} steps/epoch, at most "
+              f"({settings.latent}-d latent; encoder bottleneck per modality: {bottlenecks}), batch {settings.batch}, {settings.steps} steps/epoch, at most "
               f"{settings.epochs} epochs with early stopping (patience {settings.patience}) on validation loss; "
               f"epochs run {min(epochs)}–{max(epochs)}, {stopped} of {len(trained)} trainings stopped early. "
               f"Phenotypes: {settings.splits} random {settings.train_fraction:.0%}/"
