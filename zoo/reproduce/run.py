@@ -23,6 +23,7 @@ from zoo.evaluate.latents import read_latents
 from zoo.evaluate.ld import ld_decay, ld_window
 from zoo.evaluate.phenotypes import CvConfig, phenotype_kinds
 from zoo.phantom import generate
+from zoo.registration.methods import get_method
 from zoo.registration.pipeline import register_store
 from zoo.reproduce.measure import measure_space, own_truth
 from zoo.reproduce.plan import MODELS, PAIRS, REGISTRATIONS, SPACES, SWEEP_PAIRS, pair_models, space
@@ -108,6 +109,8 @@ def _cohort(lv: Level, settings: Settings, progress: bool) -> dict:
 
 def _register(lv: Level, reg, settings: Settings, progress: bool) -> dict:
     options = {"epochs": settings.reg_epochs, "steps": settings.reg_steps} if reg.learned else {}
+    if settings.template_fit is not None and not reg.learned and "max_fit" in get_method(reg.method).options.names():
+        options["max_fit"] = settings.template_fit  # the ECC methods build their template from these
     options.update(dict(reg.options))
     result = register_store(lv.root / "store.zarr", reg.method, reg.source, out_tensor=reg.out,
                             progress=progress, seed=settings.cohort_seed, **options)

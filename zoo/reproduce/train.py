@@ -25,13 +25,15 @@ def recipe_argv(model: Model, settings: Settings, store: Path, runs: Path, seed:
         "--tensors", str(store), "--output_folder", str(runs), "--id", f"{model.name}_seed{seed}",
         "--input_tensors", *model.inputs, "--output_tensors", *model.inputs,
         "--encoder_blocks", "conv_encode", "--decoder_blocks", "conv_decode",
-        "--activation", "swish", "--conv_layers", "16", "--conv_width", "15",
-        "--dense_blocks", "16", "16", "16", "--dense_layers", str(settings.latent), "--block_size", "2",
+        "--activation", "swish", "--conv_layers", str(settings.width), "--conv_width", "15",
+        "--dense_blocks", *[str(settings.width)] * settings.blocks, "--dense_layers", str(settings.latent),
+        "--block_size", str(settings.block_size),
         "--bottleneck_type", *model.bottlenecks,
         "--learning_rate", str(settings.learning_rate), "--batch_size", str(settings.batch),
         "--epochs", str(settings.epochs), "--training_steps", str(settings.steps),
         "--validation_steps", "8", "--patience", str(settings.patience),
-        "--random_seed", str(seed), "--verbose", "0", "--reconstructions", "2" if seed == 0 else "0",
+        "--random_seed", str(seed), "--verbose", "0",
+        "--reconstructions", str(settings.reconstructions if seed == 0 else 0),
     ]
     if model.dropfuse:
         # DropFuse: a contrastive pair loss and, in training, one modality's latent dropped
