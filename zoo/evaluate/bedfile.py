@@ -119,10 +119,9 @@ def read_bim(prefix: str | Path, start: int = 0, stop: int | None = None) -> pd.
     except ValueError as err:
         raise ValueError(f"{path}: expected integer base-pair positions in column 4, got "
                          f"{err}") from err
-    a1 = bim[4].to_numpy(dtype=str)
-    return pd.DataFrame({"#CHROM": bim[0].to_numpy(dtype=str), "POS": pos,
-                         "ID": bim[1].to_numpy(dtype=str), "REF": bim[5].to_numpy(dtype=str),
-                         "ALT": a1, "A1": a1})
+    # the parser's text columns as they are (no round trip through numpy strings)
+    return pd.DataFrame({"#CHROM": bim[0], "POS": pos, "ID": bim[1], "REF": bim[5],
+                         "ALT": bim[4], "A1": bim[4]}).reset_index(drop=True)
 
 
 class BedChunks:

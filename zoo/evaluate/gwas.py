@@ -172,9 +172,10 @@ class GwasResult:
 
     def min_p(self) -> np.ndarray:
         """Per variant: smallest per-dimension p, Bonferroni-corrected over K dimensions."""
-        with np.errstate(invalid="ignore"):
-            return np.minimum(np.nanmin(np.where(np.isnan(self.p), np.inf, self.p), axis=1)
-                              * len(self.pheno_names), 1.0)
+        # fmin skips NaN; a variant without any test (all NaN) gets p = 1
+        smallest = np.fmin.reduce(self.p, axis=1)
+        smallest[np.isnan(smallest)] = np.inf
+        return np.minimum(smallest * len(self.pheno_names), 1.0)
 
     def long_frame(self) -> pd.DataFrame:
         """plink2-style long table: one row per (latent dimension, variant)."""

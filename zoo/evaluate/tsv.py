@@ -20,6 +20,10 @@ def _arrow_column(values):
 
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         return values
+    if isinstance(values, pd.Series):
+        if isinstance(values.dtype, pd.StringDtype):
+            return pa.array(values)         # pandas' Arrow-backed text as it is: no copy
+        values = values.to_numpy()
     values = np.asarray(values)
     if values.dtype.kind == "f":
         return pa.array(values, from_pandas=True)          # NaN -> null -> "NA"
@@ -65,7 +69,7 @@ def write_tsv(frame: pd.DataFrame, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_output(path) as tmp:
-        if not _write_arrow({c: frame[c].to_numpy() for c in frame.columns}, tmp):
+        if not _write_arrow({c: frame[c] for c in frame.columns}, tmp):
             frame.to_csv(tmp, sep="\t", index=False, na_rep="NA")
     return path
 
@@ -155,8 +159,7 @@ class LongTableStream:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        columns = [pc.cast(_arrow_column(variants[c].to_numpy()), pa.string())
-                   for c in variants.columns]
+        columns = [pc.cast(_arrow_column(variants[c]), pa.string()) for c in variants.columns]
         if not columns:
             return pa.array([""] * len(variants), pa.string())
         return pc.binary_join_element_wise(*columns, "\t")
