@@ -44,11 +44,11 @@ def pc_r2(x: np.ndarray, design: np.ndarray, n_components: int = 20) -> float:
     x = np.asarray(x, np.float64)
     x = x - x.mean(axis=0)
     x /= x.std(axis=0) + 1e-6
-    u, s, _ = np.linalg.svd(x, full_matrices=False)
     n, p = design.shape
     k = min(n_components, n - p - 2)
     if k < 1:
         raise ValueError(f"Expected more subjects than {p + 2}, got {n}")
+    u, s = _top_components(x, k)
     full = np.column_stack([np.ones(n), design])
     beta, *_ = np.linalg.lstsq(full, u[:, :k], rcond=None)
     resid = u[:, :k] - full @ beta
@@ -56,6 +56,19 @@ def pc_r2(x: np.ndarray, design: np.ndarray, n_components: int = 20) -> float:
     adj = 1 - (1 - r2) * (n - 1) / (n - full.shape[1])
     w = s[:k] ** 2
     return float(np.sum(w * adj) / np.sum(w))
+
+
+def _top_components(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The top ``k`` left singular vectors and singular values of ``x``. An image has far
+    more values than there are subjects: there they come from the subjects' Gram matrix
+    (x xᵀ = U S² Uᵀ), an n × n eigenproblem instead of an SVD of n × values — the same
+    components (up to sign, which R² ignores) at a small fraction of the cost."""
+    if x.shape[1] <= x.shape[0]:
+        u, s, _ = np.linalg.svd(x, full_matrices=False)
+        return u[:, :k], s[:k]
+    eigenvalues, vectors = np.linalg.eigh(x @ x.T)
+    top = np.argsort(eigenvalues)[::-1][:k]
+    return vectors[:, top], np.sqrt(np.clip(eigenvalues[top], 0.0, None))
 
 
 def factor_r2(root: str | Path, names, n: int | None = None, n_components: int = 20) -> dict[str, float]:

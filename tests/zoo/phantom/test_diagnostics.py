@@ -69,3 +69,26 @@ def test_registered_tensors_show_more_biology(tmp_path):
         # measured on 400 subjects: native 0.00 vs MNI 0.18; strip 0.00 vs median 0.21
         assert scores[registered] > scores[raw] + 0.1, scores
         assert scores[raw] < 0.05, scores
+
+
+def _svd_pc_r2(x, design, k):
+    """numpy reference: the top components from a full SVD of the standardised matrix."""
+    x = np.asarray(x, np.float64)
+    x = (x - x.mean(axis=0)) / (x.std(axis=0) + 1e-6)
+    u, s, _ = np.linalg.svd(x, full_matrices=False)
+    n = len(x)
+    full = np.column_stack([np.ones(n), design])
+    beta, *_ = np.linalg.lstsq(full, u[:, :k], rcond=None)
+    r2 = 1 - (u[:, :k] - full @ beta).var(axis=0) / u[:, :k].var(axis=0)
+    adj = 1 - (1 - r2) * (n - 1) / (n - full.shape[1])
+    return float(np.sum(s[:k] ** 2 * adj) / np.sum(s[:k] ** 2))
+
+
+@pytest.mark.parametrize("values", [30, 2000])  # fewer values than subjects (SVD), more (Gram matrix)
+def test_pc_r2_matches_the_svd_of_the_whole_matrix(values):
+    rng = np.random.default_rng(3)
+    design = rng.standard_normal((120, 3))
+    x = design @ rng.standard_normal((3, values)) + 2.0 * rng.standard_normal((120, values))
+    got = diagnostics.pc_r2(x, design, 10)
+    assert got == pytest.approx(_svd_pc_r2(x, design, 10), abs=1e-12)
+    assert 0.1 < got < 1.0  # the design explains part of the top components
