@@ -92,7 +92,10 @@ def _text_table(path: Path, n_columns: int) -> pd.DataFrame:
                             engine="c")
     except pd.errors.EmptyDataError:
         return pd.DataFrame({i: pd.Series([], dtype=str) for i in range(n_columns)})
-    if frame.shape[1] != n_columns or (frame == "").to_numpy().any():
+    except pd.errors.ParserError as err:
+        raise ValueError(f"{path}: expected {n_columns} whitespace-separated columns on every "
+                         f"line, got {err}") from err
+    if frame.shape[1] != n_columns or (frame == "").to_numpy().any():   # a short line
         raise ValueError(f"{path}: expected {n_columns} whitespace-separated columns on every "
                          f"line, got {frame.shape[1]} (or a short line)")
     return frame

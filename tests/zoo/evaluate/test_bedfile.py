@@ -199,3 +199,30 @@ def test_tsv_written_at_scan_precision(cohort, cohort_tables, tmp_path):
     pd.testing.assert_series_equal(back["ID"], expect["ID"].astype(object), check_dtype=False)
     exact = pd.read_csv(result.write(tmp_path / "f64", precision="float64")["long"], sep="\t")
     np.testing.assert_array_equal(exact["BETA"], expect["BETA"])
+
+
+def test_bim_and_fam_read_as_bed_reader_reads_them(cohort, tmp_path):
+    """read_bim / read_fam_ids (pandas' parser, no bed-reader import) give bed-reader's
+    ids, chromosomes, positions and alleles; a short line is an error naming the file."""
+    from bed_reader import open_bed
+
+    from zoo.evaluate.bedfile import read_bim, read_fam_ids
+
+    bed = open_bed(cohort.bfile + ".bed", count_A1=True)
+    np.testing.assert_array_equal(read_fam_ids(cohort.bfile), bed.iid.astype(str))
+    bim = read_bim(cohort.bfile, 10, 40)
+    assert list(bim.columns) == ["#CHROM", "POS", "ID", "REF", "ALT", "A1"]
+    np.testing.assert_array_equal(bim["#CHROM"], bed.chromosome[10:40].astype(str))
+    np.testing.assert_array_equal(bim["POS"], bed.bp_position[10:40].astype(np.int64))
+    np.testing.assert_array_equal(bim["ID"], bed.sid[10:40].astype(str))
+    np.testing.assert_array_equal(bim["ALT"], bed.allele_1[10:40].astype(str))
+    np.testing.assert_array_equal(bim["A1"], bed.allele_1[10:40].astype(str))
+    np.testing.assert_array_equal(bim["REF"], bed.allele_2[10:40].astype(str))
+    assert bim.index.tolist() == list(range(30))
+    for ext in (".bed", ".fam"):
+        (tmp_path / f"short{ext}").write_bytes(open(cohort.bfile + ext, "rb").read())
+    lines = open(cohort.bfile + ".bim").read().splitlines()
+    lines[5] = "\t".join(lines[5].split("\t")[:5])
+    (tmp_path / "short.bim").write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=r"short\.bim.*6 whitespace-separated columns"):
+        read_bim(tmp_path / "short")
