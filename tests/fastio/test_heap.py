@@ -72,7 +72,6 @@ print(first, arrow_uses_malloc(), pa.default_memory_pool().backend_name)
 
 @pytest.mark.parametrize("chosen", [None, "jemalloc"])
 def test_arrow_allocates_through_malloc_unless_the_user_chose(chosen):
-    pytest.importorskip("pyarrow")      # an optional dependency (regzoo[parquet])
     env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
     env["PYTHONPATH"] = str(ROOT)
     if chosen:

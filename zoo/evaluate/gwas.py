@@ -307,10 +307,11 @@ def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame 
         progress.update(1)
         return out
 
-    # Two stages on two threads, one per core: chunk i + 1's product (numba and BLAS, GIL
-    # released) runs while chunk i's statistics are computed (and, with out_dir, formatted
-    # by the stream's own thread). One BLAS thread: the products left to BLAS are skinny,
-    # and a spinning second OpenBLAS thread cost 40 % more CPU on the 2-core machine.
+    # Two stages on two threads, one per core: chunk i + 1's product (decoding and BLAS,
+    # mostly with the GIL released) runs while chunk i's statistics are computed (and,
+    # with out_dir, formatted by the stream's own thread). One BLAS thread: the products
+    # left to BLAS are skinny, and a spinning second OpenBLAS thread cost 40 % more CPU on
+    # the 2-core machine.
     pending: list = []
     try:
         with threadpool_limits(limits=1, user_api="blas"), \
