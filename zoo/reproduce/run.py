@@ -33,7 +33,7 @@ from zoo.reproduce.settings import Settings
 from zoo.reproduce.steps import Steps
 from zoo.reproduce.train import train_and_infer, trained_as_planned
 
-__all__ = ["run_reproduce", "Level"]
+__all__ = ["run_reproduce", "Level", "measure_latents"]
 
 MANIFEST = "reproduce.json"
 _COVARIATES = ("age", "sex") + tuple(f"PC{i}" for i in range(1, 11))
@@ -130,11 +130,14 @@ def _common(lv: Level, trained: dict, cohort: dict) -> dict:
     return {"sample_ids": sorted(ids)}
 
 
-def _measure(lv, name, seed, trained, cohort, common, settings, truth, window) -> dict:
+def measure_latents(name: str, latents_path, cohort: dict, sample_ids, settings: Settings, truth: dict,
+                    window: int, *, gwas: bool) -> dict:
+    """Every measure of latent space ``name`` from its latent table, on ``sample_ids``:
+    phenotype scores on the run's splits, PheWAS, and (``gwas``) the latent GWAS loci."""
     s = space(name)
-    ids = pd.Index(common["sample_ids"])
+    ids = pd.Index(sample_ids)
     pheno = pd.read_csv(cohort["phenotypes"], dtype={"sample_id": str}).set_index("sample_id").loc[ids]
-    latents = read_latents(trained[s.model][seed]["latents"][s.tensor]).loc[ids]
+    latents = read_latents(latents_path).loc[ids]
     cv = CvConfig(n_splits=settings.splits, train_fraction=settings.train_fraction, seed=settings.cohort_seed)
     kinds = phenotype_kinds(pheno, [c for c in pheno.columns if c not in ("FID", "IID")])
     # a disease too rare for every test set to hold a case is not scored (same rule as zoo compare)
@@ -143,7 +146,13 @@ def _measure(lv, name, seed, trained, cohort, common, settings, truth, window) -
     factors = truth["modalities"][s.truth_tensor]["factors"]
     return measure_space(name, latents, pheno, kinds, pheno[list(_COVARIATES)], cv, bfile=cohort["bfile"],
                          truth_variants=own_truth(truth, factors), window=window, threshold=settings.threshold,
-                         min_maf=settings.min_maf, gwas=lv.main)
+                         min_maf=settings.min_maf, gwas=gwas)
+
+
+def _measure(lv, name, seed, trained, cohort, common, settings, truth, window) -> dict:
+    s = space(name)
+    return measure_latents(name, trained[s.model][seed]["latents"][s.tensor], cohort, common["sample_ids"],
+                           settings, truth, window, gwas=lv.main)
 
 
 def _ld(cohort: dict, settings: Settings) -> dict:
