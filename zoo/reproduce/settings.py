@@ -26,10 +26,10 @@ class Settings:
     cohort_seed: int = 0
     n_variants: int = 20_000
     latent: int = 16
-    # the network every model shares: filters of each conv, dense conv blocks (one pooling
-    # each) and convs per block
+    # the network every model shares: filters of the first conv, filters of each dense conv
+    # block (one pooling each) and convs per block
     width: int = 16
-    blocks: int = 3
+    dense_blocks: tuple[int, ...] = (16, 16, 16)
     block_size: int = 2
     # 15 epochs of 8 steps of 16 (1,920 samples, ~2.4 passes over 800 training subjects):
     # the DXA 2/5 models (128×128) cost ~1 s a step on two cores, and the whole run must
@@ -62,9 +62,14 @@ class Settings:
             check_strength(level)
         if self.epochs < 1 or self.steps < 1 or self.batch < 1 or self.patience < 1:
             raise ValueError("Expected positive epochs, steps, batch and patience")
-        if self.width < 1 or self.blocks < 1 or self.block_size < 1:
-            raise ValueError(f"Expected positive width, blocks and block_size, got {self.width}, {self.blocks}, "
-                             f"{self.block_size}")
+        if self.width < 1 or not self.dense_blocks or min(self.dense_blocks) < 1 or self.block_size < 1:
+            raise ValueError(f"Expected positive width, dense_blocks and block_size, got {self.width}, "
+                             f"{self.dense_blocks}, {self.block_size}")
+        if self.dense_blocks[-1] * self.block_size < self.latent:
+            # a global-average bottleneck (the ECG spaces) passes one value per channel of the
+            # last block to the latent: fewer than its size leave it rank-deficient
+            raise ValueError(f"Expected the last dense block to give at least latent={self.latent} channels "
+                             f"(dense_blocks[-1] x block_size), got {self.dense_blocks[-1]} x {self.block_size}")
         if self.template_fit is not None and self.template_fit < 1:
             raise ValueError(f"Expected template_fit >= 1 or None, got {self.template_fit}")
 
@@ -74,11 +79,12 @@ class Settings:
         return tuple(sorted(set(self.sweep) | {self.nuisance}))
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "sweep": list(self.sweep)}
+        return {**asdict(self), "sweep": list(self.sweep), "dense_blocks": list(self.dense_blocks)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Settings":
-        return cls(**{**data, "sweep": tuple(data.get("sweep", ()))})
+        tuples = {k: tuple(data[k]) for k in ("sweep", "dense_blocks") if k in data}
+        return cls(**{**data, "sweep": (), **tuples})
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -87,8 +93,9 @@ class Settings:
 FULL = Settings()
 # A few minutes on two cores: a small cohort, short training, the sweep's ends only. Most of
 # a quick model's time is fixed cost (tracing, saving, inference), so the network is
-# narrower and shallower (8 filters, 2 blocks of 1 conv: 2-3x less CPU a model, the 128×128
-# DXA models most), templates are built from 64 images, and no reconstruction figures.
+# narrower and shallower (8 filters, 2 pooled blocks of 1 conv, the last of 16 so that the
+# ECG's global-average bottleneck still fills the 16-d latent): about 2x less CPU a model,
+# 3x for the 128×128 DXA ones. Templates are built from 64 images; no reconstruction figures.
 QUICK = Settings(n=200, seeds=2, sweep=(0.0, 1.0), n_variants=5000, epochs=4, steps=8, batch=16, patience=2,
-                 width=8, blocks=2, block_size=1, reg_epochs=2, reg_steps=8, template_fit=64, reconstructions=0,
-                 splits=5, quick=True)
+                 width=8, dense_blocks=(8, 16), block_size=1, reg_epochs=2, reg_steps=8, template_fit=64,
+                 reconstructions=0, splits=5, quick=True)

@@ -26,7 +26,7 @@ def recipe_argv(model: Model, settings: Settings, store: Path, runs: Path, seed:
         "--input_tensors", *model.inputs, "--output_tensors", *model.inputs,
         "--encoder_blocks", "conv_encode", "--decoder_blocks", "conv_decode",
         "--activation", "swish", "--conv_layers", str(settings.width), "--conv_width", "15",
-        "--dense_blocks", *[str(settings.width)] * settings.blocks, "--dense_layers", str(settings.latent),
+        "--dense_blocks", *map(str, settings.dense_blocks), "--dense_layers", str(settings.latent),
         "--block_size", str(settings.block_size),
         "--bottleneck_type", *model.bottlenecks,
         "--learning_rate", str(settings.learning_rate), "--batch_size", str(settings.batch),

@@ -33,10 +33,18 @@ def test_quick_builds_ecc_templates_from_fewer_images_and_full_from_the_default(
 
 def test_an_older_quick_run_reads_as_the_network_it_trained_and_is_not_resumed_as_today_s(tmp_path):
     older = {k: v for k, v in QUICK.to_dict().items()
-             if k not in ("width", "blocks", "block_size", "template_fit", "reconstructions")}
+             if k not in ("width", "dense_blocks", "block_size", "template_fit", "reconstructions")}
     read = Settings.from_dict(older)
-    assert (read.width, read.blocks, read.block_size, read.reconstructions) == (16, 3, 2, 2)
-    assert read != QUICK
-    for bad in ({"width": 0}, {"blocks": 0}, {"block_size": 0}, {"template_fit": 0}):
+    assert (read.width, read.dense_blocks, read.block_size, read.reconstructions) == (16, (16, 16, 16), 2, 2)
+    assert read != QUICK and Settings.from_dict(QUICK.to_dict()) == QUICK
+    for bad in ({"width": 0}, {"dense_blocks": ()}, {"dense_blocks": (8, 0, 16)}, {"block_size": 0},
+                {"template_fit": 0}):
         with pytest.raises(ValueError, match="Expected"):
             QUICK.with_(**bad)
+
+
+def test_the_last_block_must_fill_the_latent_of_a_global_average_bottleneck():
+    # the ECG spaces average the last block over time: 8 channels cannot fill a 16-d latent
+    with pytest.raises(ValueError, match="at least latent=16 channels"):
+        QUICK.with_(dense_blocks=(8, 8))
+    assert QUICK.with_(dense_blocks=(8, 8), block_size=2).dense_blocks == (8, 8)

@@ -22,7 +22,7 @@ def test_the_full_run_trains_the_documented_network():
 def test_quick_trains_a_narrower_shallower_network_with_the_same_latent():
     for model in MODELS:
         quick, full = _args(QUICK, model=model), _args(FULL, model=model)
-        assert list(quick.conv_layers) == [8] and list(quick.dense_blocks) == [8, 8] and quick.block_size == 1
+        assert list(quick.conv_layers) == [8] and list(quick.dense_blocks) == [8, 16] and quick.block_size == 1
         assert quick.reconstructions == 0
         assert list(quick.dense_layers) == list(full.dense_layers) == [QUICK.latent]
         # everything else (inputs, losses, DropFuse pairing) is the full run's
