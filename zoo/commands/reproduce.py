@@ -28,6 +28,9 @@ def build_parser(prog: str = "zoo reproduce") -> argparse.ArgumentParser:
                    help="other nuisance strengths to sweep (default 0 0.5 1; --quick 0 1)")
     p.add_argument("--epochs", type=int, default=None, help="most epochs per model (early stopping ends sooner)")
     p.add_argument("--cohort-seed", type=int, default=None)
+    p.add_argument("--workers", type=int, default=None,
+                   help="trainings run in this many processes at once (default 1; --quick 2: its small models "
+                        "leave a core idle); the results do not depend on it")
     p.add_argument("--progress", action="store_true", help="progress bars inside steps")
     p.add_argument("--quiet", action="store_true", help="no progress bars inside steps (the default)")
     return p
@@ -42,7 +45,7 @@ def main(argv: list[str] | None = None, prog: str = "zoo reproduce") -> int:
     # bad settings raise ValueError before any work (fastio._dispatch: one line, exit 2)
     settings = (QUICK if args.quick else FULL).with_(
         n=args.n, seeds=args.seeds, nuisance=args.nuisance, epochs=args.epochs, cohort_seed=args.cohort_seed,
-        sweep=None if args.sweep is None else tuple(args.sweep))
+        train_workers=args.workers, sweep=None if args.sweep is None else tuple(args.sweep))
 
     def say(message: str) -> None:
         print(f"[{prog}] {message}", flush=True)

@@ -198,10 +198,11 @@ def _run_level(lv: Level, steps: Steps, settings: Settings, progress: bool, wind
                 moved = steps.invalidate([key, lv.key("common"),
                                           *(lv.key(f"measure_{n}_seed{seed}") for n in lv.spaces if n in mine)])
                 steps.say(f"{key}: trained with other flags than today's plan; {len(moved)} steps will run again")
+    jobs = [(lv.key(f"train_{m.name}_seed{seed}"), train_and_infer, (m, settings, store, lv.root / "runs", seed),
+             f"train {m.name}, seed {seed}") for m in lv.models for seed in range(settings.seeds)]
+    done = steps.run_many(jobs, settings.train_workers)
     for m in lv.models:
-        trained[m.name] = [steps.run(lv.key(f"train_{m.name}_seed{seed}"),
-                                     lambda m=m, seed=seed: train_and_infer(m, settings, store, lv.root / "runs", seed),
-                                     what=f"train {m.name}, seed {seed}") for seed in range(settings.seeds)]
+        trained[m.name] = [done[lv.key(f"train_{m.name}_seed{seed}")] for seed in range(settings.seeds)]
     common = steps.run(lv.key("common"), lambda: _common(lv, trained, cohort), what="shared samples",
                        dependents=measures)
     extra = {}

@@ -8,7 +8,7 @@ splits identical for every space and seed.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 
 from zoo.evaluate.defaults import GENOME_WIDE, MIN_MAF
 from zoo.phantom.layout import DEFAULT_NUISANCE, check_strength
@@ -51,6 +51,9 @@ class Settings:
     threshold: float = GENOME_WIDE
     min_maf: float = MIN_MAF
     quick: bool = False
+    # trainings run in this many spawned processes at once; how the work is spread, not
+    # what it computes, so a run resumes under any value (left out of equality)
+    train_workers: int = field(default=1, compare=False)
 
     def __post_init__(self):
         if self.n < 50:
@@ -70,6 +73,8 @@ class Settings:
             # last block to the latent: fewer than its size leave it rank-deficient
             raise ValueError(f"Expected the last dense block to give at least latent={self.latent} channels "
                              f"(dense_blocks[-1] x block_size), got {self.dense_blocks[-1]} x {self.block_size}")
+        if self.train_workers < 1:
+            raise ValueError(f"Expected train_workers >= 1, got {self.train_workers}")
         if self.template_fit is not None and self.template_fit < 1:
             raise ValueError(f"Expected template_fit >= 1 or None, got {self.template_fit}")
 
@@ -98,4 +103,4 @@ FULL = Settings()
 # 3x for the 128×128 DXA ones. Templates are built from 64 images; no reconstruction figures.
 QUICK = Settings(n=200, seeds=2, sweep=(0.0, 1.0), n_variants=5000, epochs=4, steps=8, batch=16, patience=2,
                  width=8, dense_blocks=(8, 16), block_size=1, reg_epochs=2, reg_steps=8, template_fit=64,
-                 reconstructions=0, splits=5, quick=True)
+                 reconstructions=0, splits=5, quick=True, train_workers=2)

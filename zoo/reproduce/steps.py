@@ -16,8 +16,11 @@ compares its new result with the stale one and invalidates them only if it chang
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from functools import partial
 import time
 from pathlib import Path
 from typing import Callable
@@ -79,21 +82,20 @@ class Steps:
     def done(self, key: str) -> bool:
         return self._marker(key).is_file()
 
-    def run(self, key: str, fn: Callable[[], dict], *, what: str = "", dependents=()) -> dict:
+    def _begin(self, key: str, what: str) -> tuple[str, dict | None]:
+        """Count the step; its progress head and, when it finished earlier, its result."""
         if key not in self.plan:
             raise ValueError(f"Expected a planned step, got {key!r}")
         self.index += 1
         self.visited.add(key)
-        weight = self.plan[key]
         head = f"[{self.index}/{len(self.plan)}] {what or key}"
         marker = self._marker(key)
         if marker.is_file():
             self.say(f"{head}: done earlier, skipped")
-            return json.loads(marker.read_text(encoding="utf-8"))["result"]
-        self.say(f"{head} ...{self._estimate()}")
-        t0 = time.perf_counter()
-        result = fn()
-        seconds = time.perf_counter() - t0
+            return head, json.loads(marker.read_text(encoding="utf-8"))["result"]
+        return head, None
+
+    def _finish(self, key: str, head: str, result: dict, seconds: float, dependents=()) -> dict:
         stale = self._stale(key)
         if stale.is_file():
             before = json.loads(stale.read_text(encoding="utf-8"))["result"]
@@ -103,12 +105,59 @@ class Steps:
                 if moved:
                     self.say(f"{head}: result changed; {len(moved)} steps that read it will run again")
             stale.unlink()
-        atomic_write_text(marker, json.dumps({"key": key, "seconds": round(seconds, 2), "result": result},
-                                             indent=1, default=str))
-        self.weight_timed += weight
+        atomic_write_text(self._marker(key), json.dumps({"key": key, "seconds": round(seconds, 2), "result": result},
+                                                        indent=1, default=str))
+        self.weight_timed += self.plan[key]
         self.seconds += seconds
         self.say(f"{head}: {duration(seconds)}{self._estimate()}")
         return result
+
+    def run(self, key: str, fn: Callable[[], dict], *, what: str = "", dependents=()) -> dict:
+        head, earlier = self._begin(key, what)
+        if earlier is not None:
+            return earlier
+        self.say(f"{head} ...{self._estimate()}")
+        t0 = time.perf_counter()
+        result = fn()
+        return self._finish(key, head, result, time.perf_counter() - t0, dependents)
+
+    def run_many(self, jobs, workers: int = 1) -> dict[str, dict]:
+        """``run`` for each ``(key, fn, args, what)``; with ``workers`` > 1 the unfinished
+        ones run in that many spawned processes (``fn(*args)`` and its result must pickle),
+        each marker written as its step finishes, so a kill keeps every finished step.
+        Returns the results by key. A step's seconds are its own, so the estimate counts
+        the work left, not the wall clock it will take across the workers."""
+        jobs = list(jobs)
+        if workers <= 1:
+            return {key: self.run(key, partial(fn, *args), what=what) for key, fn, args, what in jobs}
+        results, pending = {}, []
+        for key, fn, args, what in jobs:
+            head, earlier = self._begin(key, what)
+            if earlier is not None:
+                results[key] = earlier
+            else:
+                pending.append((key, head, fn, args))
+        if not pending:
+            return results
+        # spawn, not fork: TensorFlow and numba's threading layer do not survive a fork
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            queue, running = list(pending), {}
+            try:
+                while queue or running:
+                    # keep one step per worker in flight, so a start line means it started
+                    while queue and len(running) < workers:
+                        key, head, fn, args = queue.pop(0)
+                        self.say(f"{head} ... (in {workers} workers){self._estimate()}")
+                        running[pool.submit(_timed, fn, args)] = (key, head)
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        key, head = running.pop(future)
+                        result, seconds = future.result()
+                        results[key] = self._finish(key, head, result, seconds)
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+        return results
 
     def _estimate(self) -> str:
         elapsed = time.perf_counter() - self.started
@@ -124,3 +173,10 @@ class Steps:
         if not marker.is_file():
             return None
         return float(json.loads(marker.read_text(encoding="utf-8"))["seconds"])
+
+
+def _timed(fn, args) -> tuple[dict, float]:
+    """``fn(*args)`` and its wall seconds, in a worker process."""
+    t0 = time.perf_counter()
+    result = fn(*args)
+    return result, time.perf_counter() - t0

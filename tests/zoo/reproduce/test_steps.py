@@ -77,6 +77,27 @@ def test_a_resumed_training_counts_as_done_only_with_todays_flags(tmp_path):
     assert trained_as_planned(image, FULL, tmp_path / "s", runs, 0)
 
 
+def test_steps_run_in_worker_processes_write_their_markers_and_skip_finished_ones(tmp_path):
+    lines = []
+    plan_ = {"a": 1.0, "b": 1.0, "c": 1.0}
+    Steps(tmp_path, plan_, lines.append).run("c", lambda: {"earlier": True})
+    steps = Steps(tmp_path, plan_, lines.append)
+    # builtins pickle into spawned workers: dict(pairs) is the step's result
+    jobs = [(k, dict, ([("step", k)],), f"step {k}") for k in plan_]
+    results = steps.run_many(jobs, workers=2)
+    assert results == {"a": {"step": "a"}, "b": {"step": "b"}, "c": {"earlier": True}}
+    assert all(steps.done(k) for k in plan_)
+    assert json.loads((tmp_path / "steps" / "b.json").read_text())["result"] == {"step": "b"}
+    assert sum("in 2 workers" in line for line in lines) == 2 and any("done earlier" in line for line in lines)
+    # a failing step raises in the caller and leaves no marker; one worker runs in-process
+    failing = Steps(tmp_path / "f", {"x": 1.0, "y": 1.0}, lines.append)
+    with pytest.raises(ValueError):
+        failing.run_many([("x", int, ("not a number",), "x"), ("y", dict, ([("ok", 1)],), "y")], workers=2)
+    assert not failing.done("x")
+    assert Steps(tmp_path / "g", {"z": 1.0}, lines.append).run_many([("z", dict, ([("z", 1)],), "z")]) == {
+        "z": {"z": 1}}
+
+
 def test_the_estimate_of_a_resumed_run_leaves_out_the_steps_it_will_skip(tmp_path):
     Steps(tmp_path, {"big": 100.0}, lambda m: None).run("big", dict)
     resumed = Steps(tmp_path, {"a": 1.0, "b": 1.0, "big": 100.0}, lambda m: None)
