@@ -19,7 +19,7 @@ def build_parser(prog: str = "zoo reproduce") -> argparse.ArgumentParser:
     p = _flags.command_parser(prog, __doc__.split("\n\n")[0],
                               parents=[_flags.out("output folder (a rerun resumes it)")])
     p.add_argument("--quick", action="store_true",
-                   help="small cohort, a smaller network, short training, sweep ends only: ~10 minutes on two cores")
+                   help="small cohort, a smaller network, short training, sweep ends only: ~8 minutes on two cores")
     p.add_argument("--n", type=int, default=None, help="phantom subjects (default 1000; --quick 200)")
     p.add_argument("--seeds", type=int, default=None, help="training seeds per latent space (default 3; --quick 2)")
     p.add_argument("--nuisance", type=float, default=None,

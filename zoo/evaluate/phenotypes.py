@@ -96,8 +96,10 @@ def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
 def _logistic(config: CvConfig):
     from sklearn.linear_model import LogisticRegression
 
+    # saga visits the samples in a random order: seeded, or the same latents score
+    # differently from run to run (numpy's global state otherwise)
     kwargs = dict(C=config.C, l1_ratio=config.l1_ratio, solver="saga", class_weight="balanced",
-                  max_iter=config.max_iter, tol=1e-3)
+                  max_iter=config.max_iter, tol=1e-3, random_state=config.seed)
     # scikit-learn >= 1.8 infers elastic net from l1_ratio; older versions need `penalty`.
     if inspect.signature(LogisticRegression).parameters["penalty"].default != "deprecated":
         kwargs["penalty"] = "elasticnet"
