@@ -31,6 +31,9 @@ def build_parser(prog: str = "zoo reproduce") -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None,
                    help="trainings run in this many processes at once (default 1; --quick 2: its small models "
                         "leave a core idle); the results do not depend on it")
+    p.add_argument("--remeasure", action="store_true",
+                   help="score every latent space of a finished or resumed run again (after a change to the "
+                        "scoring); trainings and registrations are kept")
     p.add_argument("--progress", action="store_true", help="progress bars inside steps")
     p.add_argument("--quiet", action="store_true", help="no progress bars inside steps (the default)")
     return p
@@ -50,7 +53,8 @@ def main(argv: list[str] | None = None, prog: str = "zoo reproduce") -> int:
     def say(message: str) -> None:
         print(f"[{prog}] {message}", flush=True)
 
-    report = run_reproduce(args.out, settings, progress=args.progress and not args.quiet, say=say)
+    report = run_reproduce(args.out, settings, progress=args.progress and not args.quiet, say=say,
+                           remeasure=args.remeasure)
     say(f"report: {report['markdown']} and {report['html']}")
     return 0
 

@@ -222,7 +222,7 @@ def _run_level(lv: Level, steps: Steps, settings: Settings, progress: bool, wind
             "n_common": len(common["sample_ids"]), "records": records, **extra}
 
 
-def run_reproduce(out, settings: Settings, *, progress: bool = False, say=print) -> dict:
+def run_reproduce(out, settings: Settings, *, progress: bool = False, say=print, remeasure: bool = False) -> dict:
     """Run (or resume) the whole registered-vs-unregistered experiment under ``out`` and
     write its report (``zoo reproduce``); every finished step is kept, so a rerun after a
     kill continues where it stopped.
@@ -233,6 +233,8 @@ def run_reproduce(out, settings: Settings, *, progress: bool = False, say=print)
             nuisance sweep and the training budget every model shares (``FULL``, ``QUICK``).
         progress: show progress bars.
         say: where the one-line progress messages go.
+        remeasure: score every latent space again (after a change to the scoring); the
+            trainings and registrations are kept.
 
     Returns:
         ``markdown`` and ``html`` (the report's paths), and the main level's tables:
@@ -254,6 +256,9 @@ def run_reproduce(out, settings: Settings, *, progress: bool = False, say=print)
     levels = [Level(out, s, s == settings.nuisance) for s in settings.levels]
     levels.sort(key=lambda lv: not lv.main)  # the main run first: its tables matter most
     steps = Steps(out, _plan(levels, settings), say)
+    if remeasure:
+        moved = steps.invalidate([k for k in steps.plan if k.startswith("measure_")])
+        say(f"scoring every latent space again: {len(moved)} finished measures will run again")
     results, report = [], None
     for lv in levels:
         results.append(_run_level(lv, steps, settings, progress, None))

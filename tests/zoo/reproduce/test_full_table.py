@@ -41,3 +41,11 @@ def test_full_table_shape_and_resume(tmp_path):
     again = []
     run_reproduce(out, TINY, say=again.append)
     assert sum("done earlier, skipped" in m for m in again) == sum(" ..." in m for m in lines)
+    # --remeasure scores every space again and nothing else; the scoring is seeded, so the
+    # tables come out the same
+    measures = sum(" ..." in m and "] measure " in m for m in lines)
+    redo = []
+    run_reproduce(out, TINY, say=redo.append, remeasure=True)
+    assert sum(" ..." in m for m in redo) == measures > 0
+    assert all("] measure " in m for m in redo if " ..." in m)
+    pd.testing.assert_frame_equal(pd.read_csv(out / "table2.csv"), table2)
