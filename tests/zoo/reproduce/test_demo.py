@@ -8,13 +8,16 @@ from zoo.commands import reproduce as cli
 def test_demo_is_reproduce_quick(capsys, monkeypatch):
     seen = {}
 
-    def fake_run(out, settings, *, progress, say):
-        seen.update(out=out, settings=settings)
+    def fake_run(out, settings, *, progress, say, remeasure):
+        seen.update(out=out, settings=settings, remeasure=remeasure)
         return {"markdown": f"{out}/report.md", "html": f"{out}/report.html"}
 
     monkeypatch.setattr("zoo.reproduce.run.run_reproduce", fake_run)
     assert demo.main(["--out", "somewhere"]) == 0
-    assert seen["out"] == "somewhere" and seen["settings"].quick
+    assert seen["out"] == "somewhere" and seen["settings"].quick and not seen["remeasure"]
+    assert seen["settings"].train_workers == 2  # the quick scale trains in two processes
+    assert demo.main(["--out", "somewhere", "--remeasure", "--workers", "1"]) == 0
+    assert seen["remeasure"] and seen["settings"].train_workers == 1
     assert "[zoo demo] report: somewhere/report.md" in capsys.readouterr().out
 
 
