@@ -104,7 +104,7 @@ def test_a_partial_or_foreign_folder_is_refused(run, tmp_path):
 def test_the_recorded_command_rebuilds_the_settings(settings, monkeypatch):
     seen = {}
 
-    def fake_run(out, s, *, progress, say):
+    def fake_run(out, s, *, progress, say, remeasure):
         seen["settings"] = s
         return {"markdown": "m", "html": "h"}
 
