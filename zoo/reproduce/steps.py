@@ -98,13 +98,15 @@ class Steps:
     def _finish(self, key: str, head: str, result: dict, seconds: float, dependents=()) -> dict:
         stale = self._stale(key)
         if stale.is_file():
-            before = json.loads(stale.read_text(encoding="utf-8"))["result"]
+            earlier = json.loads(stale.read_text(encoding="utf-8"))
+            if earlier.get("key") != key:
+                raise ValueError(f"{stale}: expected the stale marker of step {key!r}, found another file")
             # JSON round trip: compare what a resumed run would read back
-            if json.loads(json.dumps(result, default=str)) != before:
+            if json.loads(json.dumps(result, default=str)) != earlier["result"]:
                 moved = self.invalidate(dependents)
                 if moved:
                     self.say(f"{head}: result changed; {len(moved)} steps that read it will run again")
-            stale.unlink()
+            stale.unlink()  # the marker this step wrote before, checked above, now superseded
         atomic_write_text(self._marker(key), json.dumps({"key": key, "seconds": round(seconds, 2), "result": result},
                                                         indent=1, default=str))
         self.weight_timed += self.plan[key]

@@ -44,6 +44,13 @@ def test_an_invalidated_step_reruns_and_its_dependents_rerun_only_if_its_result_
     again.run("common", lambda: {"v": "other samples"}, dependents=["measure"])
     assert not again.done("measure") and "1 steps that read it will run again" in lines[-2]
     assert again.run("measure", lambda: {"v": "new"}) == {"v": "new"}
+    # a file under stale/ that is not this step's old marker is never deleted
+    again.invalidate(["measure"])
+    foreign = tmp_path / "steps" / "stale" / "measure.json"
+    foreign.write_text(json.dumps({"key": "someone else's", "result": {}}))
+    with pytest.raises(ValueError, match="stale marker"):
+        again.run("measure", lambda: {"v": "x"})
+    assert foreign.is_file()
     with pytest.raises(ValueError, match="planned step"):
         again.invalidate(["nope"])
 
