@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from zoo.evaluate.bedfile import (READERS, BedChunks, block_buffer, open_bfile, read_bim,
                                   read_fam_ids)
@@ -28,6 +27,7 @@ from zoo.evaluate.defaults import DTYPES
 from zoo.evaluate.design import LatentModel, prepare_model
 from zoo.evaluate.manova import pillai_from_products, pillai_from_sscp
 from zoo.evaluate.phases import Phases
+from zoo.evaluate.pvalues import t_two_sided
 from zoo.evaluate.tsv import LongTableStream, write_long_table, write_tsv
 
 __all__ = ["GwasConfig", "GwasResult", "scan_genotypes", "chunk_statistics", "run_gwas",
@@ -130,7 +130,7 @@ def product_statistics(model: LatentModel, prod: np.ndarray, obs: np.ndarray, me
         rss = np.maximum(yy - yg * beta, 0.0)
         se = np.sqrt(rss / df[:, None] / ss[:, None])
         t = beta / se
-        p = 2.0 * special.stdtr(df[:, None], -np.abs(t))
+        p = t_two_sided(df[:, None], t)
     out = {"beta": beta, "se": se, "t": t, "p": p, "obs": obs, "a1_freq": mean / 2.0}
     if manova:
         v, f, pm = np.empty(len(ss)), np.empty(len(ss)), np.empty(len(ss))

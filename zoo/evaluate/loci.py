@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from zoo.evaluate.bedfile import open_bfile
 from zoo.evaluate.defaults import GENOME_WIDE, WINDOW
+from zoo.evaluate.pvalues import normal_quantile, special
 
 __all__ = ["genomic_control", "clump_distance", "clump_ld", "gwas_loci", "gwas_summary",
            "match_loci", "match_leads", "null_rate", "read_truth", "GENOME_WIDE", "WINDOW"]
@@ -32,7 +32,7 @@ def genomic_control(p: np.ndarray) -> float:
     # faster than scipy.stats.chi2.isf. The quantile falls as p rises, so the median of
     # the quantiles is that of the middle p-value(s): two quantiles, not millions.
     middle = np.partition(p, [(p.size - 1) // 2, p.size // 2])[[(p.size - 1) // 2, p.size // 2]]
-    chi2 = special.ndtri(middle[: 2 - p.size % 2] / 2.0) ** 2
+    chi2 = normal_quantile(middle[: 2 - p.size % 2] / 2.0) ** 2
     return float(np.mean(chi2) / _CHI2_MEDIAN)
 
 

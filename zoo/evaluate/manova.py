@@ -16,7 +16,8 @@ is tested on its called samples, with its own T and df_e (``pillai_from_sscp``; 
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
+
+from zoo.evaluate.pvalues import f_upper
 
 __all__ = ["pillai_from_products", "pillai_from_sscp", "pillai_trace"]
 
@@ -70,7 +71,7 @@ def _f_test(v, ss, k, df2):
     with np.errstate(divide="ignore", invalid="ignore"):
         v = np.clip(v, 0.0, 1.0)
         f = v / (1.0 - v) * (df2 / k)
-        p = special.fdtrc(k, df2, f)
+        p = f_upper(k, df2, f)
     bad = ~(ss > 0)
     v[bad] = f[bad] = p[bad] = np.nan
     return v, f, p
@@ -99,4 +100,4 @@ def pillai_trace(y: np.ndarray, g: np.ndarray, covariates: np.ndarray | None = N
     df_e = n - full.shape[1]
     df2 = df_e - k + 1
     f = v / (1 - v) * df2 / k
-    return v, f, float(special.fdtrc(k, df2, f))
+    return v, f, float(f_upper(k, df2, f))

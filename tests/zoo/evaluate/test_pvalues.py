@@ -1,0 +1,57 @@
+"""zoo.evaluate.pvalues: scipy's own ufuncs, without scipy.special's package import."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy import special
+
+from zoo.evaluate import pvalues
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_same_functions_and_numbers_as_scipy():
+    for name in ("stdtr", "fdtrc", "ndtri", "chdtri", "betaincinv"):
+        assert getattr(pvalues.special, name) is getattr(special, name), name
+    t = np.array([-40.0, -5.5, -1.0, 0.0, 0.3, 2.0, 7.0, np.nan])
+    df = np.array([3.0, 50.0, 9987.0, 10.0, 1e5, 2.0, 400.0, 10.0])
+    np.testing.assert_array_equal(pvalues.t_two_sided(df, t), 2.0 * special.stdtr(df, -np.abs(t)))
+    f = np.array([0.0, 0.5, 3.0, 40.0])
+    np.testing.assert_array_equal(pvalues.f_upper(16, np.array([10.0, 100.0, 9972.0, 5.0]), f),
+                                  special.fdtrc(16, np.array([10.0, 100.0, 9972.0, 5.0]), f))
+    np.testing.assert_array_equal(pvalues.normal_quantile(np.array([1e-300, 0.25, 0.5])),
+                                  special.ndtri(np.array([1e-300, 0.25, 0.5])))
+
+
+def _fresh(code: str) -> str:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_ufuncs_without_the_package_and_the_package_afterwards():
+    """A fresh interpreter loads the ufuncs alone (scipy.special not imported, nor what its
+    __init__ pulls in), and importing scipy.special afterwards gives the whole package,
+    sharing the same ufunc module."""
+    out = _fresh(
+        "import sys\n"
+        "from zoo.evaluate import pvalues\n"
+        "print('alone', pvalues.special.__name__, 'scipy.special' in sys.modules, "
+        "'numpy.f2py' in sys.modules)\n"
+        "p = pvalues.t_two_sided(100.0, 2.0)\n"
+        "import scipy.special as s\n"
+        "print('after', s.stdtr is pvalues.special.stdtr, hasattr(s, 'logsumexp'), "
+        "float(p) == float(2 * s.stdtr(100.0, -2.0)))\n")
+    assert "alone scipy.special._ufuncs False False" in out, out
+    assert "after True True True" in out, out
+
+
+def test_package_already_imported_is_used():
+    out = _fresh("import scipy.special as s\nfrom zoo.evaluate import pvalues\n"
+                 "print(pvalues.special is s)\n")
+    assert out.strip() == "True"
