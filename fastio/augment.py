@@ -27,8 +27,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-__all__ = ["Augment", "BatchParams", "draw_params", "noise_table", "parse_augment", "hash_uniform",
-           "table_size_for"]
+__all__ = ["Augment", "BatchParams", "draw_params", "identity_params", "noise_table", "parse_augment",
+           "hash_uniform", "table_size_for"]
 
 NOISE_TABLE_SIZE = 1 << 20  # float32 standard normals (4 MiB), read sequentially
 
@@ -177,6 +177,16 @@ class BatchParams:
 
 
 _N_FIELDS = 10  # fields of hash_uniform used per sample (channels come from a second stream)
+
+
+def identity_params(b: int, shape: tuple[int, ...]) -> BatchParams:
+    """What :func:`draw_params` gives ``b`` samples of a tensor without augmentation (no
+    transform, intensity 1 + 0, no noise, so the noise offsets are 0), without hashing a
+    draw per sample: the loader's per-batch work for a plain tensor."""
+    matrix = np.zeros((b, 2, 3))
+    matrix[:, 0, 0] = matrix[:, 1, 1] = 1.0
+    return BatchParams(matrix, np.zeros(b, dtype=bool), np.zeros(b, dtype=np.int64), np.ones((b, shape[-1])),
+                       np.ones(b), np.zeros(b), np.zeros(b, dtype=np.int64), 0.0)
 
 
 def draw_params(aug: Augment | None, shape: tuple[int, ...], seed: int, epoch: int,

@@ -2,9 +2,11 @@
 
 Per batch, the loader's threads each take a contiguous share of the batch slots and, for
 every requested tensor, decode the sample's chunk from the shard file's mapping into a
-per-thread scratch that stays in cache (an uncompressed sample is read where it lies,
-:mod:`fastio.reader`) and run one fused numba kernel (normalise → warp/shift → intensity
-→ noise) that writes it into its batch row: the row is written once and never read. A
+per-thread scratch that stays in cache and run one fused numba kernel (normalise →
+warp/shift → intensity → noise) that writes it into its batch row: the row is written
+once and never read. An uncompressed sample that is not moved is read where it lies
+(:mod:`fastio.reader`): the thread collects the addresses of its share and one kernel call
+normalises them all, so a batch costs one dispatch per thread rather than one per sample. A
 per-sample z-score's statistics are memoised on a sample's first read. A tensor that is both input and output under value-corrupting augmentation gets
 a second buffer, its target: the same geometry without intensity changes or noise
 (:mod:`fastio.augment`). Kernels and decoders release the GIL, so threads scale; threads, not processes,
@@ -26,72 +28,14 @@ import numpy as np
 
 from fastio import augment as _aug
 from fastio._kernels import api as _k
+from fastio._loader_tensors import LoadedTensor, per_tensor_augment, resolve_spec
 from fastio._storeview import open_view
-from fastio.catalogue import short_name
 from fastio.reader import ChunkReader
-from fastio.spec import TensorSpec
 from fastio.split import SPLITS, read_id_csv, split_ids
 
 __all__ = ["Loader", "LoaderCore", "MISSING_MODES"]
 
 MISSING_MODES = ("exclude", "mask")
-
-
-class _Tensor:
-    """Everything the hot path needs about one requested tensor."""
-
-    def __init__(self, view, spec: TensorSpec, reader: ChunkReader, augment: _aug.Augment | None):
-        self.spec = spec
-        self.name = spec.name
-        self.shape = spec.shape
-        self.reader = reader
-        self.augment = augment if augment is not None and augment.active else None
-        norm = spec.normalization
-        self.code = _k.NORM_CODES[norm.kind]
-        self.mean, self.std = norm.mean, norm.std
-        if norm.kind == "dataset_zscore":
-            stats = view.stats(spec.name)
-            if not stats or "mean" not in stats or not stats.get("std", 0) > 0:
-                raise ValueError(f"{view.path}: tensor {spec.name} uses dataset_zscore but the store "
-                                 f"has no usable stats (got {stats})")
-            self.mean, self.std = float(stats["mean"]), float(stats["std"])
-        self.present = np.asarray(view.present(spec.name), dtype=bool)
-        self.native = reader.dtype != np.float32
-        # float32 stored uncompressed: the kernels read the sample from the file's mapping
-        self.in_place = not self.native and reader.direct and reader.layout.compressor is None
-        # A per-sample z-score's (mean, 1/(SD + eps)) per stored row, memoised on first
-        # read (zeros: not yet): later epochs skip the statistics pass. The stored bytes
-        # do not change under an open loader (its readers cache shard indexes too).
-        self.moments = np.zeros((len(reader), 2)) if self.code == 2 else None
-        # Set by the loader when this tensor is also an output and its augmentation
-        # corrupts values: the target then gets its own, clean buffer.
-        self.clean_target = False
-
-
-def _resolve(view, item) -> TensorSpec:
-    if isinstance(item, TensorSpec):
-        stored = view.spec(item.name)
-        if tuple(stored.shape) != tuple(item.shape):
-            raise ValueError(f"{view.path}: tensor {item.name} is stored with shape {stored.shape}, "
-                             f"the given spec expects {item.shape}")
-        return item
-    if not isinstance(item, str):
-        raise ValueError(f"Expected a tensor name or TensorSpec, got {item!r}")
-    return view.spec(short_name(item))
-
-
-def _per_tensor_augment(augment, names: Sequence[str], known: Sequence[str]) -> dict[str, _aug.Augment | None]:
-    """One Augment for all inputs, or a mapping tensor name → Augment/dict (names of
-    other store tensors are allowed so one mapping can serve several loaders)."""
-    if isinstance(augment, Mapping) and augment and all(
-            isinstance(v, (_aug.Augment, Mapping)) or v is None for v in augment.values()):
-        unknown = set(augment) - set(known)
-        if unknown:
-            raise ValueError(f"Expected augment keys to be tensor names of the store {sorted(known)}, "
-                             f"got {sorted(unknown)}")
-        return {n: _aug.parse_augment(augment.get(n)) for n in names}
-    aug = _aug.parse_augment(augment)
-    return {n: aug for n in names}
 
 
 class LoaderCore:
@@ -113,8 +57,8 @@ class LoaderCore:
             raise ValueError(f"Expected a positive batch_size, got {batch_size!r}")
         if int(workers) < 1:
             raise ValueError(f"Expected workers >= 1, got {workers!r}")
-        in_specs = [_resolve(view, t) for t in inputs]
-        out_specs = [_resolve(view, t) for t in outputs]
+        in_specs = [resolve_spec(view, t) for t in inputs]
+        out_specs = [resolve_spec(view, t) for t in outputs]
         if not in_specs and not out_specs:
             raise ValueError("Expected at least one input or output tensor")
         self.input_specs, self.output_specs = in_specs, out_specs
@@ -132,14 +76,14 @@ class LoaderCore:
         names = list(dict.fromkeys([s.name for s in in_specs] + [s.name for s in out_specs]))
         specs = {s.name: s for s in out_specs} | {s.name: s for s in in_specs}
         input_names = {s.name for s in in_specs}
-        augments = _per_tensor_augment(augment, [s.name for s in in_specs], list(view.tensors))
+        augments = per_tensor_augment(augment, [s.name for s in in_specs], list(view.tensors))
         self._tensors = {}
         for name in names:
             reader = ChunkReader(view.array_path(name), workers=1)
             if reader.sample_shape != tuple(specs[name].shape):
                 raise ValueError(f"{reader.path}: tensor {name} has samples of shape {reader.sample_shape}, "
                                  f"its spec says {specs[name].shape}")
-            self._tensors[name] = _Tensor(view, specs[name], reader,
+            self._tensors[name] = LoadedTensor(view, specs[name], reader,
                                           augments.get(name) if name in input_names else None)
         for s in out_specs:
             t = self._tensors[s.name]
@@ -219,7 +163,8 @@ class LoaderCore:
             bufs = self._acquire()
             n = rows.size
             params = {name: _aug.draw_params(t.augment, t.shape, self.seed, self.epoch, name, rows,
-                                             self._table_size)
+                                             self._table_size) if t.augment is not None
+                      else _aug.identity_params(n, t.shape)
                       for name, t in self._tensors.items()}
             groups = [g for g in np.array_split(np.arange(n), self.threads) if g.size]
             if self._pool is None or len(groups) == 1:
@@ -267,12 +212,14 @@ class LoaderCore:
         for name, t in self._tensors.items():
             out, weight, p = bufs[name], bufs["__w__" + name], params[name]
             rank = len(t.shape)
+            # Samples normalised where they lie (uncompressed, not moved, no separate
+            # target): gathered, then one kernel call for all of them.
+            gather_slots, gather_addresses = [], []
             for j in slots:
                 row = int(rows[j])
-                dest = out[j]
                 target = bufs["__y__" + name][j] if t.clean_target else None
                 if not t.present[row]:
-                    dest.fill(0.0)
+                    out[j].fill(0.0)
                     if target is not None:
                         target.fill(0.0)
                     weight[j] = 0.0
@@ -280,10 +227,19 @@ class LoaderCore:
                 weight[j] = 1.0
                 moves = t.augment is not None and (
                     (rank == 3 and p.warp[j]) or (rank == 2 and t.augment.temporal))
-                # An uncompressed sample is read where it lies (the file's mapping);
-                # anything else is decoded into this thread's scratch, which stays in cache.
-                src = t.reader.sample_view(row) if t.in_place else None
+                src = None
+                if t.in_place:
+                    if not moves and target is None:
+                        address = t.reader.sample_address(row)
+                        if address is not None:
+                            gather_slots.append(j)
+                            gather_addresses.append(address)
+                            continue
+                    else:
+                        src = t.reader.sample_view(row)
+                dest = out[j]
                 if src is None:
+                    # Decoded into this thread's scratch, which stays in cache.
                     src = self._scratch(name, t.shape)
                     if t.native:
                         raw = self._scratch(name, t.shape, t.reader.dtype)
@@ -309,9 +265,12 @@ class LoaderCore:
                                p.sigma, self._table, offset)
                 else:
                     _k.pointwise(src, dest, mu, inv_sd, scale, shift, p.sigma, self._table, offset)
+            if gather_slots:
+                _k.normalise_gather(gather_addresses, gather_slots, rows, out[:rows.size], t.code, t.mean, t.std,
+                                    p.scale, p.shift, p.sigma, self._table, p.offset, t.moments)
 
     @staticmethod
-    def _params(t: _Tensor, row: int, src: np.ndarray) -> tuple[float, float]:
+    def _params(t: LoadedTensor, row: int, src: np.ndarray) -> tuple[float, float]:
         """(mu, 1/sd) of a sample, the z-score's memoised as ``normalise_sample`` does."""
         if t.moments is not None and t.moments[row, 1] > 0.0:
             return float(t.moments[row, 0]), float(t.moments[row, 1])
@@ -335,8 +294,10 @@ class LoaderCore:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
-        for t in self._tensors.values():
-            t.reader.close()
+        # Under the batch lock: a batch in flight reads the readers' mappings by address.
+        with self._lock:
+            for t in self._tensors.values():
+                t.reader.close()
 
 
 _LOADER_CLASS = None

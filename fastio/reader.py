@@ -88,6 +88,7 @@ class ChunkReader:
         self._fds: dict[int, int | None] = {}
         self._index: dict[int, np.ndarray | None] = {}
         self._maps: dict[int, np.ndarray] = {}  # block -> its file's read-only mapping
+        self._bases: dict[int, int] = {}  # block -> the memory address of its mapping
         # rows whose chunk checksum matched: checked once (stored bytes do not change under
         # an open reader, which caches shard indexes on the same assumption)
         self._checked = np.zeros(self.shape[0], bool) if self.layout and self.layout.chunk_crc else None
@@ -143,6 +144,18 @@ class ChunkReader:
         data = self._stored(row)
         return None if data is None else data.view(self.dtype).reshape(self.shape[1:])
 
+    def sample_address(self, row: int) -> int | None:
+        """The memory address of sample ``row`` of an uncompressed array in the file's
+        mapping, for kernels that read many samples in one call
+        (:func:`fastio._kernels.api.normalise_gather`); valid until :meth:`close`. None
+        where ``sample_view`` is None. The same checks as every read (sizes, truncation,
+        the row's checksum on its first read)."""
+        self._check_row(row)
+        if self.layout is None or self._codec is not None:
+            return None
+        span = self._locate(row)
+        return None if span is None else self._bases[span[0]] + span[1]
+
     def read(self, rows: Sequence[int], out: np.ndarray | None = None) -> np.ndarray:
         """Read many rows into ``out`` (allocated if None), spread over the thread pool."""
         rows = np.asarray(rows, dtype=np.int64).reshape(-1)
@@ -177,6 +190,7 @@ class ChunkReader:
             self._fds.clear()
             self._index.clear()
             self._maps.clear()  # each mapping closes when the last view of it goes
+            self._bases.clear()
             if self._pool is not None:
                 self._pool.shutdown(wait=True)
                 self._pool = None
@@ -242,6 +256,13 @@ class ChunkReader:
         """The stored (encoded) bytes of ``row``: a view of its file's read-only mapping,
         so decoding reads the page cache directly instead of a ``pread`` copy. None when
         the chunk was never written."""
+        span = self._locate(row)
+        return None if span is None else self._maps[span[0]][span[1]:span[2]]
+
+    def _locate(self, row: int) -> tuple[int, int, int] | None:
+        """(block, start, end) of ``row``'s stored bytes in its file's mapping (checksum
+        excluded), checked: sizes, the file's length, the crc32c on a row's first read.
+        None when the chunk was never written."""
         lay = self.layout
         block, within = divmod(row, lay.shard_samples)
         fd = self._fd(block)
@@ -262,8 +283,10 @@ class ChunkReader:
             with self._lock:
                 if block not in self._maps:
                     size = os.fstat(fd).st_size
-                    self._maps[block] = (np.frombuffer(mmap.mmap(fd, size, access=mmap.ACCESS_READ), np.uint8)
-                                         if size else np.zeros(0, np.uint8))
+                    mapped = (np.frombuffer(mmap.mmap(fd, size, access=mmap.ACCESS_READ), np.uint8)
+                              if size else np.zeros(0, np.uint8))
+                    self._bases[block] = mapped.__array_interface__["data"][0]
+                    self._maps[block] = mapped
                 mapped = self._maps[block]
         # Touching a mapped page past the end of a file that shrank after it was mapped
         # kills the process (SIGBUS). Writers replace shards by rename (the mapping keeps
@@ -272,16 +295,15 @@ class ChunkReader:
         if end > mapped.size or os.fstat(fd).st_size < end:
             raise ValueError(f"{self._where(block)}: short read of row {row} (bytes {offset}..{end} of a "
                              f"{os.fstat(fd).st_size}-byte file); the file is truncated — {_REPAIR}")
-        data = mapped[offset:end]
         if self._checked is None:
-            return data
-        data, crc = data[:-4], data[-4:]
+            return block, offset, end
+        end -= 4
         if not self._checked[row]:
-            if google_crc32c.value(data) != int(crc.view("<u4")[0]):
+            if google_crc32c.value(mapped[offset:end]) != int(mapped[end:end + 4].view("<u4")[0]):
                 raise ValueError(f"{self._where(block)}: row {row} is garbled (its crc32c does not match "
                                  f"the stored checksum); the file is damaged — {_REPAIR}")
             self._checked[row] = True
-        return data
+        return block, offset, end
 
     def _read_zarr(self, row: int, dest: np.ndarray) -> bool:
         if self._zarr is None:

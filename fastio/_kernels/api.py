@@ -16,6 +16,7 @@ __all__ = [
     "finite_rows",
     "normalise_sample",
     "normalise_rows",
+    "normalise_gather",
     "pointwise",
     "shift1d",
     "warp2d",
@@ -114,6 +115,49 @@ def normalise_rows(src, out, code, mean, std, check=False) -> np.ndarray:
                            ZSCORE_EPS, np.ones(n), np.zeros(n), 0.0, _noise_table(None, 0.0, 0, 0),
                            np.zeros(n, np.int64), bool(check), finite)
     return finite
+
+
+def normalise_gather(addresses, slots, rows, out, code, mean, std, scale, shift, sigma=0.0, table=None,
+                     offset=None, moments=None) -> None:
+    """``normalise_sample`` for many samples read where they lie, in one kernel call (one
+    dispatch per batch instead of one per sample): the sample at memory address
+    ``addresses[i]`` (``out``'s sample size of float32 values, kept mapped by the caller
+    for the call: a :class:`fastio.reader.ChunkReader`'s ``sample_address``) is written
+    to batch slot ``slots[i]`` of ``out`` (B, ...), with that slot's ``scale[j]``,
+    ``shift[j]`` and noise ``offset[j]``. ``moments`` (N, 2) float64, if given, memoises
+    the z-score per stored row: slot j's in ``moments[rows[j]]``."""
+    _check_f32("out", out)
+    if out.ndim < 2:
+        raise ValueError(f"Expected out with samples stacked along axis 0 (B, ...), got shape {out.shape}")
+    b = out.shape[0]
+    addresses = np.ascontiguousarray(addresses, dtype=np.int64).reshape(-1)
+    slots = np.ascontiguousarray(slots, dtype=np.int64).reshape(-1)
+    if slots.size != addresses.size or (slots.size and not (0 <= slots.min() and slots.max() < b)):
+        raise ValueError(f"Expected one batch slot in [0, {b}) per address ({addresses.size}), got {slots}")
+    if addresses.size and addresses.min() <= 0:
+        raise ValueError(f"Expected memory addresses of mapped samples, got {addresses}")
+    rows = np.ascontiguousarray(rows, dtype=np.int64).reshape(-1)
+    scale = np.ascontiguousarray(scale, dtype=np.float64).reshape(-1)
+    shift = np.ascontiguousarray(shift, dtype=np.float64).reshape(-1)
+    offset = np.zeros(b, np.int64) if offset is None else np.ascontiguousarray(offset, dtype=np.int64).reshape(-1)
+    if not rows.size == scale.size == shift.size == offset.size == b:
+        raise ValueError(f"Expected rows, scale, shift and offset of {b} slots each, got "
+                         f"{rows.size}, {scale.size}, {shift.size}, {offset.size}")
+    size = int(np.prod(out.shape[1:]))
+    if sigma and slots.size:
+        table = _noise_table(table, sigma, int(offset[slots].max()), size)
+        check_table(table, int(offset[slots].min()), size)
+    else:
+        table = _noise_table(table, sigma, 0, size)
+    if moments is None:
+        moments, rows = np.zeros((b, 2)), np.arange(b, dtype=np.int64)
+    elif not (isinstance(moments, np.ndarray) and moments.dtype == np.float64 and moments.ndim == 2
+              and moments.shape[1] == 2 and moments.flags.c_contiguous and moments.flags.writeable):
+        raise ValueError(f"Expected moments as a writeable float64 array of shape (N, 2), got {moments!r}")
+    elif slots.size and not (0 <= rows[slots].min() and rows[slots].max() < moments.shape[0]):
+        raise ValueError(f"Expected rows in [0, {moments.shape[0]}), got {rows[slots]}")
+    kernels.normalise_gather(addresses, slots, rows, out.reshape(b, -1), int(code), float(mean or 0.0),
+                             _inv_std(code, std), ZSCORE_EPS, scale, shift, float(sigma), table, offset, moments)
 
 
 def _check_pair(src: np.ndarray, out: np.ndarray, ndim: int | None = None,

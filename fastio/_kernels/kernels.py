@@ -9,9 +9,13 @@ table read well under 1 ns, and without index masking the loops vectorise.
 """
 from __future__ import annotations
 
+import ctypes
 import math
 
+import numba
 import numpy as np
+from numba import types
+from numba.extending import intrinsic, overload
 
 from fastio._jit import jit
 
@@ -318,3 +322,45 @@ def normalise_rows(src, dst, code, mean, inv_std, eps, scale, shift, sigma, tabl
         moments[1] = 0.0  # nothing memoised: each row's own statistics
         finite[i] = normalise_sample(src[i], dst[i], code, mean, inv_std, eps, scale[i], shift[i],
                                      sigma, table, offset[i], check, moments)
+
+
+def f32_at(address, size):
+    """The ``size`` float32 values at memory ``address`` as an array, no copy (the caller
+    keeps the memory alive and readable). Plain Python here (what NUMBA_DISABLE_JIT=1
+    runs); compiled kernels get the ``overload`` below."""
+    return np.ctypeslib.as_array((ctypes.c_float * int(size)).from_address(int(address)))
+
+
+@intrinsic
+def _f32_pointer(typingctx, address):
+    if not isinstance(address, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.inttoptr(args[0], context.get_value_type(types.CPointer(types.float32)))
+
+    return types.CPointer(types.float32)(address), codegen
+
+
+@overload(f32_at)
+def _f32_at_jit(address, size):
+    def impl(address, size):
+        return numba.carray(_f32_pointer(address), size)
+
+    return impl
+
+
+@jit(fastmath=FINITE_SAFE)
+def normalise_gather(addresses, slots, rows, out, code, mean, inv_std, eps, scale, shift, sigma, table,
+                     offset, moments):
+    """``normalise_sample`` of many samples in one dispatch: sample i, the float32 values
+    at ``addresses[i]`` (a sample where it lies in a file's mapping), into
+    ``out[slots[i]]`` with that slot's ``scale``, ``shift`` and noise ``offset``; its
+    z-score statistics memoised in ``moments[rows[slots[i]]]``."""
+    n = out.shape[1]
+    for i in range(addresses.size):
+        j = slots[i]
+        # float()/int(): Python scalars as the per-sample wrapper passes them (no-ops when
+        # compiled; in plain Python a numpy float64 would promote the float32 arithmetic)
+        normalise_sample(f32_at(addresses[i], n), out[j], code, mean, inv_std, eps, float(scale[j]),
+                         float(shift[j]), sigma, table, int(offset[j]), False, moments[rows[j]])

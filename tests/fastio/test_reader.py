@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import zarr
 
+from fastio._kernels.kernels import f32_at
 from fastio.store import codec_chain  # the store's own codec parameters
 from fastio.reader import ChunkReader, UnsupportedLayout, parse_layout
 
@@ -116,10 +117,15 @@ def test_sample_view_reads_uncompressed_samples_in_place(tmp_path, shard):
         view = reader.sample_view(row)
         np.testing.assert_array_equal(view, data[row])
         assert view.dtype == np.float32 and view.flags.c_contiguous and not view.flags.writeable
+        # the address a batch kernel reads the sample from: the same values, no copy
+        np.testing.assert_array_equal(f32_at(reader.sample_address(row), 21).reshape(7, 3), data[row])
     assert reader.sample_view(3) is None                     # never written: the caller fills
+    assert reader.sample_address(3) is None
     assert ChunkReader(tmp_path / "lz4").sample_view(0) is None  # compressed: decode instead
-    with pytest.raises(ValueError, match="row"):
-        reader.sample_view(6)
+    assert ChunkReader(tmp_path / "lz4").sample_address(0) is None
+    for call in (reader.sample_view, reader.sample_address):
+        with pytest.raises(ValueError, match="row"):
+            call(6)
 
 
 @pytest.mark.parametrize("codec", ["none", "blosc-lz4"])
@@ -133,7 +139,10 @@ def test_a_file_truncated_after_it_was_mapped_is_an_error_not_a_crash(tmp_path, 
     reader.read_into(0, out)                                 # the file is mapped now
     shard = tmp_path / "a" / "c" / "0" / "0"
     os.truncate(shard, 100)
-    for call in (lambda: reader.read_into(3, out), lambda: reader.read_into(0, out)):
+    calls = [lambda: reader.read_into(3, out), lambda: reader.read_into(0, out)]
+    if codec == "none":
+        calls.append(lambda: reader.sample_address(0))
+    for call in calls:
         with pytest.raises(ValueError, match=r"c/0/0.*truncated"):
             call()
 
@@ -159,7 +168,8 @@ def test_uncompressed_chunks_carry_a_checksum_that_catches_a_garbled_sample(tmp_
     start = (6 * 5 * 4 + 4) if shard else 0  # row 1 is the shard's second chunk
     raw[start + 8:start + 12] = np.float32(1e30).tobytes()
     key.write_bytes(bytes(raw))
-    for call in (lambda r: r.sample_view(1), lambda r: r.read_into(1, np.empty((6, 5), np.float32))):
+    for call in (lambda r: r.sample_view(1), lambda r: r.sample_address(1),
+                 lambda r: r.read_into(1, np.empty((6, 5), np.float32))):
         with ChunkReader(tmp_path / "sig") as fresh:
             with pytest.raises(ValueError, match=r"tensor sig, file .*sig/c/\d/0/0: row 1 is garbled"):
                 call(fresh)

@@ -243,3 +243,52 @@ def test_finite_rows_matches_numpy(rng):
     np.testing.assert_array_equal(api.finite_rows(src), np.isfinite(src).all(axis=1))
     with pytest.raises(ValueError, match="float32"):
         api.finite_rows(src.astype(np.float64))
+
+
+@pytest.mark.parametrize("code,mean,std", [(0, 0.0, 1.0), (1, 3.0, 7.0), (2, 0.0, 1.0)])
+@pytest.mark.parametrize("sigma", [0.0, 0.1])
+def test_normalise_gather_matches_per_sample_reference(rng, table, code, mean, std, sigma):
+    """One call for many samples read by address (as from a file's mapping), each into its
+    own batch slot (slot 2 left alone), with per-slot intensity and noise: the numpy
+    reference per sample; the z-score statistics memoised per stored row."""
+    samples = rng.normal(4.0, 2.0, size=(5, 40, 3)).astype(np.float32)
+    addresses = [samples[i].ctypes.data for i in range(5)]
+    slots = [3, 0, 4, 1]                   # samples 0..3 go to these slots
+    rows = np.array([7, 2, 99, 5, 0])      # stored row of each slot (slot 2: unused)
+    scale, shift = rng.uniform(0.9, 1.1, 5), rng.uniform(-0.2, 0.2, 5)
+    offset = np.array([10, 200, 0, 3000, 77])
+    moments = np.zeros((100, 2))
+    out = np.full((5, 40, 3), np.nan, np.float32)
+    api.normalise_gather(addresses[:4], slots, rows, out, code, mean, std, scale, shift, sigma, table, offset,
+                         moments if code == 2 else None)
+    for i, j in enumerate(slots):
+        mu, sd = numpy_ref.sample_stats(samples[i])
+        ref_mu, ref_inv = {0: (0.0, 1.0), 1: (mean, 1 / std), 2: (mu, 1 / (sd + api.ZSCORE_EPS))}[code]
+        ref = numpy_ref.pointwise(samples[i], ref_mu, ref_inv, scale[j], shift[j], sigma, table, offset[j])
+        np.testing.assert_allclose(out[j], ref, rtol=RTOL, atol=ATOL)
+        one = np.empty_like(samples[i])
+        api.normalise_sample(samples[i], one, code, mean, std, scale[j], shift[j], sigma, table, offset[j])
+        np.testing.assert_array_equal(out[j], one)      # the same arithmetic as the per-sample call
+        if code == 2:
+            np.testing.assert_allclose(moments[rows[j]], [ref_mu, ref_inv], rtol=1e-6)
+    assert np.isnan(out[2]).all()
+    if code == 2:
+        assert np.flatnonzero(moments[:, 1]).tolist() == sorted(rows[slots].tolist())
+
+
+def test_normalise_gather_rejects_bad_arguments(table):
+    x = np.zeros((2, 10), np.float32)
+    out = np.zeros((2, 10), np.float32)
+    one = np.ones(2)
+    good = dict(addresses=[x[0].ctypes.data], slots=[1], rows=[0, 1], out=out, code=0, mean=0.0, std=1.0,
+                scale=one, shift=one)
+    api.normalise_gather(**good)
+    for change, match in [({"slots": [2]}, "slot"), ({"slots": [0, 1]}, "slot"), ({"addresses": [0]}, "address"),
+                          ({"rows": [0]}, "2 slots"), ({"scale": np.ones(3)}, "2 slots"),
+                          ({"out": out.astype(np.float64)}, "float32"), ({"out": out[0]}, "stacked"),
+                          ({"code": 5}, "code"), ({"sigma": 0.1}, "noise table"),
+                          ({"sigma": 0.1, "table": table, "offset": [0, table.size - 5]}, "noise offset"),
+                          ({"code": 2, "moments": np.zeros((1, 2))}, "rows in"),
+                          ({"code": 2, "moments": np.zeros((2, 2), np.float32)}, "moments")]:
+        with pytest.raises(ValueError, match=match):
+            api.normalise_gather(**(good | change))
