@@ -284,13 +284,25 @@ def test_memmap_bound(benchmark, loader_data, case):
     _run(benchmark, epoch, len(_epoch_batches(d["n"], batch, 0)) * batch, method="memmap-bound", augmented=False)
 
 
-def _timed(fn, arg) -> tuple[float, float]:
-    """(CPU seconds of this process, wall seconds) of one call."""
+def _machine_cpu() -> float:
+    """CPU seconds every process on the machine has used so far (Linux ``/proc/stat``;
+    NaN elsewhere)."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(v) for v in f.readline().split()[1:]]
+    except OSError:
+        return float("nan")
+    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle, iowait
+
+
+def _timed(fn, arg) -> tuple[float, float, float]:
+    """(CPU seconds of this process, wall seconds, other processes' CPU seconds) of one call."""
     import time
 
-    cpu, wall = time.process_time(), time.perf_counter()
+    machine, cpu, wall = _machine_cpu(), time.process_time(), time.perf_counter()
     fn(arg)
-    return time.process_time() - cpu, time.perf_counter() - wall
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return cpu, wall, _machine_cpu() - machine - cpu
 
 
 @pytest.mark.parametrize("codec", ["blosc-lz4", "none"])
@@ -298,7 +310,8 @@ def _timed(fn, arg) -> tuple[float, float]:
 def test_loader_vs_bound_paired(benchmark, loader_data, case, codec):
     """Side by side: every round is one epoch of the memmap bound and, straight after, one
     epoch of the loader (read/normalise only), so both halves of a pair see the same
-    load. Per round: CPU and wall time of each; the table reports both ratios."""
+    load. Per round: CPU and wall time of each and the CPU other processes used meanwhile;
+    the table reports both ratios and that competing load."""
     d = loader_data[case]
     tensor, batch, _ = CASES[case]
     loader = LoaderCore(d["store"], inputs=[_stored_name(tensor, codec)], batch_size=batch, split="all",
@@ -317,16 +330,21 @@ def test_loader_vs_bound_paired(benchmark, loader_data, case, codec):
         for b in range(len(loader)):
             loader[b]
 
-    pairs = []
+    pairs, others = [], []
     for e in range(_rounds() + 1):  # the first pair warms caches and kernels up
-        pairs.append((*_timed(bound, e), *_timed(load, e)))
+        cpu_b, wall_b, other_b = _timed(bound, e)
+        cpu_l, wall_l, other_l = _timed(load, e)
+        pairs.append((cpu_b, wall_b, cpu_l, wall_l))
+        # cores busy with other jobs while the pair ran (ticks of 10 ms: coarse for short rounds)
+        others.append(max(other_b + other_l, 0.0) / (wall_b + wall_l))
     # The first epoch also takes each sample's statistics and checks each chunk's crc32c
     # (memoised from then on): reported on its own, left out of the per-round ratios.
-    first, pairs = pairs[0], pairs[1:]
+    first, pairs, others = pairs[0], pairs[1:], others[1:]
     benchmark.group = f"paired-{case}"
     benchmark.extra_info.update({"method": "fastio", "codec": _codec_label(tensor, codec),
                                  "samples_bound": n_bound,
-                                 "samples_loader": n_loader, "pairs": pairs, "first_pair": first})
+                                 "samples_loader": n_loader, "pairs": pairs, "first_pair": first,
+                                 "other_cores": others})
     benchmark.pedantic(load, args=(0,), rounds=1, iterations=1)
     loader.close()
 
@@ -402,6 +420,20 @@ def _first_epoch(info: dict, p: np.ndarray) -> str:
     return f"{cpu * 1e6:,.0f}, {2 * (p[:, 0].min() / info['samples_bound']) / cpu:.2f}"
 
 
+def _one_core(p: np.ndarray, nb: int, nl: int) -> str:
+    """The loader's two threads sharing one core (another job holds the other: with
+    ``sched_autogroup`` each session gets an equal share) run at 1/CPU, like the bound."""
+    r = (p[:, 0] / nb) / (p[:, 2] / nl)
+    return f"{np.median(r):.2f} ({r.min():.2f}–{r.max():.2f})"
+
+
+def _others(info: dict) -> str:
+    if "other_cores" not in info:  # results of an earlier version of this file
+        return "—"
+    o = np.array(info["other_cores"])
+    return f"{np.median(o):.2f}, {o.max():.2f}"
+
+
 def _table(path: str) -> str:
     import json
 
@@ -444,8 +476,9 @@ def _table(path: str) -> str:
         lines += ["\n### loader vs memmap bound, paired rounds (read/normalise only)\n",
                   "| tensor | codec | CPU µs/sample bound / loader (fastest) | × bound, from CPU | "
                   "per-round from CPU (median, range) | per-round wall (median, range) | "
-                  "first epoch: loader CPU µs/sample, × bound from CPU |",
-                  "|---|---|---:|---:|---:|---:|---:|"]
+                  "first epoch: loader CPU µs/sample, × bound from CPU | one core, from CPU (median, range) | "
+                  "other jobs' cores per round (median, max) |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for b in paired:
         info = b["extra_info"]
         p = np.array(info["pairs"])  # cpu_bound, wall_bound, cpu_loader, wall_loader per round
@@ -457,7 +490,8 @@ def _table(path: str) -> str:
         lines.append(f"| {CASES[b['group'][7:]][0]} | {info['codec']} | {p[:, 0].min() / nb * 1e6:,.0f} / "
                      f"{p[:, 2].min() / nl * 1e6:,.0f} | {best:.2f} | {np.median(cpu_ratio):.2f} "
                      f"({cpu_ratio.min():.2f}–{cpu_ratio.max():.2f}) | {np.median(wall_ratio):.2f} "
-                     f"({wall_ratio.min():.2f}–{wall_ratio.max():.2f}) | {_first_epoch(info, p)} |")
+                     f"({wall_ratio.min():.2f}–{wall_ratio.max():.2f}) | {_first_epoch(info, p)} | "
+                     f"{_one_core(p, nb, nl)} | {_others(info)} |")
     kernels = {}
     for b in benches:
         if b["group"].startswith("kernel-"):
