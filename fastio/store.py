@@ -8,6 +8,7 @@ rerun what is left to do.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -70,9 +71,15 @@ class Store(FailureTable):
         return dict(self._meta)
 
     def _set_meta(self, **changes: Any) -> None:
-        meta = self.meta
-        meta.update(changes)
-        self._group.attrs["regzoo"] = meta
+        # Several processes may add tensors to one store at once (``zoo reproduce`` runs a
+        # level's registrations side by side): under the store's lock, start from what is
+        # on disk now, not this handle's copy from open time, so no one's tensor is lost.
+        with _locked(self.path):
+            meta = {**self._meta, **(integrity.store_meta(self.path) or {})}
+            if "specs" in changes:  # tensors are only ever added: merge, never drop
+                changes = {**changes, "specs": {**meta.get("specs", {}), **changes["specs"]}}
+            meta.update(changes)
+            self._group.attrs["regzoo"] = meta
         self._meta = meta
 
     @property
@@ -382,6 +389,22 @@ def create_store(path: str | os.PathLike, sample_ids: list[str], *, shard_size: 
     for c in FAILURE_COLUMNS:
         string_array(fail, c, [], "failure")
     return Store(path, mode="r+")
+
+
+@contextmanager
+def _locked(path: Path):
+    """An exclusive advisory lock on the store folder (POSIX ``flock``; elsewhere none)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: one writer at a time is the caller's business there
+        yield
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def open_store(path: str | os.PathLike, mode: str = "r", allow_incomplete: bool = False) -> Store:

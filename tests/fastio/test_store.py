@@ -180,3 +180,38 @@ def test_combine_moments_matches_numpy_on_uneven_blocks():
     assert stats["mean"] == pytest.approx(ref.mean(), rel=1e-14)
     assert stats["std"] == pytest.approx(ref.std(), rel=1e-10)
     assert (stats["min"], stats["max"], stats["count"]) == (ref.min(), ref.max(), 4)
+
+
+def _add_tensor(path, name):
+    """A spawned process adds one tensor to the store (as a registration does)."""
+    st = open_store(path, mode="r+")
+    st.create_tensor(_spec(name))
+    st.write_block(name, 0, np.full((3, 5, 4, 1), 1.0), [True] * 3)
+
+
+def test_writers_opened_side_by_side_keep_each_others_tensors(tmp_path):
+    """Two handles opened before either adds a tensor: each adds its own, and the
+    store lists both (the metadata is merged with what is on disk, not overwritten
+    with the copy read at open time)."""
+    st = create_store(tmp_path / "s.zarr", ["a", "b", "c"], shard_size=3)
+    first, second = open_store(st.path, mode="r+"), open_store(st.path, mode="r+")
+    first.create_tensor(_spec("one"))
+    second.create_tensor(_spec("two"))
+    second.mark_complete()
+    back = open_store(st.path)
+    assert sorted(back.tensors) == ["one", "two"] and back.complete
+    assert back.spec("one") == _spec("one") and back.spec("two") == _spec("two")
+
+
+def test_processes_adding_tensors_at_once_lose_none(tmp_path):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    st = create_store(tmp_path / "s.zarr", ["a", "b", "c"], shard_size=3)
+    names = [f"t{i}" for i in range(6)]
+    with ProcessPoolExecutor(3, mp_context=multiprocessing.get_context("spawn")) as pool:
+        list(pool.map(_add_tensor, [st.path] * len(names), names))
+    back = open_store(st.path)
+    assert sorted(back.tensors) == names
+    for name in names:
+        np.testing.assert_array_equal(back[name][:], np.ones((3, 5, 4, 1), np.float32))
