@@ -29,8 +29,8 @@ def build_parser(prog: str = "zoo reproduce") -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=None, help="most epochs per model (early stopping ends sooner)")
     p.add_argument("--cohort-seed", type=int, default=None)
     p.add_argument("--workers", type=int, default=None,
-                   help="trainings run in this many processes at once (default 1; --quick 2: its small models "
-                        "leave a core idle); the results do not depend on it")
+                   help="a level's registrations, trainings and measures run in this many processes at once "
+                        "(default 1; --quick 2: its small steps leave a core idle); the results do not depend on it")
     p.add_argument("--remeasure", action="store_true",
                    help="score every latent space of a finished or resumed run again (after a change to the "
                         "scoring); trainings and registrations are kept")

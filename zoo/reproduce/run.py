@@ -185,8 +185,11 @@ def _run_level(lv: Level, steps: Steps, settings: Settings, progress: bool, wind
     steps.run(lv.key("convert"), lambda: {"summary": str(fastio.convert(
         cohort["hd5"], store, list(lv.sources), scale="quick", progress=progress))},
         what=f"convert {len(lv.sources)} tensors")
-    registered = {r.out: steps.run(lv.key(f"register_{r.out}"), lambda r=r: _register(lv, r, settings, progress),
-                                   what=f"register {r.source} by {r.method}") for r in lv.registrations}
+    # each registration writes its own tensor of the level's store: they run side by side
+    parallel = settings.train_workers > 1
+    done = steps.run_many([(lv.key(f"register_{r.out}"), _register, (lv, r, settings, progress and not parallel),
+                            f"register {r.source} by {r.method}") for r in lv.registrations])
+    registered = {r.out: done[lv.key(f"register_{r.out}")] for r in lv.registrations}
     measures = [lv.key(f"measure_{name}_seed{seed}") for name in lv.spaces for seed in range(settings.seeds)]
     trained = {}
     for m in lv.models:
@@ -200,7 +203,8 @@ def _run_level(lv: Level, steps: Steps, settings: Settings, progress: bool, wind
                 steps.say(f"{key}: trained with other flags than today's plan; {len(moved)} steps will run again")
     jobs = [(lv.key(f"train_{m.name}_seed{seed}"), train_and_infer, (m, settings, store, lv.root / "runs", seed),
              f"train {m.name}, seed {seed}") for m in lv.models for seed in range(settings.seeds)]
-    done = steps.run_many(jobs, settings.train_workers)
+    # a worker process reuses the model it built for another seed (zoo.recipes.reuse)
+    done = steps.run_many(jobs, group=lambda key: key.split("@")[0].rsplit("_seed", 1)[0])
     for m in lv.models:
         trained[m.name] = [done[lv.key(f"train_{m.name}_seed{seed}")] for seed in range(settings.seeds)]
     common = steps.run(lv.key("common"), lambda: _common(lv, trained, cohort), what="shared samples",
@@ -210,14 +214,12 @@ def _run_level(lv: Level, steps: Steps, settings: Settings, progress: bool, wind
         extra["ld"] = steps.run(lv.key("ld"), lambda: _ld(cohort, settings), what="LD decay and window")
         window = extra["ld"]["window"]
         extra["quality"] = steps.run(lv.key("quality"), lambda: _quality(lv, truth), what="registration quality")
-    records = {}
-    for name in lv.spaces:
-        for seed in range(settings.seeds):
-            records[(name, seed)] = steps.run(
-                lv.key(f"measure_{name}_seed{seed}"),
-                lambda name=name, seed=seed: _measure(lv, name, seed, trained, cohort, common, settings, truth,
-                                                      window or 100_000),
-                what=f"measure {name}, seed {seed}")
+    jobs = [(lv.key(f"measure_{name}_seed{seed}"), _measure,
+             (lv, name, seed, trained, cohort, common, settings, truth, window or 100_000),
+             f"measure {name}, seed {seed}") for name in lv.spaces for seed in range(settings.seeds)]
+    done = steps.run_many(jobs)
+    records = {(name, seed): done[lv.key(f"measure_{name}_seed{seed}")]
+               for name in lv.spaces for seed in range(settings.seeds)}
     return {"level": lv, "cohort": cohort, "truth": truth, "registered": registered, "trained": trained,
             "n_common": len(common["sample_ids"]), "records": records, **extra}
 
@@ -255,7 +257,12 @@ def run_reproduce(out, settings: Settings, *, progress: bool = False, say=print,
         _check_out(out, settings)
     levels = [Level(out, s, s == settings.nuisance) for s in settings.levels]
     levels.sort(key=lambda lv: not lv.main)  # the main run first: its tables matter most
-    steps = Steps(out, _plan(levels, settings), say)
+    with Steps(out, _plan(levels, settings), say, workers=settings.train_workers) as steps:
+        return _run_levels(out, levels, steps, settings, progress, say, remeasure)
+
+
+def _run_levels(out: Path, levels: list[Level], steps: Steps, settings: Settings, progress: bool, say,
+                remeasure: bool) -> dict:
     if remeasure:
         moved = steps.invalidate([k for k in steps.plan if k.startswith("measure_")])
         say(f"scoring every latent space again: {len(moved)} finished measures will run again")

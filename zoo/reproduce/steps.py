@@ -45,7 +45,8 @@ class Steps:
     """Runs keyed steps once; ``plan`` (key -> weight) lets the progress line count and
     estimate before the steps run."""
 
-    def __init__(self, out: str | Path, plan: dict[str, float], say: Callable[[str], None] = print):
+    def __init__(self, out: str | Path, plan: dict[str, float], say: Callable[[str], None] = print,
+                 workers: int = 1):
         self.dir = Path(out) / "steps"
         self.dir.mkdir(parents=True, exist_ok=True)
         for key in plan:
@@ -58,6 +59,22 @@ class Steps:
         self.seconds = 0.0
         self.started = time.perf_counter()
         self.visited: set[str] = set()
+        if workers < 1:
+            raise ValueError(f"Expected workers >= 1, got {workers}")
+        self.workers = workers
+        self._pool: list[_Worker] = []
+
+    def __enter__(self) -> "Steps":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the worker processes (``run_many`` starts them once and keeps them)."""
+        for worker in self._pool:
+            worker.executor.shutdown(wait=True, cancel_futures=True)
+        self._pool = []
 
     def _marker(self, key: str) -> Path:
         return self.dir / f"{key}.json"
@@ -123,42 +140,57 @@ class Steps:
         result = fn()
         return self._finish(key, head, result, time.perf_counter() - t0, dependents)
 
-    def run_many(self, jobs, workers: int = 1) -> dict[str, dict]:
+    def run_many(self, jobs, group: Callable[[str], str | None] = lambda key: None) -> dict[str, dict]:
         """``run`` for each ``(key, fn, args, what)``; with ``workers`` > 1 the unfinished
         ones run in that many spawned processes (``fn(*args)`` and its result must pickle),
         each marker written as its step finishes, so a kill keeps every finished step.
         Returns the results by key. A step's seconds are its own, so the estimate counts
-        the work left, not the wall clock it will take across the workers."""
+        the work left, not the wall clock it will take across the workers.
+
+        The processes live until ``close``, so a later call reuses them (and what they
+        imported). ``group(key)`` names what a step shares with others (the model a
+        training builds): a free process takes the next step of a group it ran before,
+        else one of a group no other process has run, so a process can reuse what it
+        built for the group (``zoo.recipes.reuse``)."""
         jobs = list(jobs)
-        if workers <= 1:
+        if self.workers <= 1:
             return {key: self.run(key, partial(fn, *args), what=what) for key, fn, args, what in jobs}
-        results, pending = {}, []
+        results, queue = {}, []
         for key, fn, args, what in jobs:
             head, earlier = self._begin(key, what)
             if earlier is not None:
                 results[key] = earlier
             else:
-                pending.append((key, head, fn, args))
-        if not pending:
+                queue.append((key, head, fn, args))
+        if not queue:
             return results
-        # spawn, not fork: TensorFlow and numba's threading layer do not survive a fork
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            queue, running = list(pending), {}
-            try:
-                while queue or running:
-                    # keep one step per worker in flight, so a start line means it started
-                    while queue and len(running) < workers:
-                        key, head, fn, args = queue.pop(0)
-                        self.say(f"{head} ... (in {workers} workers){self._estimate()}")
-                        running[pool.submit(_timed, fn, args)] = (key, head)
-                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        key, head = running.pop(future)
-                        result, seconds = future.result()
-                        results[key] = self._finish(key, head, result, seconds)
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
+        if not self._pool:
+            # spawn, not fork: TensorFlow and numba's threading layer do not survive a fork
+            context = multiprocessing.get_context("spawn")
+            self._pool = [_Worker(ProcessPoolExecutor(1, mp_context=context)) for _ in range(self.workers)]
+        running = {}
+        try:
+            while queue or running:
+                # one step per process in flight, so a start line means it started
+                for worker in self._pool:
+                    if worker.busy or not queue:
+                        continue
+                    others = set().union(*(w.groups for w in self._pool if w is not worker))
+                    index = _pick([group(job[0]) for job in queue], worker.groups, others)
+                    key, head, fn, args = queue.pop(index)
+                    worker.busy = True
+                    worker.groups.add(group(key))
+                    self.say(f"{head} ... (in {self.workers} workers){self._estimate()}")
+                    running[worker.executor.submit(_timed, fn, args)] = (key, head, worker)
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    key, head, worker = running.pop(future)
+                    worker.busy = False
+                    result, seconds = future.result()
+                    results[key] = self._finish(key, head, result, seconds)
+        except BaseException:
+            self.close()
+            raise
         return results
 
     def _estimate(self) -> str:
@@ -175,6 +207,25 @@ class Steps:
         if not marker.is_file():
             return None
         return float(json.loads(marker.read_text(encoding="utf-8"))["seconds"])
+
+
+class _Worker:
+    """One spawned process and the step groups it has run."""
+
+    def __init__(self, executor: ProcessPoolExecutor):
+        self.executor = executor
+        self.busy = False
+        self.groups: set[str | None] = set()
+
+
+def _pick(groups, mine: set, others: set) -> int:
+    """Index of the next step for a process that ran ``mine``: its own group first, then a
+    group no other process has run, then the first waiting."""
+    for wanted in (lambda g: g is not None and g in mine, lambda g: g not in others):
+        for index, g in enumerate(groups):
+            if wanted(g):
+                return index
+    return 0
 
 
 def _timed(fn, args) -> tuple[dict, float]:

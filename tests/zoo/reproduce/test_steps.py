@@ -1,5 +1,6 @@
 """Resumable steps, settings and the output folder guard of ``zoo reproduce``."""
 import json
+import os
 
 import pytest
 
@@ -7,7 +8,7 @@ from zoo.reproduce import plan
 from zoo.commands.reproduce import build_parser, main
 from zoo.reproduce.run import _check_out
 from zoo.reproduce.settings import FULL, QUICK, Settings
-from zoo.reproduce.steps import Steps, duration
+from zoo.reproduce.steps import Steps, _pick, duration
 
 
 def test_a_finished_step_is_skipped_on_rerun_and_the_estimate_uses_its_time(tmp_path):
@@ -88,21 +89,39 @@ def test_steps_run_in_worker_processes_write_their_markers_and_skip_finished_one
     lines = []
     plan_ = {"a": 1.0, "b": 1.0, "c": 1.0}
     Steps(tmp_path, plan_, lines.append).run("c", lambda: {"earlier": True})
-    steps = Steps(tmp_path, plan_, lines.append)
     # builtins pickle into spawned workers: dict(pairs) is the step's result
     jobs = [(k, dict, ([("step", k)],), f"step {k}") for k in plan_]
-    results = steps.run_many(jobs, workers=2)
+    with Steps(tmp_path, plan_, lines.append, workers=2) as steps:
+        results = steps.run_many(jobs)
     assert results == {"a": {"step": "a"}, "b": {"step": "b"}, "c": {"earlier": True}}
     assert all(steps.done(k) for k in plan_)
     assert json.loads((tmp_path / "steps" / "b.json").read_text())["result"] == {"step": "b"}
     assert sum("in 2 workers" in line for line in lines) == 2 and any("done earlier" in line for line in lines)
     # a failing step raises in the caller and leaves no marker; one worker runs in-process
-    failing = Steps(tmp_path / "f", {"x": 1.0, "y": 1.0}, lines.append)
-    with pytest.raises(ValueError):
-        failing.run_many([("x", int, ("not a number",), "x"), ("y", dict, ([("ok", 1)],), "y")], workers=2)
+    with Steps(tmp_path / "f", {"x": 1.0, "y": 1.0}, lines.append, workers=2) as failing:
+        with pytest.raises(ValueError):
+            failing.run_many([("x", int, ("not a number",), "x"), ("y", dict, ([("ok", 1)],), "y")])
     assert not failing.done("x")
     assert Steps(tmp_path / "g", {"z": 1.0}, lines.append).run_many([("z", dict, ([("z", 1)],), "z")]) == {
         "z": {"z": 1}}
+
+
+def test_worker_processes_live_across_calls_until_closed(tmp_path):
+    plan_ = {f"{level}{i}": 1.0 for level in "ab" for i in range(3)}
+    with Steps(tmp_path, plan_, lambda m: None, workers=2) as steps:
+        # os.getpid pickles into a spawned worker: each step returns its process id
+        first = steps.run_many([(f"a{i}", os.getpid, (), "") for i in range(3)])
+        second = steps.run_many([(f"b{i}", os.getpid, (), "") for i in range(3)])
+        assert set(second.values()) <= set(first.values()) and os.getpid() not in first.values()
+    assert steps._pool == []
+
+
+def test_a_free_worker_takes_its_own_group_then_one_nobody_runs_then_the_first():
+    groups = ["m0", "m0", "m1", "m2", None]
+    assert _pick(groups, mine={"m1"}, others={"m0"}) == 2
+    assert _pick(groups, mine=set(), others={"m0"}) == 2
+    assert _pick(groups, mine=set(), others={"m0", "m1", "m2", None}) == 0
+    assert _pick([None, "m1"], mine={None}, others={None}) == 1  # ungrouped steps never match
 
 
 def test_the_estimate_of_a_resumed_run_leaves_out_the_steps_it_will_skip(tmp_path):
