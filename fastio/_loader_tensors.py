@@ -18,6 +18,15 @@ __all__ = ["LoadedTensor", "per_tensor_augment", "resolve_spec"]
 class LoadedTensor:
     """Everything the hot path needs about one requested tensor."""
 
+    @property
+    def per_sample(self) -> bool:
+        """Whether the loader handles this tensor's samples one by one (decoded, moved by
+        augmentation, or with a target of their own) rather than gathered in one call."""
+        aug = self.augment
+        moves = aug is not None and ((len(self.shape) == 3 and aug.geometric)
+                                     or (len(self.shape) == 2 and aug.temporal))
+        return not self.in_place or moves or self.clean_target
+
     def __init__(self, view, spec: TensorSpec, reader: ChunkReader, augment: _aug.Augment | None):
         self.spec = spec
         self.name = spec.name

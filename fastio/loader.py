@@ -95,7 +95,8 @@ class LoaderCore:
         self._table = _aug.noise_table(self.seed, self._table_size) if any(sigmas) else None
 
         self._select_rows(view, sample_csv, valid_ratio, test_ratio, split_csvs)
-        self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="fastio-load") if self.threads > 1 else None
+        # the calling thread fills a share of each batch too: the pool has the others
+        self._pool = ThreadPoolExecutor(self.threads - 1, thread_name_prefix="fastio-load") if self.threads > 1 else None
         self._local = threading.local()
         self._buffers: list[dict[str, np.ndarray]] = []
         self._lock = threading.Lock()
@@ -166,13 +167,7 @@ class LoaderCore:
                                              self._table_size) if t.augment is not None
                       else _aug.identity_params(n, t.shape)
                       for name, t in self._tensors.items()}
-            groups = [g for g in np.array_split(np.arange(n), self.threads) if g.size]
-            if self._pool is None or len(groups) == 1:
-                for g in groups:
-                    self._fill(g, rows, bufs, params)
-            else:
-                for f in [self._pool.submit(self._fill, g, rows, bufs, params) for g in groups]:
-                    f.result()
+            self._fill_batch(n, rows, bufs, params)
         views = {name: bufs[name][:n] for name in self._tensors}
         x = {s.input_name: views[s.name] for s in self.input_specs}
         y = {s.output_name: bufs["__y__" + s.name][:n] if self._tensors[s.name].clean_target else views[s.name]
@@ -181,6 +176,32 @@ class LoaderCore:
             w = {s.output_name: bufs["__w__" + s.name][:n] for s in self.output_specs}
             return x, y, w
         return (x, y) if self.output_specs else (x,)
+
+    def _fill_batch(self, n: int, rows: np.ndarray, bufs, params) -> None:
+        """Every slot of every tensor, spread over the calling thread and the pool's. Where
+        samples are decoded one by one (compressed, or moved), each thread takes the next
+        free slot when it is done with one: decode times differ from sample to sample, and
+        fixed halves would leave one core waiting for the other. Otherwise (all read in
+        place) each thread takes a fixed contiguous share and gathers it in one kernel call."""
+        if self._pool is None or n == 1:
+            self._fill({name: range(n) for name in self._tensors}, rows, bufs, params)
+            return
+        if any(t.per_sample for t in self._tensors.values()):
+            # list iterators hand out each item once across threads (atomic under the GIL)
+            shared = {name: iter(range(n)) for name in self._tensors}
+            jobs = [shared] * self.threads
+        else:
+            jobs = [{name: g for name in self._tensors}
+                    for g in np.array_split(np.arange(n), self.threads) if g.size]
+        futures = [self._pool.submit(self._fill, job, rows, bufs, params) for job in jobs[1:]]
+        try:
+            self._fill(jobs[0], rows, bufs, params)
+        finally:
+            # even when this thread failed: no worker may still write into the buffers
+            errors = [f.exception() for f in futures]
+        for err in errors:
+            if err is not None:
+                raise err
 
     def _acquire(self) -> dict[str, np.ndarray]:
         # A buffer set is free when only our list (and getrefcount's argument) refers to
@@ -208,14 +229,16 @@ class LoaderCore:
             cache[key] = np.empty(shape, dtype=dtype)
         return cache[key]
 
-    def _fill(self, slots: np.ndarray, rows: np.ndarray, bufs, params) -> None:
+    def _fill(self, slots: dict, rows: np.ndarray, bufs, params) -> None:
+        """The slots ``slots[name]`` (an iterable of batch slots; shared with other threads
+        when it is an iterator) of each tensor."""
         for name, t in self._tensors.items():
             out, weight, p = bufs[name], bufs["__w__" + name], params[name]
             rank = len(t.shape)
             # Samples normalised where they lie (uncompressed, not moved, no separate
             # target): gathered, then one kernel call for all of them.
             gather_slots, gather_addresses = [], []
-            for j in slots:
+            for j in slots[name]:
                 row = int(rows[j])
                 target = bufs["__y__" + name][j] if t.clean_target else None
                 if not t.present[row]:

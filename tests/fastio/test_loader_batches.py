@@ -76,12 +76,16 @@ def test_batches_match_numpy(store, augment):
                     np.testing.assert_allclose(got[j], ref, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("inputs", [["sig", "img", "std"], ["sig", "img", "std", "lz4"]],
+                         ids=["in-place", "with-decoded"])
 @pytest.mark.parametrize("augment", [None, PLAIN_AUG, Augment(time_shift=0.1, translate=0.1, noise=0.1)],
                          ids=["plain", "intensity-noise", "moving"])
-def test_threads_give_the_batches_of_one_thread_byte_for_byte(store, augment):
+def test_threads_give_the_batches_of_one_thread_byte_for_byte(store, augment, inputs):
+    """Fixed shares per thread (everything read in place) or the next free slot per thread
+    (something decoded or moved): the batches of one thread, byte for byte."""
     runs = []
     for workers in (1, 2, 3):
-        loader = LoaderCore(store["path"], inputs=["sig", "img", "std", "lz4"], outputs=["sig"], batch_size=5,
+        loader = LoaderCore(store["path"], inputs=inputs, outputs=["sig"], batch_size=5,
                             split="all", seed=8, augment=augment, missing="mask", workers=workers)
         loader.set_epoch(2)
         runs.append(_batches(loader))
@@ -100,19 +104,21 @@ def test_identity_params_are_draw_params_without_augmentation():
     assert a.sigma == b.sigma == 0.0
 
 
-def test_a_garbled_sample_is_an_error_naming_tensor_file_and_row(tmp_path, store_writer):
+@pytest.mark.parametrize("inputs", [["sig"], ["lz4", "sig"]], ids=["in-place", "with-decoded"])
+def test_a_garbled_sample_is_an_error_naming_tensor_file_and_row(tmp_path, store_writer, inputs):
     _, small_spec = store_writer
-    values = np.random.default_rng(2).normal(size=(8, 30, 2)).astype(np.float32)
+    values = np.round(np.random.default_rng(2).normal(size=(8, 30, 2)) * 10).astype(np.float32)
     st = create_store(tmp_path / "d.zarr", [f"s{i}" for i in range(8)], shard_size=4)
-    st.create_tensor(small_spec("sig", (30, 2), "zscore", "none"))
-    for start in (0, 4):
-        st.write_block("sig", start, values[start:start + 4], np.ones(4, bool))
-    st.finalize_tensor("sig")
+    for name, codec in (("sig", "none"), ("lz4", "blosc-lz4")):
+        st.create_tensor(small_spec(name, (30, 2), "zscore", codec))
+        for start in (0, 4):
+            st.write_block(name, start, values[start:start + 4], np.ones(4, bool))
+        st.finalize_tensor(name)
     shard = tmp_path / "d.zarr" / "sig" / "c" / "1" / "0" / "0"   # rows 4..7
     raw = bytearray(shard.read_bytes())
     at = 2 * (30 * 2 * 4 + 4) + 16                                 # inside row 6
     raw[at:at + 4] = np.float32(7e7).tobytes()
     shard.write_bytes(bytes(raw))
-    loader = LoaderCore(tmp_path / "d.zarr", inputs=["sig"], batch_size=8, split="all", shuffle=False)
+    loader = LoaderCore(tmp_path / "d.zarr", inputs=inputs, batch_size=8, split="all", shuffle=False, workers=2)
     with pytest.raises(ValueError, match=r"tensor sig, file .*sig/c/1/0/0: row 6 is garbled"):
         loader[0]
