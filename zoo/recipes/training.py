@@ -25,6 +25,7 @@ from zoo.recipes.args import parse_args
 from zoo.recipes.blocks import load_blocks
 from zoo.recipes.data import resolve_store, store_specs
 from zoo.recipes.distribute import training_scope, visible_devices
+from zoo.recipes import reuse
 from zoo.recipes.plots import plot_learning_curve, plot_reconstructions
 
 __all__ = ["train", "run_dir_of", "write_arguments"]
@@ -92,11 +93,14 @@ def _build(args, inputs, outputs):
             decoders=load_blocks(args.decoder_blocks, "decoder", outputs),
             seed=args.random_seed, name=args.id,
         )
-    optimizer = keras.optimizers.get({"class_name": args.optimizer,
-                                      "config": {"learning_rate": args.learning_rate}})
-    model.compile(optimizer=optimizer, loss={s.output_name: "mse" for s in outputs},
-                  run_eagerly=args.run_eagerly)
-    return model
+    def make_optimizer():
+        return keras.optimizers.get({"class_name": args.optimizer, "config": {"learning_rate": args.learning_rate}})
+
+    options = {"loss": {s.output_name: "mse" for s in outputs}, "run_eagerly": args.run_eagerly}
+    if args.model_file:  # a model read from a file is never swapped for a kept one
+        model.compile(optimizer=make_optimizer(), **options)
+        return model
+    return reuse.compiled(model, make_optimizer, options)
 
 
 def _monitor(model, valid, steps, inputs, outputs):

@@ -1,7 +1,9 @@
 """Train one model of the plan with one seed and write its latent tables (ml4h recipes).
 
 The recipes run in this process (TensorFlow is imported once for the whole run); Keras'
-global state is cleared after each model so a long run does not accumulate graphs.
+global state is cleared after each model so a long run does not accumulate graphs. The
+process keeps one compiled model per architecture and trains it again for the next seed
+or nuisance level (``zoo.recipes.reuse``): the same result without tracing it again.
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import json
 from pathlib import Path
 
 from zoo.recipes.args import parse_args
+from zoo.recipes import reuse
 from zoo.recipes.inference import infer
 from zoo.recipes.training import train
 from zoo.reproduce.plan import Model
@@ -96,6 +99,7 @@ def train_and_infer(model: Model, settings: Settings, store: Path, runs: Path, s
     import keras
 
     argv = recipe_argv(model, settings, store, runs, seed)
+    reuse.enable()
     try:
         run_dir = train(parse_args(["--mode", "train", *argv]))
         paths = infer(parse_args(["--mode", "infer_encoders", *argv]))
