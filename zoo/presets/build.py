@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from fastio.safefs import atomic_write_text
-from zoo.reproduce.plan import Registration
+from zoo.reproduce import plan
 
 __all__ = ["RECIPES", "REGISTRATIONS", "Recipe", "add_arguments", "run_build",
            "space_metrics"]
@@ -37,21 +37,11 @@ class Recipe:
     inputs: tuple[str, ...]
 
 
-REGISTRATIONS = (
-    # rigid: the phantom's brain pose is rigid, and scaling would erase head size (biology)
-    Registration("template", "t1_slice_80", "t1_slice_80_template", options=(("transform", "rigid"),)),
-    Registration("median_beat", "ecg_rest", "ecg_rest_median_beat"),
-    Registration("homography", "dxa_12", "dxa_12_homography"),
-    Registration("deepcycle", "lax_4ch_heart_center", "lax_4ch_heart_center_deepcycle"),
-    # width 24 (default 32): the network's weights ship with the preset, ≤ 1 MB a file
-    Registration("voxelmorph", "dxa_12", "dxa_12_voxelmorph", options=(("width", 24),)),
-    Registration("voxelmorph", "lax_4ch_heart_center", "lax_4ch_heart_center_voxelmorph",
-                 options=(("width", 24),)),
-)
-
 _AE_TENSORS = ("ecg_rest", "ecg_rest_median_beat", "t1_slice_80", "t1_slice_80_template", "t1_mni_slice_80",
                "dxa_2", "dxa_5", "dxa_11", "dxa_12", "dxa_12_homography", "dxa_12_voxelmorph",
                "lax_4ch_heart_center", "lax_4ch_heart_center_deepcycle", "lax_4ch_heart_center_voxelmorph")
+# the experiment's registrations (zoo.reproduce.plan) of the tensors a preset is trained on
+REGISTRATIONS = tuple(r for r in plan.REGISTRATIONS if r.out in _AE_TENSORS)
 _PAIRS = (("dxa_2", "dxa_5"), ("dxa_11", "dxa_12"), ("lax_4ch_heart_center", "ecg_rest_median_raw_10"))
 
 RECIPES = tuple(Recipe(f"{t}_ae", (t,)) for t in _AE_TENSORS) + tuple(
