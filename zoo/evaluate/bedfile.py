@@ -17,6 +17,7 @@ numba and its first-call set-up cost ~0.45 CPU-s, which the common case never ne
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -244,7 +245,7 @@ class BedChunks:
         rows = padded_rows(self.n_fam)
         if buffer.shape[0] == rows:
             return buffer
-        key = (buffer.dtype.str, buffer.shape[1])
+        key = (buffer.dtype.str, buffer.shape[1], threading.get_ident())   # one per thread
         if key not in self._padded:
             self._padded[key] = np.empty((rows, buffer.shape[1]), buffer.dtype, order="F")
         return self._padded[key]

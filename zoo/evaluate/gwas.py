@@ -12,6 +12,8 @@ keep it well conditioned; genotype sums of squares are exact integer sums) or fl
 """
 from __future__ import annotations
 
+import os
+import queue
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
@@ -289,12 +291,19 @@ def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame 
     from threadpoolctl import threadpool_limits
 
     # Each chunk is decoded and multiplied a few dozen variants at a time, in cache (see
-    # BedChunks.product): one buffer of ~2 MB, allocated once.
-    buffer = block_buffer(model.n_samples, model.stacked.dtype)
+    # BedChunks.product): one buffer of ~2 MB per producer thread, allocated once.
+    producers = _producers(len(bounds), config.reader)
+    buffers: queue.SimpleQueue = queue.SimpleQueue()
+    for _ in range(producers):
+        buffers.put(block_buffer(model.n_samples, model.stacked.dtype))
 
     def product(a: int, b: int) -> tuple[np.ndarray, dict]:
-        with timed("scan.product"):
-            chunk = chunks.product(a, b, model.stacked, buffer)
+        buffer = buffers.get()
+        try:
+            with timed("scan.product"):
+                chunk = chunks.product(a, b, model.stacked, buffer)
+        finally:
+            buffers.put(buffer)
         return chunk["prod"], chunk
 
     def statistics(prod, chunk, a: int, b: int) -> dict:
@@ -307,15 +316,16 @@ def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame 
         progress.update(1)
         return out
 
-    # Two stages on two threads, one per core: chunk i + 1's product (decoding and BLAS,
-    # mostly with the GIL released) runs while chunk i's statistics are computed (and,
-    # with out_dir, formatted by the stream's own thread). One BLAS thread: the products
-    # left to BLAS are skinny, and a spinning second OpenBLAS thread cost 40 % more CPU on
-    # the 2-core machine.
+    # Two stages: the products (decoding and BLAS, mostly with the GIL released) of the
+    # next chunks run on two threads, one per core, while chunk i's statistics are computed
+    # (and, with out_dir, formatted by the stream's own thread); the product was the
+    # longest stage, and on an idle machine one producer left a core waiting. One BLAS
+    # thread: the products left to BLAS are skinny, and a spinning second OpenBLAS thread
+    # cost 40 % more CPU on the 2-core machine.
     pending: list = []
     try:
         with threadpool_limits(limits=1, user_api="blas"), \
-                ThreadPoolExecutor(max_workers=1) as producer, \
+                ThreadPoolExecutor(max_workers=producers) as producer, \
                 ThreadPoolExecutor(max_workers=1) as stats_pool:
             pending = [producer.submit(product, a, b) for a, b in bounds]
             for future, (a, b) in zip(pending, bounds):
@@ -343,6 +353,15 @@ def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame 
                   "manova": write_tsv(result.manova_frame(), Path(out_dir) / f"{stem}.manova.tsv")}
                  if stream is not None else result.write(out_dir, stem))
     return replace(result, files=files)
+
+
+def _producers(n_chunks: int, reader: str) -> int:
+    """Threads decoding and multiplying chunks: one per core, two at most (the statistics
+    and the formatting have threads of their own); one for bed-reader's reader, whose
+    reads run threads of their own."""
+    if reader == "bed-reader":
+        return 1
+    return max(1, min(2, os.cpu_count() or 1, n_chunks))
 
 
 class _NoProgress:
