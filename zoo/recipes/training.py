@@ -71,7 +71,7 @@ def _archs(args, inputs):
     return {s.name: arch.replace(bottleneck_type=kind) for s, kind in zip(inputs, args.bottleneck_type)}
 
 
-def _build(args, inputs, outputs):
+def _build(args, inputs, outputs, reusable: bool):
     import keras
 
     if args.model_file:
@@ -97,7 +97,9 @@ def _build(args, inputs, outputs):
         return keras.optimizers.get({"class_name": args.optimizer, "config": {"learning_rate": args.learning_rate}})
 
     options = {"loss": {s.output_name: "mse" for s in outputs}, "run_eagerly": args.run_eagerly}
-    if args.model_file:  # a model read from a file is never swapped for a kept one
+    # a model read from a file is never swapped for a kept one, nor is one whose variables
+    # a distribution strategy mirrors (each training opens its own strategy)
+    if args.model_file or not reusable:
         model.compile(optimizer=make_optimizer(), **options)
         return model
     return reuse.compiled(model, make_optimizer, options)
@@ -221,7 +223,7 @@ def _train(args, run_dir: Path) -> Path:
     train_loader, valid, test = _loaders(args, store_path, inputs, outputs, len(devices) > 1)
 
     with training_scope(devices):
-        model = _build(args, inputs, outputs)
+        model = _build(args, inputs, outputs, reusable=len(devices) <= 1)
     write_arguments(args, run_dir)  # inputs read and model built: the run is under way
     if args.inspect_model:
         lines = []

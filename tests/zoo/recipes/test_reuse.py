@@ -45,3 +45,25 @@ def test_reuse_is_off_unless_enabled(store, tiny, tmp_path):
     reuse.disable()
     _run(store, tiny, tmp_path / "a", 3, ["dxa.dxa_2"], [])
     assert reuse._models is None
+
+
+def test_a_model_trained_on_several_devices_is_not_kept(store, tiny):
+    import keras
+
+    from fastio import open_store
+    from zoo.recipes.args import parse_args
+    from zoo.recipes.data import store_specs
+    from zoo.recipes.training import _build
+
+    args = parse_args(["--mode", "train", "--tensors", str(store), "--input_tensors", "dxa.dxa_2",
+                       "--output_tensors", "dxa.dxa_2", *tiny["arch"], *tiny["fit"]])
+    specs = store_specs(open_store(store), ["dxa.dxa_2"])
+    try:
+        reuse.enable()
+        _build(args, specs, specs, reusable=False)  # a distribution strategy's model
+        assert reuse._models == {}
+        _build(args, specs, specs, reusable=True)
+        assert len(reuse._models) == 1
+    finally:
+        reuse.disable()
+        keras.backend.clear_session()
