@@ -7,8 +7,9 @@ runs, so ``fastio --help`` and ``zoo --help`` stay instant.
 A command listed in ``short_lived``, run from the command line, is run as the short
 process it is: it keeps the memory it frees (``fastio.heap.keep_freed_memory``: no fresh,
 zeroed pages for every chunk's temporaries; Arrow allocating through the same malloc,
-``arrow_uses_malloc``), runs without the cyclic garbage collector
-(reference counting still frees everything else) and ends with :func:`exit_now` once it has
+``arrow_uses_malloc``), starts OpenBLAS with one thread (``one_blas_thread``: no idle
+worker spinning), runs without the cyclic garbage collector (reference counting still
+frees everything else) and ends with :func:`exit_now` once it has
 returned (the interpreter's teardown, clearing every module and collecting pandas',
 numba's and Arrow's objects, cost 0.2–0.4 CPU-s, paid on every run).
 
@@ -27,7 +28,7 @@ import sys
 import threading
 from typing import Callable, Collection, Mapping
 
-from fastio.heap import arrow_uses_malloc, keep_freed_memory
+from fastio.heap import arrow_uses_malloc, keep_freed_memory, one_blas_thread
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CODES", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OS_ERROR",
            "dispatch", "error_line", "exit_now", "run_main"]
@@ -133,6 +134,7 @@ def dispatch(prog: str, commands: Mapping[str, tuple[str, str]], argv: list[str]
     if short:
         keep_freed_memory()
         arrow_uses_malloc()
+        one_blas_thread()        # no idle BLAS worker spinning on the second core
         # The cyclic collector re-walks every object pandas, numba and Arrow created at
         # import, again and again as the run allocates (0.2 CPU-s of a 3 s zoo gwas); a
         # short run's few cycles are freed when it ends.

@@ -13,6 +13,11 @@ Arrow allocates through its own pool (mimalloc in these wheels), which hands fre
 back to the kernel by itself: formatting ``zoo gwas``'s long table block by block cost
 0.25 CPU-s of system time in fresh pages. :func:`arrow_uses_malloc` points Arrow at
 glibc's malloc instead, whose freed memory the setting above keeps.
+
+OpenBLAS (numpy's BLAS) starts a worker thread per core, and an idle worker busy-waits for
+work: in ``zoo gwas``, whose products are skinny and run on one BLAS thread anyway, the
+second core's worker spun through the imports, the reading and the loci, 0.3–0.4 CPU-s
+of a 2.5 CPU-s run. :func:`one_blas_thread` starts OpenBLAS with one thread instead.
 """
 from __future__ import annotations
 
@@ -20,7 +25,7 @@ import ctypes
 import os
 import sys
 
-__all__ = ["keep_freed_memory", "arrow_uses_malloc"]
+__all__ = ["keep_freed_memory", "arrow_uses_malloc", "one_blas_thread"]
 
 # mallopt parameters (malloc.h)
 M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
@@ -54,3 +59,13 @@ def arrow_uses_malloc() -> bool:
         return False
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     return os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "system"
+
+
+def one_blas_thread() -> bool:
+    """OpenBLAS starts with one thread, unless the user chose a number
+    (``OPENBLAS_NUM_THREADS``). OpenBLAS reads that setting when numpy loads it, so call
+    this before numpy is imported; afterwards it changes nothing and says False."""
+    if "numpy" in sys.modules:
+        return False
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    return os.environ["OPENBLAS_NUM_THREADS"] == "1"

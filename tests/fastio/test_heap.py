@@ -86,3 +86,43 @@ def test_arrow_allocates_through_malloc_unless_the_user_chose(chosen):
         assert (first, backend) == ("False", chosen)
     else:
         assert (first, backend) == ("True", "system")
+
+
+_BLAS_PROBE = """
+import os
+from fastio.heap import one_blas_thread
+first = one_blas_thread()
+import numpy, threadpoolctl
+blas = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+print(first, one_blas_thread(), os.environ.get("OPENBLAS_NUM_THREADS"), blas[0] if blas else 0)
+"""
+
+
+@pytest.mark.parametrize("chosen", [None, "3"])
+def test_blas_starts_with_one_thread_unless_the_user_chose(chosen):
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    env["PYTHONPATH"] = str(ROOT)
+    if chosen:
+        env["OPENBLAS_NUM_THREADS"] = chosen
+    proc = subprocess.run([sys.executable, "-c", _BLAS_PROBE], capture_output=True,
+                          text=True, timeout=60, env=env)
+    assert proc.returncode == 0, proc.stderr
+    first, after_import, setting, threads = proc.stdout.split()
+    assert after_import == "False"          # once numpy is imported it is too late
+    if chosen:
+        assert (first, setting) == ("False", chosen)
+    else:
+        assert (first, setting, threads) == ("True", "1", "1")
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: OpenBLAS has one thread anyway")
+def test_blas_has_a_thread_per_core_without_it():
+    """The negative control: numpy imported plainly starts more than one BLAS thread."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS",
+                                                             "OMP_NUM_THREADS")}
+    code = ("import numpy, threadpoolctl\nprint([i['num_threads'] for i in "
+            "threadpoolctl.threadpool_info() if i['user_api'] == 'blas'][0])")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout) > 1
