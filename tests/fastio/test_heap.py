@@ -70,16 +70,22 @@ print(first, arrow_uses_malloc(), pa.default_memory_pool().backend_name)
 """
 
 
+def _probe(code: str, unset: tuple[str, ...], **chosen: str) -> list[str]:
+    """``code``'s printed words in a fresh interpreter, the variables ``unset`` removed
+    from its environment and ``chosen`` set."""
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env.update(PYTHONPATH=str(ROOT), **chosen)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()
+
+
 @pytest.mark.parametrize("chosen", [None, "jemalloc"])
 def test_arrow_allocates_through_malloc_unless_the_user_chose(chosen):
-    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
-    env["PYTHONPATH"] = str(ROOT)
-    if chosen:
-        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
-    proc = subprocess.run([sys.executable, "-c", _ARROW_PROBE], capture_output=True,
-                          text=True, timeout=60, env=env)
-    assert proc.returncode == 0, proc.stderr
-    first, after_import, backend = proc.stdout.split()
+    name = "ARROW_DEFAULT_MEMORY_POOL"
+    first, after_import, backend = _probe(_ARROW_PROBE, (name,),
+                                          **({name: chosen} if chosen else {}))
     # once pyarrow is imported the pool is fixed: a second call changes nothing
     assert after_import == "False"
     if chosen:
@@ -100,14 +106,9 @@ print(first, one_blas_thread(), os.environ.get("OPENBLAS_NUM_THREADS"), blas[0] 
 
 @pytest.mark.parametrize("chosen", [None, "3"])
 def test_blas_starts_with_one_thread_unless_the_user_chose(chosen):
-    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
-    env["PYTHONPATH"] = str(ROOT)
-    if chosen:
-        env["OPENBLAS_NUM_THREADS"] = chosen
-    proc = subprocess.run([sys.executable, "-c", _BLAS_PROBE], capture_output=True,
-                          text=True, timeout=60, env=env)
-    assert proc.returncode == 0, proc.stderr
-    first, after_import, setting, threads = proc.stdout.split()
+    name = "OPENBLAS_NUM_THREADS"
+    first, after_import, setting, threads = _probe(_BLAS_PROBE, (name,),
+                                                   **({name: chosen} if chosen else {}))
     assert after_import == "False"          # once numpy is imported it is too late
     if chosen:
         assert (first, setting) == ("False", chosen)
@@ -118,11 +119,7 @@ def test_blas_starts_with_one_thread_unless_the_user_chose(chosen):
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: OpenBLAS has one thread anyway")
 def test_blas_has_a_thread_per_core_without_it():
     """The negative control: numpy imported plainly starts more than one BLAS thread."""
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS",
-                                                             "OMP_NUM_THREADS")}
     code = ("import numpy, threadpoolctl\nprint([i['num_threads'] for i in "
             "threadpoolctl.threadpool_info() if i['user_api'] == 'blas'][0])")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, env=env)
-    assert proc.returncode == 0, proc.stderr
-    assert int(proc.stdout) > 1
+    (threads,) = _probe(code, ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"))
+    assert int(threads) > 1
