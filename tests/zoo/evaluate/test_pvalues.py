@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from scipy import special
 
 from zoo.evaluate import pvalues
@@ -55,3 +56,31 @@ def test_package_already_imported_is_used():
     out = _fresh("import scipy.special as s\nfrom zoo.evaluate import pvalues\n"
                  "print(pvalues.special is s)\n")
     assert out.strip() == "True"
+
+
+@pytest.mark.parametrize("df", [20.0, 57.0, 1000.0, 9987.0, 1e7])
+def test_t_p_values_from_the_table_are_stdtrs(df):
+    """Many t values on one df are interpolated from a table: within 1e-11 of stdtr over
+    the whole range, down to p ~ 1e-290 and past it (stdtr), NaN and ±inf kept."""
+    rng = np.random.default_rng(int(df))
+    t = np.concatenate([rng.normal(size=20_000) * 4, rng.uniform(-45, 45, 20_000),
+                        [0.0, 1e-12, -39.99, 40.0, np.inf, -np.inf, np.nan]])
+    dfs = np.full((t.size, 1), df)
+    got = pvalues.t_two_sided(dfs, t[:, None])[:, 0]
+    want = 2.0 * special.stdtr(df, -np.abs(t))
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    ok = np.isfinite(want) & (want > 0)
+    np.testing.assert_allclose(got[ok], want[ok], rtol=1e-11, atol=0)
+    np.testing.assert_array_equal(got[~ok & ~np.isnan(want)], want[~ok & ~np.isnan(want)])
+
+
+def test_mixed_df_and_few_values_take_stdtr():
+    """Variants with their own df (missing calls) beside a common one: each value gets
+    its own df's p; a handful of values or a small df go to stdtr itself."""
+    rng = np.random.default_rng(5)
+    df = np.where(rng.random(6000) < 0.9, 9987.0, rng.integers(5, 9987, 6000)).astype(float)
+    t = rng.normal(size=(6000, 3)) * 3
+    got = pvalues.t_two_sided(df[:, None], t)
+    np.testing.assert_allclose(got, 2.0 * special.stdtr(df[:, None], -np.abs(t)), rtol=1e-11)
+    few = pvalues.t_two_sided(np.full(10, 30.0), np.linspace(-5, 5, 10))
+    np.testing.assert_array_equal(few, 2.0 * special.stdtr(30.0, -np.abs(np.linspace(-5, 5, 10))))
