@@ -97,10 +97,10 @@ def test_every_space_is_published_at_its_next_version(published):
         expected = 4 if name == SEEDED else 1 + max(SHIPPED.versions(name), default=0)
         assert preset.version == expected, preset.ref
         assert all(f.size <= MAX_FILE_BYTES for f in preset.files), preset.ref
-    # the new spaces of the run start at 1, the registrations' state travels with them
-    assert presets["t1_slice_80.voxelmorph.ae"].version == 1
+    # (a space the bundle does not ship yet starts at 1: the loop's default) the
+    # registrations' state travels with their spaces
     assert {f.role for f in presets["t1_slice_80.voxelmorph.ae"].files} == {"encoder", "registration"}
-    assert presets["ecg_rest.median_beat.dropfuse_lax_4ch_heart_center"].version == 1
+    assert {f.role for f in presets["t1_slice_80.none.ae"].files} == {"encoder"}
     # the version already there is untouched: same entry, same bytes
     assert seeded in read_registry_file(mirror / "registry.json")
     assert before == {f.name: sha256_of(mirror / "files" / seeded.ref / f.name) for f in seeded.files}
@@ -163,7 +163,7 @@ def test_card_metrics_are_the_run_step_results(published, reproduce_run):
                 assert g[key]["mean"] == pytest.approx(spaces.loc[space_name, key], abs=1e-6), (space_name, key)
         if space_name in table2.index:
             assert m["vs_baseline"]["delta_own_r2"] == pytest.approx(table2.loc[space_name, "own_r2_diff"], abs=1e-6)
-            assert m["vs_baseline"]["p"] == pytest.approx(table2.loc[space_name, "own_r2_p"], abs=1e-6)
+            assert m["vs_baseline"]["p"] == float(f"{table2.loc[space_name, 'own_r2_p']:.3g}")  # 3 digits
         else:
             assert "vs_baseline" not in m
         if space_name in control:
