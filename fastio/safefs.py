@@ -159,7 +159,12 @@ def output_folder(path: str | os.PathLike) -> Iterator[Path]:
     created: list[Path] = []
     try:
         for folder in reversed(missing):
-            folder.mkdir()
+            try:
+                folder.mkdir()
+            except FileExistsError:
+                if not folder.is_dir():
+                    raise
+                continue  # another process made it since the check (side-by-side runs): not ours
             created.append(folder)
         try:
             fd, probe = tempfile.mkstemp(prefix=".write-check.", dir=target)

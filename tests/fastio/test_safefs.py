@@ -86,6 +86,30 @@ def test_atomic_output_gives_the_umask_mode_not_mkstemp_private(tmp_path):
     assert (tmp_path / "w.weights.h5").read_bytes() == b"w"
 
 
+def test_output_folder_made_by_another_process_meanwhile_is_used_and_never_removed(tmp_path, monkeypatch):
+    """Two runs started side by side both find ``runs/`` missing; the one that makes it
+    second uses it and, failing, leaves it (it is the other run's)."""
+    import pathlib
+
+    from fastio.safefs import output_folder
+
+    shared = tmp_path / "runs"
+    real_exists = pathlib.Path.exists
+
+    def exists_before_the_other_run(self, *args, **kwargs):
+        if self == shared and not real_exists(self):
+            shared.mkdir()  # the other process makes it right after this check
+            return False
+        return real_exists(self, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "exists", exists_before_the_other_run)
+    with pytest.raises(RuntimeError):
+        with output_folder(shared / "mine") as out:
+            assert out.is_dir()
+            raise RuntimeError("training failed")
+    assert shared.is_dir() and not (shared / "mine").exists()
+
+
 def test_output_folder_removes_only_the_empty_folders_it_created(tmp_path):
     from fastio.safefs import output_folder
 
