@@ -96,7 +96,7 @@ class Settings:
 
 
 FULL = Settings()
-# ~10 minutes on two cores: a small cohort, short training, the sweep's ends only. Most of
+# ~4.5 minutes on two cores: a small cohort, short training, the sweep's ends only. Most of
 # a quick model's time is fixed cost (tracing, saving, inference), so the network is
 # narrower and shallower (8 filters, 2 pooled blocks of 1 conv, the last of 16 so that the
 # ECG's global-average bottleneck still fills the 16-d latent): about 2x less CPU a model,
