@@ -30,7 +30,7 @@ def build_parser(prog: str = "zoo reproduce") -> argparse.ArgumentParser:
     p.add_argument("--cohort-seed", type=int, default=None)
     p.add_argument("--workers", type=int, default=None,
                    help="a level's registrations, trainings and measures run in this many processes at once "
-                        "(default 1; --quick 2: its small steps leave a core idle); the results do not depend on it")
+                        "(default 2); the results do not depend on it")
     p.add_argument("--remeasure", action="store_true",
                    help="score every latent space of a finished or resumed run again (after a change to the "
                         "scoring); trainings and registrations are kept")

@@ -51,9 +51,11 @@ class Settings:
     threshold: float = GENOME_WIDE
     min_maf: float = MIN_MAF
     quick: bool = False
-    # trainings run in this many spawned processes at once; how the work is spread, not
-    # what it computes, so a run resumes under any value (left out of equality)
-    train_workers: int = field(default=1, compare=False)
+    # a level's registrations, trainings and measures run in this many spawned processes at
+    # once; how the work is spread, not what it computes, so a run resumes under any value
+    # (left out of equality). Two: 1.20x the trainings of one process for full-size models
+    # (benchmarks/results/reproduce-workers.md), more for the quick ones
+    train_workers: int = field(default=2, compare=False)
 
     def __post_init__(self):
         if self.n < 50:

@@ -2,6 +2,7 @@
 import pytest
 
 from zoo.commands import demo
+from zoo.reproduce.settings import FULL
 from zoo.commands import reproduce as cli
 
 
@@ -16,6 +17,7 @@ def test_demo_is_reproduce_quick(capsys, monkeypatch):
     assert demo.main(["--out", "somewhere"]) == 0
     assert seen["out"] == "somewhere" and seen["settings"].quick and not seen["remeasure"]
     assert seen["settings"].train_workers == 2  # the quick scale trains in two processes
+    assert FULL.train_workers == 2  # and so does the full run, by default
     assert demo.main(["--out", "somewhere", "--remeasure", "--workers", "1"]) == 0
     assert seen["remeasure"] and seen["settings"].train_workers == 1
     assert "[zoo demo] report: somewhere/report.md" in capsys.readouterr().out
