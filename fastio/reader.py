@@ -172,8 +172,14 @@ class ChunkReader:
         if len(groups) <= 1:
             for g in groups:
                 work(g)
-        else:
-            list(self.pool().map(work, groups))
+            return out
+        futures = [self.pool().submit(work, g) for g in groups]
+        # Every share finishes before this returns or raises: a failed share must not leave
+        # another still reading the mappings that close() is about to release.
+        errors = [f.exception() for f in futures]
+        for err in errors:
+            if err is not None:
+                raise err
         return out
 
     def pool(self) -> ThreadPoolExecutor:
@@ -183,6 +189,12 @@ class ChunkReader:
             return self._pool
 
     def close(self) -> None:
+        # The pool drains first and outside the lock: its threads take the lock to map a
+        # file, so waiting for them while holding it would never end.
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
         with self._lock:
             for fd in self._fds.values():
                 if fd is not None:
@@ -191,9 +203,6 @@ class ChunkReader:
             self._index.clear()
             self._maps.clear()  # each mapping closes when the last view of it goes
             self._bases.clear()
-            if self._pool is not None:
-                self._pool.shutdown(wait=True)
-                self._pool = None
 
     def __enter__(self) -> "ChunkReader":
         return self

@@ -250,32 +250,36 @@ class Store(FailureTable):
             self._arrays.pop(key, None)
         self._hidden.pop(spec.name, None)
         shape = tuple(spec.shape)
-        # zarr refuses zero-length shards; an empty cohort still gets a well-formed array.
-        arr = self._group.create_array(
-            spec.name, shape=(n, *shape), dtype=spec.dtype, chunks=(1, *shape),
-            shards=(s, *shape), compressors=codec_chain(spec.codec), fill_value=0,
-            dimension_names=["sample", *[f"{spec.name}_{i}" for i in range(len(shape))]],
-            overwrite=True,
-        )
-        arr.attrs.update({"spec": spec.to_dict(), **dict(attrs or {})})
-        self._group.require_group("present").create_array(
-            spec.name, shape=(n,), dtype=bool, chunks=(s,), fill_value=False,
-            dimension_names=["sample"], overwrite=True,
-        )
-        self._group.require_group("blocks").require_group("written").create_array(
-            spec.name, shape=(self.n_blocks(),), dtype=bool, chunks=(1,), fill_value=False,
-            dimension_names=["block"], overwrite=True,
-        )
-        self._group.require_group("blocks").require_group("moments").create_array(
-            spec.name, shape=(self.n_blocks(), len(MOMENT_FIELDS)), dtype="float64",
-            chunks=(1, len(MOMENT_FIELDS)), fill_value=0.0, dimension_names=["block", "moment"],
-            overwrite=True,
-        )
-        self._group.require_group("blocks").require_group("checksums").create_array(
-            spec.name, shape=(self.n_blocks(), len(integrity.RECORD_FIELDS)), dtype="uint64",
-            chunks=(1, len(integrity.RECORD_FIELDS)), fill_value=0, dimension_names=["block", "record"],
-            overwrite=True,
-        )
+        # Other processes may add their tensors at the same moment (``zoo reproduce`` runs a
+        # level's registrations side by side): zarr's check-then-create of a shared group
+        # races, so the structure is created under the store's lock.
+        with _locked(self.path):
+            # zarr refuses zero-length shards; an empty cohort still gets a well-formed array.
+            arr = self._group.create_array(
+                spec.name, shape=(n, *shape), dtype=spec.dtype, chunks=(1, *shape),
+                shards=(s, *shape), compressors=codec_chain(spec.codec), fill_value=0,
+                dimension_names=["sample", *[f"{spec.name}_{i}" for i in range(len(shape))]],
+                overwrite=True,
+            )
+            arr.attrs.update({"spec": spec.to_dict(), **dict(attrs or {})})
+            self._group.require_group("present").create_array(
+                spec.name, shape=(n,), dtype=bool, chunks=(s,), fill_value=False,
+                dimension_names=["sample"], overwrite=True,
+            )
+            self._group.require_group("blocks").require_group("written").create_array(
+                spec.name, shape=(self.n_blocks(),), dtype=bool, chunks=(1,), fill_value=False,
+                dimension_names=["block"], overwrite=True,
+            )
+            self._group.require_group("blocks").require_group("moments").create_array(
+                spec.name, shape=(self.n_blocks(), len(MOMENT_FIELDS)), dtype="float64",
+                chunks=(1, len(MOMENT_FIELDS)), fill_value=0.0, dimension_names=["block", "moment"],
+                overwrite=True,
+            )
+            self._group.require_group("blocks").require_group("checksums").create_array(
+                spec.name, shape=(self.n_blocks(), len(integrity.RECORD_FIELDS)), dtype="uint64",
+                chunks=(1, len(integrity.RECORD_FIELDS)), fill_value=0, dimension_names=["block", "record"],
+                overwrite=True,
+            )
         specs = dict(self.meta.get("specs", {}))
         specs[spec.name] = spec.to_dict()
         # "complete" describes the conversion; a derived tensor's progress is written().
@@ -381,8 +385,12 @@ def create_store(path: str | os.PathLike, sample_ids: list[str], *, shard_size: 
     n_blocks = (n + int(shard_size) - 1) // int(shard_size)
     string_array(group, "sample_id", ids, "sample")
     string_array(group, "source_file", list(source_files or [""] * n), "sample")
+    # Every shared group exists from the start: writers adding tensors side by side then
+    # only ever create their own arrays.
+    group.require_group("present")
     blocks = group.require_group("blocks")
-    blocks.require_group("written")
+    for kind in ("written", "moments", "checksums"):
+        blocks.require_group(kind)
     blocks.create_array("failures", shape=(n_blocks,), dtype=str, chunks=(1,),
                         dimension_names=["block"], overwrite=True)
     fail = group.require_group("failures")

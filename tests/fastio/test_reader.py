@@ -200,3 +200,35 @@ def test_a_checksum_after_a_compressor_is_checked_too(tmp_path):
     reader = ChunkReader(tmp_path / "z")
     assert reader.layout.compressor == "blosc" and reader.layout.chunk_crc
     np.testing.assert_array_equal(reader.read([3, 0]), data[[3, 0]])
+
+
+def test_a_failed_share_waits_for_the_others_and_close_returns(tmp_path):
+    """One thread's share fails at once while the other's is still reading: read() raises
+    only after every share is done (none may outlive the mappings close() releases), and
+    close() then returns. The last CI run hung here: close() held the reader's lock while
+    it waited for a thread that needed that lock to map its file."""
+    import threading
+    import time
+
+    data = np.random.default_rng(2).normal(size=(4, 6)).astype(np.float32)
+    _array(tmp_path / "a", data, "none", shard=None, unwritten=())
+    reader = ChunkReader(tmp_path / "a", workers=2)
+    original, finished = reader.read_into, []
+
+    def read_into(row, dest):
+        if row == 0:
+            raise ValueError("row 0 is garbled")
+        if row == 2:
+            time.sleep(0.5)  # the other share is still reading when the first one fails
+        done = original(row, dest)
+        finished.append(row)
+        return done
+
+    reader.read_into = read_into
+    with pytest.raises(ValueError, match="row 0 is garbled"):
+        reader.read(range(4))
+    assert sorted(finished) == [2, 3]
+    closing = threading.Thread(target=reader.close, daemon=True)
+    closing.start()
+    closing.join(timeout=60)
+    assert not closing.is_alive()
