@@ -69,6 +69,8 @@ def _scan(args, latents, covar, config, phases):
 def _export(out: Path, latents, covar) -> list[Path]:
     from zoo.evaluate.export import write_plink_phenotypes, write_regenie_phenotypes
 
+    latents = latents.to_frame()                  # SampleTables: this path uses pandas
+    covar = None if covar is None else covar.to_frame()
     files = [write_plink_phenotypes(latents, out / "latents.plink2.pheno"),
              write_regenie_phenotypes(latents, out / "latents.regenie.pheno")]
     if covar is not None:
@@ -106,10 +108,12 @@ def main(argv: list[str] | None = None) -> int:
 
     phases = Phases()
     with phases("import"):
-        from zoo.evaluate.design import parse_covar_names, read_covariates
+        # no pandas on this path (a quarter of the start-up): the tables are read, kept and
+        # written as numpy and Arrow columns (zoo.evaluate.sampletable, columns, arrowcols)
+        from zoo.evaluate.design import parse_covar_names
         from zoo.evaluate.gwas import GwasConfig
-        from zoo.evaluate.latents import read_latents
         from zoo.evaluate.loci import gwas_summary
+        from zoo.evaluate.sampletable import read_covariate_table, read_latent_table
         from zoo.evaluate.tsv import write_tsv
 
     # Plots run in a second thread: matplotlib is imported there while the scan runs
@@ -122,8 +126,8 @@ def main(argv: list[str] | None = None) -> int:
             names = parse_covar_names(args.covar_names)
             if names and not args.covariates:
                 raise ValueError("--covar-names: expected --covariates FILE to read them from")
-            latents = read_latents(args.latents)
-            covar = read_covariates(args.covariates, names) if names else None
+            latents = read_latent_table(args.latents)
+            covar = read_covariate_table(args.covariates, names) if names else None
             config = GwasConfig(chunk_size=args.chunk_size, dtype=args.dtype,
                                 num_threads=args.threads, manova=not args.no_manova,
                                 progress=not args.quiet)
@@ -135,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             with phases("loci"):
                 summary, loci = gwas_summary(result, threshold=args.threshold,
                                              window=args.window, ld_r2=args.ld_r2,
-                                             bfile=args.bfile, min_maf=args.min_maf)
+                                             bfile=args.bfile, min_maf=args.min_maf,
+                                             frames=False)
             plots = (None if args.no_plots else
                      background.submit(_timed, phases, "plots", _plots, args, result, summary,
                                        loci, out))
@@ -144,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
                 if args.export_phenotypes:
                     _export(out, latents, covar)
                 for kind, frame in loci.items():
-                    write_tsv(frame.drop(columns="INDEX"), out / f"loci_{kind}.tsv")
+                    write_tsv(frame.drop("INDEX"), out / f"loci_{kind}.tsv")
             if plots is not None:
                 plots.result()
             summary.update({"bfile": str(args.bfile), "latents": str(args.latents),

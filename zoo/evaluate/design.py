@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from zoo.evaluate.defaults import DTYPES
-from zoo.evaluate.latents import read_table
+from zoo.evaluate.sampletable import SampleTable, read_covariate_table
 
 __all__ = ["LatentModel", "prepare_model", "read_covariates", "parse_covar_names"]
 
@@ -53,26 +52,13 @@ def parse_covar_names(text: str | list[str] | tuple[str, ...] | None) -> tuple[s
     return tuple(dict.fromkeys(names))
 
 
-def read_covariates(path: str | Path, names: tuple[str, ...] | list[str] | str) -> pd.DataFrame:
-    """Covariate columns ``names`` of a phenotype table, float64, indexed by sample id.
+def read_covariates(path: str | Path, names: tuple[str, ...] | list[str] | str):
+    """Covariate columns ``names`` of a phenotype table, float64, indexed by sample id
+    (a ``pandas.DataFrame``; ``sampletable.read_covariate_table`` without pandas).
 
     Rows with a missing covariate are dropped (complete cases, as plink2 does).
     """
-    path = Path(path)
-    names = parse_covar_names(names)
-    frame = read_table(path)
-    id_col = next((c for c in ("sample_id", "IID", "#IID") if c in frame.columns), None)
-    if id_col is None:
-        raise ValueError(f"{path}: expected a 'sample_id' or 'IID' column, got {list(frame.columns)[:8]}")
-    missing = [n for n in names if n not in frame.columns]
-    if missing:
-        raise ValueError(f"{path}: expected covariate columns {missing}, got {list(frame.columns)}")
-    out = frame.set_index(frame[id_col].astype(str))[list(names)]
-    out.index.name = "sample_id"
-    for name in names:
-        if not pd.api.types.is_numeric_dtype(out[name]):
-            raise ValueError(f"{path}: expected numeric covariate {name!r}, got {out[name].dtype}")
-    return out.astype(np.float64).dropna()
+    return read_covariate_table(path, parse_covar_names(names)).to_frame()
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,18 +93,35 @@ class LatentModel:
         return self.n_samples - self.n_covariates - 1
 
 
-def prepare_model(latents: pd.DataFrame, covariates: pd.DataFrame | None,
-                  fam_ids, *, dtype: str = "float32", source: str = "latents") -> LatentModel:
-    """Align latents, covariates and the .fam samples; residualise once (see ``_prepare``)."""
+def prepare_model(latents, covariates, fam_ids, *, dtype: str = "float32",
+                  source: str = "latents") -> LatentModel:
+    """Align latents, covariates and the .fam samples; residualise once (see ``_prepare``).
+    ``latents`` and ``covariates`` (or None): ``SampleTable``s or DataFrames indexed by
+    sample id."""
     from threadpoolctl import threadpool_limits
 
     # These products are skinny (n × ≤ 30): one BLAS thread is as fast, and on a busy
     # machine a second, spinning OpenBLAS thread made them 4× slower.
     with threadpool_limits(limits=1, user_api="blas"):
-        return _prepare(latents, covariates, fam_ids, dtype=dtype, source=source)
+        return _prepare(_table(latents), None if covariates is None else _table(covariates),
+                        fam_ids, dtype=dtype, source=source)
 
 
-def _prepare(latents: pd.DataFrame, covariates: pd.DataFrame | None,
+def _table(table) -> SampleTable:
+    return table if isinstance(table, SampleTable) else SampleTable.from_frame(table)
+
+
+def _positions(ids: np.ndarray, source: str, what: str) -> dict[str, int]:
+    """Row of each id; an id twice is an error."""
+    rows: dict[str, int] = {}
+    for i, sample in enumerate(ids.tolist()):
+        if rows.setdefault(sample, i) != i:
+            raise ValueError(f"{source}: expected one row per sample in the {what}, got "
+                             f"sample {sample!r} twice")
+    return rows
+
+
+def _prepare(latents: SampleTable, covariates: SampleTable | None,
              fam_ids, *, dtype: str, source: str) -> LatentModel:
     """Align latents, covariates and the .fam samples; residualise once.
 
@@ -127,28 +130,22 @@ def _prepare(latents: pd.DataFrame, covariates: pd.DataFrame | None,
     """
     if dtype not in DTYPES:
         raise ValueError(f"Expected dtype in {DTYPES}, got {dtype!r}")
-    fam = pd.Index(np.asarray(fam_ids).astype(str))
-    if fam.has_duplicates:
+    fam = np.asarray(fam_ids).astype(str)
+    if len(set(fam.tolist())) != len(fam):
         raise ValueError(f"{source}: expected unique IIDs in the .fam file, got duplicates")
-    for name, frame in (("latents", latents), ("covariates", covariates)):
-        if frame is not None and frame.index.has_duplicates:
-            dup = frame.index[frame.index.duplicated()][0]
-            raise ValueError(f"{source}: expected one row per sample in the {name}, got "
-                             f"sample {dup!r} twice")
-    # membership through get_indexer (a hash join): Index.isin on pandas' Arrow-backed
-    # strings loops in Python, 0.1 s at 10k samples
-    keep = fam[latents.index.get_indexer(fam) >= 0]
-    if covariates is not None:
-        keep = keep[covariates.index.get_indexer(keep) >= 0]
+    lat_rows = _positions(latents.ids, source, "latents")
+    cov_rows = None if covariates is None else _positions(covariates.ids, source, "covariates")
+    keep = np.array([i for i, sample in enumerate(fam.tolist()) if sample in lat_rows
+                     and (cov_rows is None or sample in cov_rows)], dtype=np.int64)
     k = latents.shape[1]
     p = 1 + (0 if covariates is None else covariates.shape[1])
     if len(keep) < k + p + 2:
         raise ValueError(f"{source}: expected at least {k + p + 2} samples shared by the .fam, "
                          f"latents and covariates, got {len(keep)}")
-    y = latents.loc[keep].to_numpy(np.float64)
+    y = latents.values[[lat_rows[sample] for sample in fam[keep].tolist()]]
     design = np.ones((len(keep), p))
     if covariates is not None:
-        design[:, 1:] = covariates.loc[keep].to_numpy(np.float64)
+        design[:, 1:] = covariates.values[[cov_rows[sample] for sample in fam[keep].tolist()]]
     # Scale columns first so rank detection does not depend on covariate units.
     scale = np.linalg.norm(design, axis=0)
     scale[scale == 0] = 1.0
@@ -160,7 +157,7 @@ def _prepare(latents: pd.DataFrame, covariates: pd.DataFrame | None,
     y_r = y - q @ (q.T @ y)
     yy = np.einsum("ij,ij->j", y_r, y_r)
     if (yy <= 1e-12 * max(float(np.abs(y).max()) ** 2, 1.0) * len(keep)).any():
-        dead = [latents.columns[j] for j in np.flatnonzero(yy <= 1e-12 * len(keep))]
+        dead = [latents.names[j] for j in np.flatnonzero(yy <= 1e-12 * len(keep))]
         raise ValueError(f"{source}: expected latent dimensions that vary after covariates, "
                          f"got constant {dead[:5]}")
     try:
@@ -180,9 +177,9 @@ def _prepare(latents: pd.DataFrame, covariates: pd.DataFrame | None,
     # and the column is left out of the per-chunk product.
     stacked = np.ascontiguousarray(np.hstack([y_r, q[:, 1:]]), dtype=dtype)
     return LatentModel(
-        sample_ids=keep.to_numpy(),
-        sample_index=fam.get_indexer(keep).astype(np.int64),
-        pheno_names=tuple(str(c) for c in latents.columns),
-        covar_names=() if covariates is None else tuple(str(c) for c in covariates.columns),
+        sample_ids=fam[keep],
+        sample_index=keep,
+        pheno_names=latents.names,
+        covar_names=() if covariates is None else covariates.names,
         stacked=stacked, yy=yy, chol=chol, n_covariates=p,
     )

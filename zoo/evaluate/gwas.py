@@ -20,11 +20,11 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from zoo.evaluate.bedfile import (READERS, BedChunks, block_buffer, open_bfile, read_bim,
-                                  read_fam_ids)
+from zoo.evaluate.bedfile import (READERS, BedChunks, block_buffer, open_bfile, read_fam_ids,
+                                  read_variants)
 from zoo.evaluate.called import called_products, missing_index
+from zoo.evaluate.columns import ColumnTable
 from zoo.evaluate.defaults import DTYPES
 from zoo.evaluate.design import LatentModel, prepare_model
 from zoo.evaluate.manova import pillai_from_products, pillai_from_sscp
@@ -149,9 +149,12 @@ def product_statistics(model: LatentModel, prod: np.ndarray, obs: np.ndarray, me
 
 @dataclass(frozen=True, eq=False)
 class GwasResult:
-    """Results of a latent GWAS: variant table plus (variants × K) statistic arrays."""
+    """Results of a latent GWAS: variant table plus (variants × K) statistic arrays.
 
-    variants: pd.DataFrame          # #CHROM POS ID REF ALT A1
+    ``variants`` is a ``ColumnTable`` from ``run_gwas`` (``variants.to_pandas()`` gives
+    the DataFrame; ``variants["ID"]`` a numpy array) or a DataFrame given by a caller."""
+
+    variants: object                # ColumnTable or DataFrame: #CHROM POS ID REF ALT A1
     pheno_names: tuple[str, ...]
     n_samples: int
     stats: dict = field(repr=False)  # beta/se/t/p (m, K); obs, a1_freq, pillai, F, p_manova (m,)
@@ -179,31 +182,39 @@ class GwasResult:
         smallest[np.isnan(smallest)] = np.inf
         return np.minimum(smallest * len(self.pheno_names), 1.0)
 
-    def long_frame(self) -> pd.DataFrame:
-        """plink2-style long table: one row per (latent dimension, variant)."""
+    def variant_table(self) -> ColumnTable:
+        """``variants`` as a ``ColumnTable``."""
+        if isinstance(self.variants, ColumnTable):
+            return self.variants
+        return ColumnTable({c: np.asarray(self.variants[c]) for c in self.variants.columns})
+
+    def long_frame(self):
+        """plink2-style long table (a DataFrame): one row per (latent dimension, variant)."""
+        import pandas as pd     # here: zoo gwas writes its tables without pandas
+
         m, k = self.p.shape
-        rep = {c: np.tile(self.variants[c].to_numpy(), k) for c in self.variants.columns}
-        frame = pd.DataFrame(rep)
+        variants = self.variant_table()
+        frame = pd.DataFrame({c: np.tile(variants[c], k) for c in variants.columns})
         frame["PHENO"] = np.repeat(np.asarray(self.pheno_names, dtype=object), m)
         frame["OBS_CT"] = np.tile(np.asarray(self.stats["obs"], np.int64), k)
         for col, key in (("BETA", "beta"), ("SE", "se"), ("T_STAT", "t"), ("P", "p")):
             frame[col] = self.stats[key].T.reshape(-1)
         return frame[list(LONG_COLUMNS)]
 
-    def manova_frame(self) -> pd.DataFrame:
+    def manova_table(self) -> ColumnTable:
         """One row per variant: A1 frequency, missing calls and Pillai's test across K dims."""
-        frame = self.variants.copy()
-        frame["A1_FREQ"] = self.stats["a1_freq"]
-        frame["MISS_CT"] = self.n_samples - self.stats["obs"]
-        frame["OBS_CT"] = self.stats["obs"]
-        frame["MIN_P_BONF"] = self.min_p()
+        extra = {"A1_FREQ": self.stats["a1_freq"], "MISS_CT": self.n_samples - self.stats["obs"],
+                 "OBS_CT": self.stats["obs"], "MIN_P_BONF": self.min_p()}
         if "pillai" in self.stats:
-            frame["PILLAI"] = self.stats["pillai"]
-            frame["F_STAT"] = self.stats["F"]
-            frame["NUM_DF"] = len(self.pheno_names)
-            frame["DEN_DF"] = self.stats["obs"] - self._n_cov - len(self.pheno_names)
-            frame["P"] = self.stats["p_manova"]
-        return frame
+            extra.update({"PILLAI": self.stats["pillai"], "F_STAT": self.stats["F"],
+                          "NUM_DF": len(self.pheno_names),
+                          "DEN_DF": self.stats["obs"] - self._n_cov - len(self.pheno_names),
+                          "P": self.stats["p_manova"]})
+        return self.variant_table().assign(**extra)
+
+    def manova_frame(self):
+        """``manova_table`` as a DataFrame."""
+        return self.manova_table().to_pandas()
 
     @property
     def _n_cov(self) -> int:
@@ -223,7 +234,7 @@ class GwasResult:
                                 long_values(self.stats, precision or self.stats.get("dtype")),
                                 out_dir / f"{stem}.glm.linear.tsv")
         return {"long": long,
-                "manova": write_tsv(self.manova_frame(), out_dir / f"{stem}.manova.tsv")}
+                "manova": write_tsv(self.manova_table(), out_dir / f"{stem}.manova.tsv")}
 
     @classmethod
     def concat(cls, parts: list["GwasResult"]) -> "GwasResult":
@@ -239,7 +250,7 @@ class GwasResult:
                  for key, val in first.stats.items() if isinstance(val, np.ndarray)}
         stats["n_covariates"] = first.stats.get("n_covariates", 1)
         stats["dtype"] = first.stats.get("dtype", "float64")
-        variants = pd.concat([p.variants for p in parts], ignore_index=True)
+        variants = ColumnTable.concat([p.variant_table() for p in parts])
         return cls(variants, first.pheno_names, first.n_samples, stats, first.sample_index)
 
 
@@ -252,14 +263,14 @@ def long_values(stats: dict, precision: str | None) -> dict[str, np.ndarray]:
             "T_STAT": stats["t"].astype(cast), "P": stats["p"]}
 
 
-def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame | None = None,
+def run_gwas(bfile: str | Path, latents, covariates=None,
              config: GwasConfig | None = None, *, variants: slice | None = None,
              model: LatentModel | None = None, out_dir: str | Path | None = None,
              stem: str = "latent_gwas", phases: Phases | None = None) -> GwasResult:
     """Scan the variants ``variants`` (default: all) of ``bfile`` against every latent column.
 
-    ``latents`` and ``covariates`` are indexed by sample id (see ``read_latents`` and
-    ``read_covariates``); a prepared ``model`` can be passed instead to reuse it across blocks.
+    ``latents`` and ``covariates`` are DataFrames indexed by sample id (see ``read_latents``
+    and ``read_covariates``) or ``SampleTable``s (``sampletable.py``); a prepared ``model`` can be passed instead to reuse it across blocks.
     With ``out_dir`` the tables of ``GwasResult.write`` are written too (listed in
     ``result.files``), the long table formatted chunk by chunk while the scan runs.
     With ``phases`` each stage's CPU is added up on its own thread: ``scan.setup``,
@@ -271,7 +282,7 @@ def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame 
     config = config or GwasConfig()
     with timed("scan.setup"):
         fam_ids = read_fam_ids(bfile)
-        bim = read_bim(bfile)
+        bim = read_variants(bfile)
         if model is None:
             model = prepare_model(latents, covariates, fam_ids, dtype=config.dtype,
                                   source=str(bfile))
@@ -280,7 +291,7 @@ def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame 
             raise ValueError(f"Expected a contiguous variant range, got step {step}")
         chunks = BedChunks(bfile, model.sample_index, reader=config.reader,
                            num_threads=config.num_threads, shape=(len(fam_ids), len(bim)))
-        table = bim.iloc[start:stop].reset_index(drop=True)
+        table = bim.slice(start, stop)
         stream = (LongTableStream(Path(out_dir) / f"{stem}.glm.linear.tsv", table,
                                   list(model.pheno_names), list(LONG_COLUMNS[7:]),
                                   timer=lambda: timed("scan.format"))
@@ -350,7 +361,7 @@ def run_gwas(bfile: str | Path, latents: pd.DataFrame, covariates: pd.DataFrame 
         return result
     with timed("scan.write"):
         files = ({"long": stream.close(),
-                  "manova": write_tsv(result.manova_frame(), Path(out_dir) / f"{stem}.manova.tsv")}
+                  "manova": write_tsv(result.manova_table(), Path(out_dir) / f"{stem}.manova.tsv")}
                  if stream is not None else result.write(out_dir, stem))
     return replace(result, files=files)
 

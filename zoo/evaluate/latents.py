@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from fastio.safefs import atomic_output
+from zoo.evaluate.sampletable import read_latent_table
 
 __all__ = ["read_latents", "write_latents", "align_samples", "read_table", "read_phenotypes"]
 
@@ -58,34 +59,10 @@ def read_latents(path: str | Path) -> pd.DataFrame:
     """Read a latent table; returns float64 columns ``latent_*`` indexed by ``sample_id``.
 
     Columns named ``latent_*`` are the latent dimensions; if there are none, every numeric
-    column besides the ids is taken. Duplicate ids and non-finite values are errors, since a
-    silent choice between two rows of one sample would change every downstream number.
+    column besides the ids is taken. Duplicate ids and non-finite values are errors (see
+    ``sampletable.read_latent_table``, the reader without pandas).
     """
-    path = Path(path)
-    frame = read_table(path)
-    id_col = _id_column(frame, path)
-    ids = frame[id_col].astype(str)
-    skip = {id_col, "FID", "#FID", "IID", "sample_id"}
-    cols = [c for c in frame.columns if c.startswith("latent_")]
-    if not cols:
-        cols = [c for c in frame.columns
-                if c not in skip and pd.api.types.is_numeric_dtype(frame[c])]
-    if not cols:
-        raise ValueError(f"{path}: expected latent columns 'latent_0' …, got {list(frame.columns)}")
-    values = frame[cols]
-    bad = [c for c in cols if not pd.api.types.is_numeric_dtype(values[c])]
-    if bad:
-        raise ValueError(f"{path}: expected numeric latent columns, got non-numeric {bad[:5]}")
-    if ids.duplicated().any():
-        dup = ids[ids.duplicated()].iloc[0]
-        raise ValueError(f"{path}: expected one row per sample, got duplicate sample_id {dup!r}")
-    out = pd.DataFrame(values.to_numpy(np.float64), index=pd.Index(ids, name="sample_id"),
-                       columns=cols)
-    if not np.isfinite(out.to_numpy()).all():
-        rows = out.index[~np.isfinite(out.to_numpy()).all(axis=1)]
-        raise ValueError(f"{path}: expected finite latent values, got NaN/inf for sample "
-                         f"{rows[0]!r} ({len(rows)} samples)")
-    return out
+    return read_latent_table(path).to_frame()
 
 
 def write_latents(latents: pd.DataFrame, path: str | Path, *, plink_ids: bool = False) -> Path:

@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from zoo.evaluate.bedfile import open_bfile
+from zoo.evaluate.columns import ColumnTable
 from zoo.evaluate.defaults import GENOME_WIDE, WINDOW
 from zoo.evaluate.pvalues import normal_quantile, special
 
@@ -36,7 +36,7 @@ def genomic_control(p: np.ndarray) -> float:
     return float(np.mean(chi2) / _CHI2_MEDIAN)
 
 
-def _check(variants: pd.DataFrame, p: np.ndarray) -> np.ndarray:
+def _check(variants, p: np.ndarray) -> np.ndarray:
     p = np.asarray(p, np.float64)
     if p.shape != (len(variants),):
         raise ValueError(f"Expected one p-value per variant ({len(variants)}), got shape {p.shape}")
@@ -46,10 +46,16 @@ def _check(variants: pd.DataFrame, p: np.ndarray) -> np.ndarray:
     return p
 
 
-def _clump(variants, p, threshold, window, absorb) -> pd.DataFrame:
+_LOCUS_COLUMNS = {"#CHROM": str, "POS": np.int64, "ID": str, "P": np.float64,
+                  "N_VARIANTS": np.int64, "START": np.int64, "END": np.int64, "INDEX": np.int64}
+
+
+def _clump(variants, p, threshold, window, absorb) -> ColumnTable:
+    """Loci of ``variants`` (a DataFrame or ``ColumnTable``) as a ``ColumnTable``."""
     p = _check(variants, p)
-    chrom = variants["#CHROM"].astype(str).to_numpy()
-    pos = variants["POS"].to_numpy(np.int64)
+    chrom = np.asarray(variants["#CHROM"]).astype(str)
+    pos = np.asarray(variants["POS"]).astype(np.int64)
+    ids = np.asarray(variants["ID"])
     sig = np.flatnonzero(np.nan_to_num(p, nan=1.0) < threshold)
     order = sig[np.argsort(p[sig], kind="stable")]
     free = np.zeros(len(p), bool)
@@ -62,26 +68,29 @@ def _clump(variants, p, threshold, window, absorb) -> pd.DataFrame:
         members = near[absorb(lead, near)] if near.size else near
         members = np.union1d(members, [lead])
         free[members] = False
-        rows.append({"#CHROM": chrom[lead], "POS": int(pos[lead]),
-                     "ID": str(variants["ID"].iloc[lead]), "P": float(p[lead]),
-                     "N_VARIANTS": int(members.size), "START": int(pos[members].min()),
-                     "END": int(pos[members].max()), "INDEX": int(lead)})
-    return pd.DataFrame(rows, columns=["#CHROM", "POS", "ID", "P", "N_VARIANTS", "START",
-                                       "END", "INDEX"])
+        rows.append((chrom[lead], int(pos[lead]), str(ids[lead]), float(p[lead]),
+                     int(members.size), int(pos[members].min()), int(pos[members].max()),
+                     int(lead)))
+    return ColumnTable({name: np.array([r[i] for r in rows], dtype=kind)
+                        for i, (name, kind) in enumerate(_LOCUS_COLUMNS.items())})
 
 
-def clump_distance(variants: pd.DataFrame, p: np.ndarray, *, threshold: float = GENOME_WIDE,
-                   window: int = WINDOW) -> pd.DataFrame:
-    """Loci by distance: each lead absorbs every significant variant within ``window`` bp."""
+def clump_distance(variants, p: np.ndarray, *, threshold: float = GENOME_WIDE,
+                   window: int = WINDOW, frame: bool = True):
+    """Loci by distance: each lead absorbs every significant variant within ``window`` bp.
+    A DataFrame, or with ``frame=False`` a ``ColumnTable`` (no pandas)."""
     if window < 0:
         raise ValueError(f"Expected a window >= 0 bp, got {window}")
-    return _clump(variants, p, threshold, window, lambda lead, near: np.ones(near.size, bool))
+    loci = _clump(variants, p, threshold, window, lambda lead, near: np.ones(near.size, bool))
+    return loci.to_pandas() if frame else loci
 
 
-def clump_ld(variants: pd.DataFrame, p: np.ndarray, bfile: str | Path, *,
+def clump_ld(variants, p: np.ndarray, bfile: str | Path, *,
              threshold: float = GENOME_WIDE, window: int = WINDOW, r2: float = 0.1,
-             sample_index: np.ndarray | None = None, variant_offset: int = 0) -> pd.DataFrame:
-    """Loci by LD: a lead absorbs significant variants within ``window`` bp with r² ≥ ``r2``.
+             sample_index: np.ndarray | None = None, variant_offset: int = 0,
+             frame: bool = True):
+    """Loci by LD: a lead absorbs significant variants within ``window`` bp with r² ≥ ``r2``
+    (a DataFrame, or with ``frame=False`` a ``ColumnTable``).
 
     Genotypes come from ``bfile`` (row ``variant_offset + i`` of the .bim for ``variants``
     row i; missing calls mean-imputed); ``sample_index`` restricts the samples.
@@ -103,26 +112,29 @@ def clump_ld(variants: pd.DataFrame, p: np.ndarray, bfile: str | Path, *,
             r = (x[:, 1:].T @ x[:, 0]) / (norms[1:] * norms[0])
         return np.nan_to_num(r * r) >= r2
 
-    return _clump(variants, p, threshold, window, absorb)
+    loci = _clump(variants, p, threshold, window, absorb)
+    return loci.to_pandas() if frame else loci
 
 
 def gwas_loci(result, *, threshold: float = GENOME_WIDE, window: int = WINDOW,
               min_maf: float = 0.0, ld_r2: float | None = None, bfile: str | Path | None = None,
-              sample_index: np.ndarray | None = None) -> dict[str, pd.DataFrame]:
+              sample_index: np.ndarray | None = None, frames: bool = True) -> dict:
     """The loci of one GWAS (a ``zoo.evaluate.gwas.GwasResult``) over the variants with
     minor-allele frequency >= ``min_maf``: ``"min_p"`` (each variant's minimum p over the
     latent dimensions, Bonferroni over K) and, when the MANOVA ran, ``"manova"``. Clumped
     by distance, or with ``ld_r2`` by LD from ``bfile`` (over ``sample_index``, default
-    the result's samples)."""
+    the result's samples). DataFrames, or with ``frames=False`` ``ColumnTable``s."""
     common = result.common(min_maf)
 
     def clump(p):
         if ld_r2 is None:
-            return clump_distance(result.variants, p, threshold=threshold, window=window)
+            return clump_distance(result.variants, p, threshold=threshold, window=window,
+                                  frame=frames)
         if not bfile:
             raise ValueError(f"Expected a PLINK fileset to clump by LD (r2 {ld_r2}), got {bfile!r}")
         return clump_ld(result.variants, p, bfile, threshold=threshold, window=window, r2=ld_r2,
-                        sample_index=result.sample_index if sample_index is None else sample_index)
+                        sample_index=result.sample_index if sample_index is None else sample_index,
+                        frame=frames)
 
     loci = {"min_p": clump(np.where(common, result.min_p(), np.nan))}
     if "p_manova" in result.stats:
@@ -132,14 +144,15 @@ def gwas_loci(result, *, threshold: float = GENOME_WIDE, window: int = WINDOW,
 
 def gwas_summary(result, *, threshold: float = GENOME_WIDE, window: int = WINDOW,
                  ld_r2: float | None = None, bfile: str | Path | None = None,
-                 sample_index: np.ndarray | None = None, min_maf: float = 0.0
-                 ) -> tuple[dict, dict[str, pd.DataFrame]]:
+                 sample_index: np.ndarray | None = None, min_maf: float = 0.0,
+                 frames: bool = True) -> tuple[dict, dict]:
     """λ_GC per dimension and overall and the loci of :func:`gwas_loci`, all over the same
     variants (those with minor-allele frequency >= ``min_maf``): ``zoo gwas``'s
-    ``summary.json`` and its loci tables."""
+    ``summary.json`` and its loci tables (DataFrames, or with ``frames=False``
+    ``ColumnTable``s: ``zoo gwas`` runs without pandas)."""
     common = result.common(min_maf)
     loci = gwas_loci(result, threshold=threshold, window=window, min_maf=min_maf, ld_r2=ld_r2,
-                     bfile=bfile, sample_index=sample_index)
+                     bfile=bfile, sample_index=sample_index, frames=frames)
     manova = result.stats.get("p_manova")
     summary = {
         "n_samples": result.n_samples, "n_variants": int(len(result.variants)),
@@ -159,14 +172,16 @@ def gwas_summary(result, *, threshold: float = GENOME_WIDE, window: int = WINDOW
     return summary, loci
 
 
-def read_truth(path: str | Path, factors: list[str] | tuple[str, ...] | None = None
-               ) -> pd.DataFrame:
+def read_truth(path: str | Path, factors: list[str] | tuple[str, ...] | None = None):
     """Distinct causal variants of a ``truth.json``: columns ``ID #CHROM POS``.
 
     ``causal_variants`` is a list of objects with ``id`` and ``chromosome``/``chrom`` and
     ``position``/``pos`` (the phantom writes one entry per factor a variant affects; a
     variant is counted once). ``factors`` keeps only entries whose ``factor`` is listed.
+    A ``pandas.DataFrame``.
     """
+    import pandas as pd     # here: the rest of the module serves zoo gwas, which runs without it
+
     path = Path(path)
     try:
         data = json.loads(path.read_text())
@@ -189,7 +204,7 @@ def read_truth(path: str | Path, factors: list[str] | tuple[str, ...] | None = N
     return frame.drop_duplicates(["#CHROM", "POS"], ignore_index=True)
 
 
-def match_loci(loci: pd.DataFrame, truth: pd.DataFrame, *, window: int = WINDOW) -> dict:
+def match_loci(loci, truth, *, window: int = WINDOW) -> dict:
     """Recall and precision of loci against true causal variants.
 
     A true variant and a locus match when they share a chromosome and the variant lies
@@ -197,11 +212,11 @@ def match_loci(loci: pd.DataFrame, truth: pd.DataFrame, *, window: int = WINDOW)
     matched by some locus; precision: share of loci matching some true variant.
     """
     if len(loci) and len(truth):
-        same = (loci["#CHROM"].astype(str).to_numpy()[:, None]
-                == truth["#CHROM"].astype(str).to_numpy()[None, :])
-        pos = truth["POS"].to_numpy(np.int64)[None, :]
-        inside = ((pos >= loci["START"].to_numpy(np.int64)[:, None] - window)
-                  & (pos <= loci["END"].to_numpy(np.int64)[:, None] + window))
+        same = (np.asarray(loci["#CHROM"]).astype(str)[:, None]
+                == np.asarray(truth["#CHROM"]).astype(str)[None, :])
+        pos = np.asarray(truth["POS"]).astype(np.int64)[None, :]
+        inside = ((pos >= np.asarray(loci["START"]).astype(np.int64)[:, None] - window)
+                  & (pos <= np.asarray(loci["END"]).astype(np.int64)[:, None] + window))
         hit = same & inside                          # (loci, truth)
     else:
         hit = np.zeros((len(loci), len(truth)), bool)
@@ -212,29 +227,29 @@ def match_loci(loci: pd.DataFrame, truth: pd.DataFrame, *, window: int = WINDOW)
             "precision": float(true_pos.mean()) if len(loci) else float("nan")}
 
 
-def match_leads(loci: pd.DataFrame, truth: pd.DataFrame, *, window: int) -> dict:
+def match_leads(loci, truth, *, window: int) -> dict:
     """``match_loci`` on lead variants alone: a locus is true only if its lead lies within
     ``window`` bp of a true variant (a wide clump span cannot make it true)."""
     leads = loci.assign(START=loci["POS"], END=loci["POS"]) if len(loci) else loci
     return match_loci(leads, truth, window=window)
 
 
-def null_rate(variants: pd.DataFrame, truth: pd.DataFrame, *, window: int,
+def null_rate(variants, truth, *, window: int,
               mask: np.ndarray | None = None) -> float:
     """The chance rate of ``match_leads``: the fraction of variants (those where ``mask``)
     lying within ``window`` bp of some true variant on their chromosome."""
     if window < 0:
         raise ValueError(f"Expected a window >= 0 bp, got {window}")
-    chrom = variants["#CHROM"].astype(str).to_numpy()
-    pos = variants["POS"].to_numpy(np.int64)
+    chrom = np.asarray(variants["#CHROM"]).astype(str)
+    pos = np.asarray(variants["POS"]).astype(np.int64)
     keep = np.ones(len(pos), bool) if mask is None else np.asarray(mask, bool)
     if keep.shape != pos.shape:
         raise ValueError(f"Expected one mask value per variant ({len(pos)}), got {keep.shape}")
     if not keep.any():
         raise ValueError("Expected at least one variant for the null rate, got none")
     near = np.zeros(len(pos), bool)
-    t_chrom = truth["#CHROM"].astype(str).to_numpy()
-    t_pos = truth["POS"].to_numpy(np.int64)
+    t_chrom = np.asarray(truth["#CHROM"]).astype(str)
+    t_pos = np.asarray(truth["POS"]).astype(np.int64)
     for c in np.unique(t_chrom):
         sites = np.sort(t_pos[t_chrom == c])
         on = np.flatnonzero(chrom == c)

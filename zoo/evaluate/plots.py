@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from fastio.safefs import atomic_output
 from zoo.evaluate.defaults import GENOME_WIDE
@@ -36,16 +35,18 @@ def _save(fig, path: str | Path) -> Path:
 def _chrom_order(chrom: np.ndarray) -> list[str]:
     def key(c: str):
         return (0, int(c), "") if c.isdigit() else (1, 0, c)
-    return sorted(pd.unique(chrom), key=key)
+    return sorted(dict.fromkeys(chrom.tolist()), key=key)
 
 
-def manhattan_plot(variants: pd.DataFrame, p: np.ndarray, path: str | Path, *,
-                   threshold: float = GENOME_WIDE, title: str = "", loci: pd.DataFrame | None = None
+def manhattan_plot(variants, p: np.ndarray, path: str | Path, *,
+                   threshold: float = GENOME_WIDE, title: str = "", loci=None
                    ) -> Path:
-    """−log10 p along the genome, chromosomes side by side; ``loci`` leads are marked."""
+    """−log10 p along the genome, chromosomes side by side; ``loci`` leads are marked.
+    ``variants`` and ``loci``: DataFrames or ``ColumnTable``s (read through ``np.asarray``:
+    ``zoo gwas`` draws without pandas)."""
     p = np.asarray(p, np.float64)
-    chrom = variants["#CHROM"].astype(str).to_numpy()
-    pos = variants["POS"].to_numpy(np.float64)
+    chrom = np.asarray(variants["#CHROM"]).astype(str)
+    pos = np.asarray(variants["POS"], np.float64)
     x = np.empty_like(pos)
     offset, ticks, labels = 0.0, [], []
     for c in _chrom_order(chrom):
@@ -70,7 +71,7 @@ def manhattan_plot(variants: pd.DataFrame, p: np.ndarray, path: str | Path, *,
         ax.scatter(x[sel], y[sel], s=3, color=colour, rasterized=True, linewidths=0)
     ax.axhline(-np.log10(threshold), color="#c44e52", lw=0.8, ls="--")
     if loci is not None and len(loci):
-        idx = loci["INDEX"].to_numpy()
+        idx = np.asarray(loci["INDEX"], np.int64)
         ax.scatter(x[idx], y[idx], s=18, facecolors="none", edgecolors="#c44e52", lw=1)
     ax.set_xticks(ticks, labels, fontsize=7)
     ax.set_xlabel("chromosome")
@@ -112,14 +113,14 @@ def qq_plot(p: np.ndarray, path: str | Path, *, title: str = "", lambda_gc: floa
     return _save(fig, path)
 
 
-def score_bar_chart(summary: pd.DataFrame, path: str | Path, *, title: str = "") -> Path:
+def score_bar_chart(summary, path: str | Path, *, title: str = "") -> Path:
     """Grouped bars: mean R² (continuous) / AUROC (binary) per phenotype and latent space,
     error bars ± 2 SD over the splits — the layout of the paper's comparison figure."""
     need = {"space", "phenotype", "metric", "mean", "sd"}
     if not need <= set(summary.columns):
         raise ValueError(f"Expected summary columns {sorted(need)}, got {list(summary.columns)}")
     panels = [m for m in ("r2", "auroc") if (summary["metric"] == m).any()]
-    spaces = list(pd.unique(summary["space"]))
+    spaces = list(dict.fromkeys(summary["space"]))
     n_bars = summary["phenotype"].nunique() * max(1, len(spaces))
     fig = _figure(min(16.0, max(5.0, 0.35 * n_bars + 2)), 3.2 * len(panels))
     axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
@@ -127,7 +128,7 @@ def score_bar_chart(summary: pd.DataFrame, path: str | Path, *, title: str = "")
     colours = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3"]
     for ax, metric in zip(axes, panels):
         part = summary[summary["metric"] == metric]
-        phenos = list(pd.unique(part["phenotype"]))
+        phenos = list(dict.fromkeys(part["phenotype"]))
         for i, space in enumerate(spaces):
             rows = part[part["space"] == space].set_index("phenotype").reindex(phenos)
             xs = np.arange(len(phenos)) + (i - (len(spaces) - 1) / 2) * width

@@ -1,16 +1,19 @@
 """Fast tab-separated output: a GWAS table has K × variants rows, and pandas' ``to_csv``
 spends seconds formatting them, longer than the scan. pyarrow's C++ writer is used when
 installed (``regzoo[parquet]``), pandas otherwise; missing values are written as ``NA``
-and the header is unquoted, as plink2 writes them."""
+and the header is unquoted, as plink2 writes them. Tables are DataFrames or ``ColumnTable``s;
+numpy columns reach Arrow without pandas (``arrowcols.py``), so ``zoo gwas`` writes its
+tables without importing it."""
 from __future__ import annotations
 
+import sys
 from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from fastio.safefs import atomic_output
+from zoo.evaluate.arrowcols import repeated_text, to_arrow
 
 __all__ = ["write_tsv", "write_long_table", "LongTableStream"]
 
@@ -20,16 +23,26 @@ def _arrow_column(values):
 
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         return values
-    if isinstance(values, pd.Series):
+    pd = sys.modules.get("pandas")       # a pandas Series only where pandas is loaded
+    if pd is not None and isinstance(values, pd.Series):
         if isinstance(values.dtype, pd.StringDtype):
             return pa.array(values)         # pandas' Arrow-backed text as it is: no copy
         values = values.to_numpy()
     values = np.asarray(values)
-    if values.dtype.kind == "f":
-        return pa.array(values, from_pandas=True)          # NaN -> null -> "NA"
-    if values.dtype.kind in "OUS":
-        return pa.array(values.astype(str))
-    return pa.array(values)
+    if values.dtype.kind in "OU":
+        values = values.astype(str)
+    return to_arrow(values)                 # NaN -> null -> "NA"
+
+
+def _frame_columns(frame) -> dict:
+    """A DataFrame's or ColumnTable's columns (Arrow's where the table holds them)."""
+    if hasattr(frame, "arrow"):
+        return {c: frame.arrow(c) for c in frame.columns}
+    return {c: frame[c] for c in frame.columns}
+
+
+def _to_pandas(frame):
+    return frame.to_pandas() if hasattr(frame, "to_pandas") and hasattr(frame, "arrow") else frame
 
 
 def _write_arrow(columns: dict, path: Path, threads: int = 2) -> bool:
@@ -63,18 +76,18 @@ def _write_arrow(columns: dict, path: Path, threads: int = 2) -> bool:
     return True
 
 
-def write_tsv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` (no index) as TSV with ``NA`` for missing values (to a temp name,
+def write_tsv(frame, path: str | Path) -> Path:
+    """Write ``frame`` (a DataFrame, no index, or a ``ColumnTable``) as TSV with ``NA`` for missing values (to a temp name,
     renamed into place: never half a table, never through a symlink planted at ``path``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_output(path) as tmp:
-        if not _write_arrow({c: frame[c] for c in frame.columns}, tmp):
-            frame.to_csv(tmp, sep="\t", index=False, na_rep="NA")
+        if not _write_arrow(_frame_columns(frame), tmp):
+            _to_pandas(frame).to_csv(tmp, sep="\t", index=False, na_rep="NA")
     return path
 
 
-def write_long_table(variants: pd.DataFrame, labels: list[str], fixed: dict,
+def write_long_table(variants, labels: list[str], fixed: dict,
                      values: dict[str, np.ndarray], path: str | Path) -> Path:
     """Long table: the ``variants`` columns repeated for each label (rows label-major),
     a ``PHENO`` column, constant ``fixed`` columns and (m, K) ``values`` flattened per label.
@@ -86,7 +99,10 @@ def write_long_table(variants: pd.DataFrame, labels: list[str], fixed: dict,
     flat = {name: np.asarray(v).T.reshape(-1) for name, v in values.items()}
     with atomic_output(path) as tmp:
         if not _write_long_arrow(variants, labels, fixed, flat, tmp):
-            frame = pd.DataFrame({c: np.tile(variants[c].to_numpy(), k) for c in variants.columns})
+            import pandas as pd     # without pyarrow only
+
+            frame = pd.DataFrame({c: np.tile(np.asarray(variants[c]), k)
+                                  for c in variants.columns})
             frame["PHENO"] = np.repeat(np.asarray(labels, dtype=object), m)
             for c, v in fixed.items():
                 frame[c] = v
@@ -96,7 +112,7 @@ def write_long_table(variants: pd.DataFrame, labels: list[str], fixed: dict,
     return path
 
 
-def _write_long_arrow(variants: pd.DataFrame, labels: list[str], fixed: dict, flat: dict,
+def _write_long_arrow(variants, labels: list[str], fixed: dict, flat: dict,
                       path: Path) -> bool:
     """The long table through Arrow; False when pyarrow is missing or too old."""
     try:
@@ -106,10 +122,10 @@ def _write_long_arrow(variants: pd.DataFrame, labels: list[str], fixed: dict, fl
         return False
     m, k = len(variants), len(labels)
     # gather the m variant rows K times inside Arrow (faster to write than dictionaries)
-    rows = pa.array(np.tile(np.arange(m, dtype=np.int32), k))
-    cols = {c: pc.take(_arrow_column(variants[c].to_numpy()), rows) for c in variants.columns}
-    cols["PHENO"] = pc.take(pa.array(list(labels)),
-                            pa.array(np.repeat(np.arange(k, dtype=np.int32), m)))
+    rows = to_arrow(np.tile(np.arange(m, dtype=np.int32), k))
+    cols = {c: pc.take(_arrow_column(v), rows) for c, v in _frame_columns(variants).items()}
+    cols["PHENO"] = pc.take(to_arrow(np.asarray(labels, dtype=str)),
+                            to_arrow(np.repeat(np.arange(k, dtype=np.int32), m)))
     cols.update({c: np.full(m * k, v) for c, v in fixed.items()})
     cols.update(flat)
     return _write_arrow(cols, path)
@@ -127,7 +143,7 @@ class LongTableStream:
     a label's rows are then joined from text, where a CSV table per label re-formatted
     the variant columns for every label."""
 
-    def __init__(self, path: str | Path, variants: pd.DataFrame, labels: list[str],
+    def __init__(self, path: str | Path, variants, labels: list[str],
                  value_columns: list[str], *, timer=None):
         """``timer()``, if given, returns a context manager around each block's formatting
         (on the formatter's thread; ``zoo gwas --profile`` adds up its CPU)."""
@@ -153,16 +169,17 @@ class LongTableStream:
         return True
 
     @staticmethod
-    def _arrow_variants(variants: pd.DataFrame):
+    def _arrow_variants(variants):
         """Each variant's leading columns as one text field, ``"1\t10000\trs1\tG\tT\tT"``:
         formatted once, where a table per label formatted them once per label."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        columns = [pc.cast(_arrow_column(variants[c]), pa.string()) for c in variants.columns]
+        columns = [pc.cast(_arrow_column(v), pa.string())
+                   for v in _frame_columns(variants).values()]
         if not columns:
-            return pa.array([""] * len(variants), pa.string())
-        return pc.binary_join_element_wise(*columns, "\t")
+            return repeated_text("", len(variants))
+        return pc.binary_join_element_wise(*columns, repeated_text("\t", len(variants)))
 
     def add(self, start: int, stop: int, values: dict[str, np.ndarray]) -> None:
         """Rows ``start:stop`` of the variant table; ``values``: (rows, K) per value column."""
@@ -189,16 +206,22 @@ class LongTableStream:
         if m == 0:
             return [b""] * len(self.labels)
         lead = variants.slice(start, m)
-        text = [pc.fill_null(pc.cast(_arrow_column(np.asarray(v).T.reshape(-1)), pa.string()),
-                             "NA") for v in values.values()]
+        # constants as arrays (a Python string would go through pyarrow.scalar, which
+        # imports pandas); missing values written NA by the join
+        na = pc.JoinOptions(null_handling="replace", null_replacement="NA")
+        tab, mk = repeated_text("\t", m), m * len(self.labels)
+        text = [pc.cast(_arrow_column(np.asarray(v).T.reshape(-1)), pa.string())
+                for v in values.values()]
         # the row's newline joined to its last field once per block: appending it to whole
         # rows copied every row a second time (a third of the joining)
         if text:
-            text[-1] = pc.binary_join_element_wise(text[-1], "", "\n")
+            text[-1] = pc.binary_join_element_wise(text[-1], repeated_text("", mk),
+                                                   repeated_text("\n", mk), options=na)
         pieces = []
         for k, label in enumerate(self.labels):
-            rows = pc.binary_join_element_wise(lead, label if text else label + "\n",
-                                               *(t.slice(k * m, m) for t in text), "\t")
+            rows = pc.binary_join_element_wise(
+                lead, repeated_text(label if text else label + "\n", m),
+                *(t.slice(k * m, m) for t in text), tab, options=na)
             offsets = np.frombuffer(rows.buffers()[1], np.int32, m + 1, rows.offset * 4)
             pieces.append(rows.buffers()[2][offsets[0]:offsets[-1]])
         return pieces

@@ -202,8 +202,9 @@ def test_tsv_written_at_scan_precision(cohort, cohort_tables, tmp_path):
 
 
 def test_bim_and_fam_read_as_bed_reader_reads_them(cohort, tmp_path):
-    """read_bim / read_fam_ids (pandas' parser, no bed-reader import) give bed-reader's
-    ids, chromosomes, positions and alleles; a short line is an error naming the file."""
+    """read_bim / read_fam_ids (Arrow's parser or str.split, no bed-reader import) give
+    bed-reader's ids, chromosomes, positions and alleles; a short line is an error naming
+    the file."""
     from bed_reader import open_bed
 
     from zoo.evaluate.bedfile import read_bim, read_fam_ids
@@ -226,3 +227,33 @@ def test_bim_and_fam_read_as_bed_reader_reads_them(cohort, tmp_path):
     (tmp_path / "short.bim").write_text("\n".join(lines) + "\n")
     with pytest.raises(ValueError, match=r"short\.bim.*6 whitespace-separated columns"):
         read_bim(tmp_path / "short")
+    (tmp_path / "short.bim").write_text("\n".join(lines).replace("\t", "  ") + "\n")
+    with pytest.raises(ValueError, match=r"short\.bim.*6 whitespace-separated columns"):
+        read_bim(tmp_path / "short")
+
+
+@pytest.mark.parametrize("layout", ["tabs", "spaces", "mixed", "crlf", "blank lines"])
+def test_variants_read_alike_whatever_the_whitespace(cohort, tmp_path, layout):
+    """A .bim of single tabs is parsed by Arrow, any other whitespace by str.split: the
+    same columns either way (and what read_bim's DataFrame holds)."""
+    from zoo.evaluate.bedfile import read_bim, read_variants
+
+    text = open(cohort.bfile + ".bim").read()
+    lines = text.splitlines()
+    if layout == "spaces":
+        text = "\n".join(" ".join(line.split("\t")) for line in lines) + "\n"
+    elif layout == "mixed":
+        text = "\n".join(" \t".join(line.split("\t")) for line in lines)
+    elif layout == "crlf":
+        text = "\r\n".join(lines) + "\r\n"
+    elif layout == "blank lines":
+        text = "\n\n".join(lines) + "\n\n"
+    for ext in (".bed", ".fam"):
+        (tmp_path / f"v{ext}").write_bytes(open(cohort.bfile + ext, "rb").read())
+    (tmp_path / "v.bim").write_bytes(text.encode())
+    ours, ref = read_variants(tmp_path / "v", 3, 17), read_variants(cohort.bfile, 3, 17)
+    for col in ("#CHROM", "POS", "ID", "REF", "ALT", "A1"):
+        np.testing.assert_array_equal(ours[col], ref[col])
+    assert ours["POS"].dtype == np.int64 and len(read_variants(tmp_path / "v")) == len(lines)
+    frame = read_bim(tmp_path / "v", 3, 17)
+    np.testing.assert_array_equal(frame["ID"].to_numpy(dtype=str), ref["ID"])

@@ -259,9 +259,11 @@ def test_zoo_gwas_identical_latents_give_nan_manova_and_per_dim_results(cohort, 
 def test_zoo_gwas_profile_and_lean_imports(cohort, tmp_path):
     """--profile prints the phases, summary.json keeps them; a whole run, plots included,
     imports neither scipy.stats nor scipy.special's package (the p-values and the QQ band
-    come from scipy's ufuncs alone, ``zoo.evaluate.pvalues``) nor Keras, and on every .fam
-    sample without missing calls neither numba (the numpy decoder), bed-reader (the
-    .bim/.fam read by pandas), scipy.linalg nor tqdm (no progress bar)."""
+    come from scipy's ufuncs alone, ``zoo.evaluate.pvalues``) nor Keras nor pandas (the
+    tables are read, kept and written as numpy and Arrow columns: ``sampletable``,
+    ``columns``, ``arrowcols``), and on every .fam sample without missing calls neither
+    numba (the numpy decoder), bed-reader (the .bim/.fam read by Arrow), scipy.linalg nor
+    tqdm (no progress bar)."""
     import os
     import subprocess
     import sys
@@ -274,7 +276,7 @@ def test_zoo_gwas_profile_and_lean_imports(cohort, tmp_path):
             "--quiet", "--profile"]
     code = (f"import sys\nfrom zoo.cli import main\nrc = main({argv!r})\n"
             "heavy = [m for m in ('scipy.stats', 'keras', 'tensorflow', 'sklearn', 'numba', "
-            "'bed_reader', 'scipy.linalg', 'scipy.special', 'tqdm') "
+            "'bed_reader', 'scipy.linalg', 'scipy.special', 'tqdm', 'pandas') "
             "if m in sys.modules]\nprint('HEAVY', heavy)\nsys.exit(rc)")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(root)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
