@@ -51,19 +51,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _scan(args, latents, covar, config, phases):
-    """One process (its long table written while it scans), or variant blocks on a Dask
-    cluster merged in genome order."""
+def _scan(args, latents, covar, config, phases, meanwhile):
+    """One process (its long table written while it scans, ``meanwhile(result)`` run while
+    its tables are written), or variant blocks on a Dask cluster merged in genome order."""
     from zoo.evaluate.gwas import run_gwas
 
     if args.dask is None:
-        return run_gwas(args.bfile, latents, covar, config, out_dir=args.out, phases=phases)
+        return run_gwas(args.bfile, latents, covar, config, out_dir=args.out, phases=phases,
+                        while_writing=meanwhile)
     from fastio.cluster import dask_client
     from zoo.evaluate.export import run_gwas_dask
 
     with dask_client(args.dask, processes=False, dashboard_address=None) as client:
-        return run_gwas_dask(client, args.bfile, latents, covar, config,
-                             block_size=args.block_size)
+        result = run_gwas_dask(client, args.bfile, latents, covar, config,
+                               block_size=args.block_size)
+    meanwhile(result)
+    return result
 
 
 def _export(out: Path, latents, covar) -> list[Path]:
@@ -134,16 +137,24 @@ def main(argv: list[str] | None = None) -> int:
         # --out is created and proved writable before the scan, and removed again (while
         # still empty) when the scan fails.
         with output_folder(args.out) as out:
+            summarised: list = []
+
+            def summarise(result) -> None:
+                # λ_GC and loci while the scan's tables are written (run_gwas), and the
+                # plots started from them
+                with phases("loci", thread=True):
+                    summarised.extend(gwas_summary(result, threshold=args.threshold,
+                                                   window=args.window, ld_r2=args.ld_r2,
+                                                   bfile=args.bfile, min_maf=args.min_maf,
+                                                   frames=False))
+                if not args.no_plots:
+                    summarised.append(background.submit(_timed, phases, "plots", _plots, args,
+                                                        result, *summarised, out))
+
             with phases("scan"):
-                result = _scan(args, latents, covar, config, phases)
-            with phases("loci"):
-                summary, loci = gwas_summary(result, threshold=args.threshold,
-                                             window=args.window, ld_r2=args.ld_r2,
-                                             bfile=args.bfile, min_maf=args.min_maf,
-                                             frames=False)
-            plots = (None if args.no_plots else
-                     background.submit(_timed, phases, "plots", _plots, args, result, summary,
-                                       loci, out))
+                result = _scan(args, latents, covar, config, phases, summarise)
+            summary, loci, *plotted = summarised
+            plots = plotted[0] if plotted else None
             with phases("write"):
                 files = result.files or result.write(out)
                 if args.export_phenotypes:

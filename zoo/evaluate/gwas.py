@@ -266,7 +266,8 @@ def long_values(stats: dict, precision: str | None) -> dict[str, np.ndarray]:
 def run_gwas(bfile: str | Path, latents, covariates=None,
              config: GwasConfig | None = None, *, variants: slice | None = None,
              model: LatentModel | None = None, out_dir: str | Path | None = None,
-             stem: str = "latent_gwas", phases: Phases | None = None) -> GwasResult:
+             stem: str = "latent_gwas", phases: Phases | None = None,
+             while_writing=None) -> GwasResult:
     """Scan the variants ``variants`` (default: all) of ``bfile`` against every latent column.
 
     ``latents`` and ``covariates`` are DataFrames indexed by sample id (see ``read_latents``
@@ -275,6 +276,8 @@ def run_gwas(bfile: str | Path, latents, covariates=None,
     ``result.files``), the long table formatted chunk by chunk while the scan runs.
     With ``phases`` each stage's CPU is added up on its own thread: ``scan.setup``,
     ``scan.product``, ``scan.statistics``, ``scan.format`` and ``scan.write``.
+    ``while_writing(result)``, if given, is called with the complete statistics while the
+    tables are written (without ``out_dir``: before returning).
     """
     def timed(name: str):
         return phases(name, thread=True) if phases is not None else nullcontext()
@@ -357,12 +360,30 @@ def run_gwas(bfile: str | Path, latents, covariates=None,
     stats["n_covariates"] = model.n_covariates
     stats["dtype"] = config.dtype
     result = GwasResult(table, model.pheno_names, model.n_samples, stats, model.sample_index)
-    if out_dir is None:
-        return result
-    with timed("scan.write"):
-        files = ({"long": stream.close(),
-                  "manova": write_tsv(result.manova_table(), Path(out_dir) / f"{stem}.manova.tsv")}
-                 if stream is not None else result.write(out_dir, stem))
+    meanwhile = while_writing or (lambda _: None)
+    if out_dir is None or stream is None:
+        meanwhile(result)
+        if out_dir is None:
+            return result
+        with timed("scan.write"):
+            return replace(result, files=result.write(out_dir, stem))
+
+    def write(kind: str) -> Path:
+        with timed("scan.write"):
+            if kind == "long":
+                return stream.close()
+            return write_tsv(result.manova_table(), Path(out_dir) / f"{stem}.manova.tsv")
+
+    # The long table's pieces are joined into its file and the MANOVA table formatted on
+    # two threads (Arrow and file writes release the GIL) while the caller's
+    # ``while_writing`` (zoo gwas: λ_GC and loci) runs here: the three used to follow
+    # one another after the scan.
+    with ThreadPoolExecutor(max_workers=2) as writers:
+        written = {kind: writers.submit(write, kind) for kind in ("long", "manova")}
+        try:
+            meanwhile(result)
+        finally:
+            files = {kind: future.result() for kind, future in written.items()}
     return replace(result, files=files)
 
 

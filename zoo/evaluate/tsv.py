@@ -133,8 +133,10 @@ def _write_long_arrow(variants, labels: list[str], fixed: dict, flat: dict,
 
 class LongTableStream:
     """The long table written while the scan computes it: each block of variants is
-    formatted (pyarrow's C++ writer, GIL released) into one piece per label by a background
-    thread as soon as it is added, so formatting overlaps the scan; ``close`` writes the
+    formatted (Arrow's casts and joins, GIL released) into one piece per label by one of
+    ``threads`` background threads as soon as it is added, so formatting overlaps the scan
+    (two threads: at the scan's end the blocks still queued are formatted on both cores,
+    where one thread left a core idle through that tail); ``close`` writes the
     header and the pieces label-major into ``path`` (renamed into place). The bytes equal
     ``write_long_table`` on the whole table. Needs pyarrow (``available()``).
 
@@ -144,15 +146,17 @@ class LongTableStream:
     the variant columns for every label."""
 
     def __init__(self, path: str | Path, variants, labels: list[str],
-                 value_columns: list[str], *, timer=None):
+                 value_columns: list[str], *, timer=None, threads: int = 2):
         """``timer()``, if given, returns a context manager around each block's formatting
         (on the formatter's thread; ``zoo gwas --profile`` adds up its CPU)."""
         from concurrent.futures import ThreadPoolExecutor
 
+        if threads < 1:
+            raise ValueError(f"Expected threads >= 1, got {threads}")
         self.path = Path(path)
         self.labels = list(labels)
         self.columns = [*variants.columns, "PHENO", *value_columns]
-        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._pool = ThreadPoolExecutor(max_workers=threads)
         self._variants = self._pool.submit(self._arrow_variants, variants)
         self._pheno: dict[int, list] = {}
         self._timer = timer or nullcontext

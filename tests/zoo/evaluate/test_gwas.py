@@ -199,6 +199,30 @@ def test_tables_written_during_the_scan_equal_write(cohort_missing, tmp_path, dt
     assert len(long) == plain.p.size and (long["OBS_CT"] < plain.n_samples).any()
 
 
+def test_while_writing_sees_the_whole_result(cohort, cohort_tables, tmp_path):
+    """run_gwas's ``while_writing`` gets the complete statistics (the loci are computed
+    while the tables are written); the tables are complete when run_gwas returns, also
+    when the callback fails."""
+    latents, covar = cohort_tables
+    config = GwasConfig(progress=False, chunk_size=64)
+    seen = []
+    result = run_gwas(cohort.bfile, latents, covar, config, out_dir=tmp_path / "a",
+                      while_writing=lambda r: seen.append((r.p.copy(), len(r.variants))))
+    np.testing.assert_array_equal(seen[0][0], result.p)
+    assert seen[0][1] == result.p.shape[0] and len(seen) == 1
+    plain = run_gwas(cohort.bfile, latents, covar, config, while_writing=seen.append)
+    assert seen[-1] is plain and len(seen) == 2
+
+    def failing(_):
+        raise RuntimeError("loci failed")
+
+    with pytest.raises(RuntimeError, match="loci failed"):
+        run_gwas(cohort.bfile, latents, covar, config, out_dir=tmp_path / "b",
+                 while_writing=failing)
+    for name in ("latent_gwas.glm.linear.tsv", "latent_gwas.manova.tsv"):
+        assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "a" / name).read_bytes()
+
+
 def test_stream_leaves_nothing_when_the_scan_fails(cohort, cohort_tables, tmp_path,
                                                     monkeypatch):
     """A chunk that fails mid-scan: the error reaches the caller, no table is written."""

@@ -3,11 +3,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from zoo.evaluate.arrowcols import to_arrow
+from zoo.evaluate.columns import ColumnTable
 from zoo.evaluate.tsv import LongTableStream, write_long_table
 
 
-@pytest.mark.parametrize("columns", [["OBS_CT", "BETA", "P"], []])
-def test_stream_bytes_equal_the_one_shot_writer(tmp_path, columns):
+@pytest.mark.parametrize("columns,threads,table", [(["OBS_CT", "BETA", "P"], 1, "frame"),
+                                                   (["OBS_CT", "BETA", "P"], 2, "columns"),
+                                                   ([], 2, "frame")])
+def test_stream_bytes_equal_the_one_shot_writer(tmp_path, columns, threads, table):
+    """Formatted on one or two threads, from a DataFrame or a ColumnTable (Arrow text),
+    missing values (NA) in a middle and in the last column."""
     rng = np.random.default_rng(3)
     m, labels = 23, ["a", "b", "c"]
     variants = pd.DataFrame({"#CHROM": ["1"] * m, "POS": np.arange(m) * 10 + 5,
@@ -16,12 +22,20 @@ def test_stream_bytes_equal_the_one_shot_writer(tmp_path, columns):
     beta[4, 1] = np.nan                               # missing: "NA"
     values = {"OBS_CT": np.full((m, 3), 99), "BETA": beta,
               "P": rng.random((m, 3)) ** 30}
+    values["P"][[0, 22], [2, 0]] = np.nan             # in the last column, before "\n"
     values = {c: values[c] for c in columns}
     whole = write_long_table(variants, labels, {}, values, tmp_path / "whole.tsv")
-    stream = LongTableStream(tmp_path / "stream.tsv", variants, labels, columns)
+    if table == "columns":
+        variants = ColumnTable({"#CHROM": to_arrow(np.array(["1"] * m)),
+                                "POS": np.arange(m) * 10 + 5,
+                                "ID": to_arrow(np.array([f"rs{i}" for i in range(m)]))})
+    stream = LongTableStream(tmp_path / "stream.tsv", variants, labels, columns,
+                             threads=threads)
     for a, b in ((0, 10), (10, 10), (10, 23)):
         stream.add(a, b, {c: v[a:b] for c, v in values.items()})
     assert stream.close().read_bytes() == whole.read_bytes()
     lines = whole.read_text().splitlines()
+    if columns:
+        assert lines[1 + 2 * m].endswith("\tNA") and lines[1 + 22].endswith("\tNA")
     assert len(lines) == 1 + 3 * m and lines[0].split("\t") == ["#CHROM", "POS", "ID", "PHENO",
                                                                *columns]
