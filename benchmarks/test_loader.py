@@ -492,6 +492,16 @@ def _table(path: str) -> str:
                      f"({cpu_ratio.min():.2f}–{cpu_ratio.max():.2f}) | {np.median(wall_ratio):.2f} "
                      f"({wall_ratio.min():.2f}–{wall_ratio.max():.2f}) | {_first_epoch(info, p)} | "
                      f"{_one_core(p, nb, nl)} | {_others(info)} |")
+    if paired:  # every round, so a reader sees which ones another job slowed
+        lines += ["\n### paired rounds one by one (× bound; other jobs' cores)\n",
+                  "| tensor | codec | from CPU | wall clock | other jobs, cores |", "|---|---|---|---|---|"]
+    for b in paired:
+        info = b["extra_info"]
+        p = np.array(info["pairs"])
+        nb, nl = info["samples_bound"], info["samples_loader"]
+        per_round = [", ".join(f"{v:.2f}" for v in values) for values in (
+            2 * (p[:, 0] / nb) / (p[:, 2] / nl), (nl / p[:, 3]) / (nb / p[:, 1]), info.get("other_cores", []))]
+        lines.append(f"| {CASES[b['group'][7:]][0]} | {info['codec']} | {' | '.join(per_round)} |")
     kernels = {}
     for b in benches:
         if b["group"].startswith("kernel-"):

@@ -15,6 +15,7 @@ from fastio.scales import SCALES
 from fastio.spec import Normalization, TensorSpec
 
 __all__ = [
+    "DXA_CODEC",
     "ECG_CODEC",
     "ECG_LEADS",
     "IMAGE_CODEC",
@@ -48,13 +49,26 @@ _ZSCORE = Normalization("zscore")
 
 # The default codec is chosen per tensor by the loader benchmark (benchmarks/results/loader.md):
 # the loader should run at >= half the rate of a bare memmap gather of the same bytes, i.e.
-# spend at most 4x the gather's CPU per sample over its two threads. Images keep "blosc-lz4"
-# (a 768x768 DXA image loads at 0.6-0.7x the gather). ECG signals are stored uncompressed
-# ("none", with a crc32c per sample): decoding a 5000x12 strip with lz4 alone costs 47 µs of
-# a 48-60 µs budget; with blosc-lz4 or blosc-lz4hc the loader reads a strip at 0.25-0.47x,
-# uncompressed at 0.9-1.3x. The price is 2.5-2.7x the disk (240 kB a full strip, ~12 GB per
-# 50,000 ECGs against 4.5-4.8 GB). `fastio convert --codec` chooses otherwise.
+# spend at most 4x the gather's CPU per sample over its two threads (2x while another job
+# holds one of two cores). Uncompressed tensors ("none") carry a crc32c per sample, checked
+# on a row's first read, so a garbled sample is still an error. `fastio convert --codec`
+# chooses otherwise; stores written with any codec read the same.
+# ECG signals: decoding a 5000x12 strip with lz4 alone costs 47 µs of a 48-60 µs budget;
+# with blosc-lz4 or blosc-lz4hc the loader reads a strip at 0.25-0.47x, uncompressed at
+# 0.9-1.3x. The price is 2.5-2.7x the disk (240 kB a full strip, ~12 GB per 50,000 ECGs
+# against 4.5-4.8 GB).
 ECG_CODEC = "none"
+# DXA images: lz4-decoding a 768x768 image costs 2.7x the gather's whole read, so with
+# blosc-lz4 the loader reaches 0.6-0.7x on two free cores but only 0.33-0.6x while another
+# job holds a core; uncompressed it reads 1.0-2.2x, quiet or loaded. The price is the
+# largest of any tensor, because DXA compresses well: blosc-lz4 stores the phantom's
+# 768x768 views 16-17x smaller, its 896x384/928x352 views 2.3x, fastio.synthetic's
+# 768x768 images 9.8x; a 768x768 image takes 2.36 MB instead of 0.14-0.24 MB, 118 GB per 50,000
+# images of one view instead of 7-12 GB (fastio/STORE.md, "Codecs": a store larger than
+# the page cache is better converted with --codec dxa_2=blosc-lz4).
+DXA_CODEC = "none"
+# Brain MRI slices and the cardiac cine keep lz4: the loader benchmark has no row for them,
+# so no measurement says otherwise.
 IMAGE_CODEC = "blosc-lz4"
 
 
@@ -66,7 +80,7 @@ def _dxa(view: int, shape, quick) -> dict[str, TensorSpec]:
     full = _entry(
         TensorSpec(
             name=f"dxa_{view}", group="dxa", path_prefix="ukb_dxa", dataset=f"dxa_1_{view}",
-            shape=shape, normalization=_ZSCORE, codec=IMAGE_CODEC, background=252.0, instance="last",
+            shape=shape, normalization=_ZSCORE, codec=DXA_CODEC, background=252.0, instance="last",
             description=f"DXA view {view}, last visit, per-image z-score, scanner background (252) erased",
         ),
         quick,

@@ -19,8 +19,28 @@ from fastio.store import Store, create_store, open_store
 __all__ = ["check_store_target", "prepare_store", "finalize_store"]
 
 
+def _changed(old: dict, new: dict) -> list[str]:
+    return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+
+
+def _describe_tensors(old: list[dict], new: list[dict]) -> str:
+    """Which tensor's spec differs and how: after a catalogue default changed (a codec),
+    the user must see which setting to pass to resume the store as it was written."""
+    old_by, new_by = {t["name"]: t for t in old}, {t["name"]: t for t in new}
+    out = []
+    for name in sorted(set(old_by) | set(new_by)):
+        if name not in old_by or name not in new_by:
+            out.append(f"{name} {'not in the store' if name not in old_by else 'not asked for'}")
+        elif old_by[name] != new_by[name]:
+            out.append(f"{name} " + ", ".join(f"{f} {old_by[name].get(f)!r} in the store, {new_by[name].get(f)!r} now"
+                                              for f in _changed(old_by[name], new_by[name])))
+    return "; ".join(out)
+
+
 def _describe_mismatch(old: dict, new: dict) -> str:
-    keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    keys = _changed(old, new)
+    if "tensors" in keys and isinstance(old.get("tensors"), list) and isinstance(new.get("tensors"), list):
+        keys[keys.index("tensors")] = f"tensors: {_describe_tensors(old['tensors'], new['tensors'])}"
     return ", ".join(keys) or "nothing"
 
 
@@ -74,7 +94,8 @@ def prepare_store(path: str | os.PathLike, config: dict[str, Any], sample_ids: l
             raise ValueError(
                 f"{path}: exists and was written by a different conversion (differs in "
                 f"{_describe_mismatch(old, config) if old != config else 'part'}); expected the same "
-                "source files, tensors and shard size to resume, or pass overwrite=True"
+                "source files, tensors (codecs included: `fastio convert --codec NAME=CODEC`) and shard size "
+                "to resume, or pass overwrite=True"
             )
         for stale in path.rglob("*.partial"):  # temp files of writes a kill interrupted
             stale.unlink(missing_ok=True)

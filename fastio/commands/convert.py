@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--codec", nargs="+", default=[], metavar="[NAME=]CODEC",
                    help="store every tensor (CODEC) or one (NAME=CODEC) with this codec instead of "
                    f"its spec's, one of {', '.join(CODECS)} (default: the catalogue's, per tensor: "
-                   "ECG signals none, images blosc-lz4; fastio/STORE.md)")
+                   "ECG signals and DXA none, MRI and cine blosc-lz4; fastio/STORE.md)")
     p.add_argument("--executor", default="process", choices=EXECUTORS)
     p.add_argument("--shard-size", type=int, default=64, help="samples per shard = work unit (64)")
     p.add_argument("--part", metavar="I/N", help="convert only part I of N (0-based) into STORE; "

@@ -17,10 +17,11 @@ from fastio.store import open_store
 
 
 @pytest.mark.parametrize("scale", ["full", "quick"])
-def test_catalogue_stores_ecg_signals_uncompressed_and_images_with_lz4(scale):
+def test_catalogue_stores_ecg_and_dxa_uncompressed_and_other_images_with_lz4(scale):
     """The defaults the loader benchmark chose (benchmarks/results/loader.md)."""
     for spec in list_specs(scale):
-        assert spec.codec == ("none" if spec.group == "ecg" else "blosc-lz4"), spec.name
+        assert spec.codec == ("none" if spec.group in ("ecg", "dxa") else "blosc-lz4"), spec.name
+    assert {s.group for s in list_specs(scale) if s.codec == "blosc-lz4"} == {"mri", "mri_brain"}
 
 
 def test_codec_choices_parse_and_apply():
@@ -61,14 +62,14 @@ def test_convert_codec_flag_changes_the_bytes_not_the_values(converted, quick_co
     out = tmp_path / "codec.zarr"
     assert cli(["convert", quick_cohort.root, str(out), "--tensors", *QUICK_TENSORS, "--scale", "quick",
                 "--workers", "1", "--shard-size", "4", "--quiet",
-                "--codec", "ecg_rest=blosc-lz4", "ecg_rest_median_raw_10=zstd", "dxa_2=none"]) == 0
+                "--codec", "ecg_rest=blosc-lz4", "ecg_rest_median_raw_10=zstd", "dxa_2=blosc-lz4"]) == 0
     assert_same_store(default, out)
-    assert [open_store(out).spec(n).codec for n in QUICK_TENSORS] == ["blosc-lz4", "zstd", "none"]
-    assert [open_store(default).spec(n).codec for n in QUICK_TENSORS] == ["none", "none", "blosc-lz4"]
-    assert _inner_codecs(out, "ecg_rest") == ["bytes", "blosc"] == _inner_codecs(default, "dxa_2")
-    assert _inner_codecs(out, "dxa_2") == ["bytes", "crc32c"] == _inner_codecs(default, "ecg_rest")
+    assert [open_store(out).spec(n).codec for n in QUICK_TENSORS] == ["blosc-lz4", "zstd", "blosc-lz4"]
+    assert [open_store(default).spec(n).codec for n in QUICK_TENSORS] == ["none", "none", "none"]
+    assert _inner_codecs(out, "ecg_rest") == ["bytes", "blosc"] == _inner_codecs(out, "dxa_2")
+    assert _inner_codecs(default, "dxa_2") == ["bytes", "crc32c"] == _inner_codecs(default, "ecg_rest")
     capsys.readouterr()
-    for store, codecs in ((out, ("blosc-lz4", "zstd", "none")), (default, ("none", "none", "blosc-lz4"))):
+    for store, codecs in ((out, ("blosc-lz4", "zstd", "blosc-lz4")), (default, ("none", "none", "none"))):
         assert cli(["inspect", str(store), "--json"]) == 0
         report = json.loads(capsys.readouterr().out)["tensors"]
         assert tuple(report[n]["codec"] for n in QUICK_TENSORS) == codecs
@@ -95,3 +96,24 @@ def test_convert_codec_flag_changes_the_bytes_not_the_values(converted, quick_co
                 "--scale", "quick", "--quiet", "--codec", "lz5"]) == 2
     assert "expected CODEC or NAME=CODEC" in capsys.readouterr().err
     assert not (tmp_path / "bad.zarr").exists()
+
+
+def test_a_store_written_before_dxa_was_uncompressed_reads_and_resumes_with_its_codec(
+        converted, quick_cohort, tmp_path, capsys):  # noqa: F811
+    """DXA's default was blosc-lz4 until issue 15: such a store reads the same values, and a
+    rerun with today's default is refused naming the tensor and both codecs (resuming would
+    mix codecs), while the same rerun with `--codec dxa_2=blosc-lz4` resumes it."""
+    default, _ = converted
+    old = tmp_path / "old.zarr"
+    args = ["convert", quick_cohort.root, str(old), "--tensors", "dxa_2", "--scale", "quick",
+            "--workers", "1", "--shard-size", "4", "--quiet"]
+    assert cli([*args, "--codec", "dxa_2=blosc-lz4"]) == 0
+    assert open_store(old).spec("dxa_2").codec == "blosc-lz4" and open_store(default).spec("dxa_2").codec == "none"
+    np.testing.assert_array_equal(open_store(old)["dxa_2"][:], open_store(default)["dxa_2"][:])
+    for a, b in zip(_batches(default, "dxa_2", None), _batches(old, "dxa_2", None), strict=True):
+        assert a.tobytes() == b.tobytes()
+    capsys.readouterr()
+    assert cli(args) == 2
+    assert "differs in tensors: dxa_2 codec 'blosc-lz4' in the store, 'none' now" in capsys.readouterr().err
+    assert cli([*args, "--codec", "dxa_2=blosc-lz4"]) == 0
+    assert open_store(old).spec("dxa_2").codec == "blosc-lz4"

@@ -86,22 +86,24 @@ def test_deleted_shard_is_an_error_never_zeros_and_rerun_repairs_it(store, capsy
     _repaired(src, ref, out, capsys, blocks=1)
 
 
-def test_garbled_shard_names_tensor_and_file_and_rerun_repairs_it(store, capsys):
+@pytest.mark.parametrize("tensor", TENSORS)
+def test_garbled_shard_names_tensor_and_file_and_rerun_repairs_it(store, capsys, tensor):
     src, ref, out = store
-    shard = out / "ecg_rest" / "c" / "0" / "0" / "0"
+    key = "/".join(["c", "0"] + ["0"] * (open_store(out)[tensor].ndim - 1))  # shard 0's file
+    shard = out / tensor / key
     data = bytearray(shard.read_bytes())
     data[: len(data) // 2] = np.random.default_rng(0).integers(0, 256, len(data) // 2, dtype=np.uint8).tobytes()
     shard.write_bytes(bytes(data))  # same size: only the checksum can tell
     rc, text = _verify(out, capsys)
-    assert rc == 2 and "tensor ecg_rest block 0: ecg_rest/c/0/0/0: crc32 does not match" in text
-    with ChunkReader(out / "ecg_rest") as reader:
-        with pytest.raises(ValueError, match=r"tensor ecg_rest, file .*ecg_rest/c/0/0/0: .*(decode|truncated|garbled)"):
+    assert rc == 2 and f"tensor {tensor} block 0: {tensor}/{key}: crc32 does not match" in text
+    with ChunkReader(out / tensor) as reader:
+        with pytest.raises(ValueError, match=rf"tensor {tensor}, file .*{tensor}/{key}: .*(decode|truncated|garbled)"):
             reader.read(range(4))
-    # ECG is stored uncompressed by default (no decoder to trip over garbage): each
-    # sample's checksum is what the loader's in-place read checks.
-    assert open_store(out).spec("ecg_rest").codec == "none"
-    loader = LoaderCore(str(out), inputs=["ecg_rest"], batch_size=4, split="all", shuffle=False)
-    with pytest.raises(ValueError, match=r"tensor ecg_rest, file .*ecg_rest/c/0/0/0: row 0 is garbled"):
+    # ECG and DXA are stored uncompressed by default (no decoder to trip over garbage):
+    # each sample's checksum is what the loader's in-place read checks.
+    assert open_store(out).spec(tensor).codec == "none" and open_store(out).present(tensor)[0]
+    loader = LoaderCore(str(out), inputs=[tensor], batch_size=4, split="all", shuffle=False)
+    with pytest.raises(ValueError, match=rf"tensor {tensor}, file .*{tensor}/{key}: row 0 is garbled"):
         loader[0]
     loader.close()
     _repaired(src, ref, out, capsys, blocks=1)
