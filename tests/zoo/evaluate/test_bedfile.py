@@ -134,6 +134,24 @@ def test_product_matches_numpy(cohort_missing, reader, subset, dtype):
     _check_counts(got, obs, mean, ss, called)
 
 
+@pytest.mark.parametrize("columns", [16, 26, 27, 28, 31, 40])
+def test_float32_product_padded_to_whole_panels(cohort_missing, columns):
+    """A float32 S of 27–31 columns (mod 16) is multiplied padded with zero columns to a
+    multiple of 16 (a faster sgemm): the same product as numpy's, the padding dropped."""
+    chunks = BedChunks(cohort_missing.bfile, np.arange(300))
+    stacked = np.random.default_rng(4).standard_normal((300, columns)).astype(np.float32)
+    wide = chunks._padded_columns(stacked)
+    assert wide.shape[1] == {27: 32, 28: 32, 31: 32}.get(columns, columns)
+    assert chunks._padded_columns(stacked) is wide                       # made once
+    np.testing.assert_array_equal(wide[:, :columns], stacked)
+    assert not wide[:, columns:].any()
+    got = chunks.product(3, 50, stacked, np.empty((300, 8), np.float32, order="F"))
+    g = _reference(cohort_missing.bfile, np.arange(300), 3, 50)[0]
+    expect = g.T @ stacked.astype(np.float64)
+    assert got["prod"].shape == expect.shape
+    np.testing.assert_allclose(got["prod"], expect, atol=2e-6 * np.abs(expect).max())
+
+
 def test_product_checks_its_arguments(cohort):
     chunks = BedChunks(cohort.bfile, np.arange(500))
     with pytest.raises(ValueError, match="500 rows"):
