@@ -129,8 +129,12 @@ def main(argv: list[str] | None = None) -> int:
             names = parse_covar_names(args.covar_names)
             if names and not args.covariates:
                 raise ValueError("--covar-names: expected --covariates FILE to read them from")
-            latents = read_latent_table(args.latents)
-            covar = read_covariate_table(args.covariates, names) if names else None
+            # the two tables parsed side by side (Arrow's parser releases the GIL)
+            with ThreadPoolExecutor(max_workers=1) as side:
+                pending = (side.submit(read_covariate_table, args.covariates, names)
+                           if names else None)
+                latents = read_latent_table(args.latents)
+                covar = pending.result() if pending is not None else None
             config = GwasConfig(chunk_size=args.chunk_size, dtype=args.dtype,
                                 num_threads=args.threads, manova=not args.no_manova,
                                 progress=not args.quiet)

@@ -284,11 +284,14 @@ def run_gwas(bfile: str | Path, latents, covariates=None,
 
     config = config or GwasConfig()
     with timed("scan.setup"):
-        fam_ids = read_fam_ids(bfile)
-        bim = read_variants(bfile)
-        if model is None:
-            model = prepare_model(latents, covariates, fam_ids, dtype=config.dtype,
-                                  source=str(bfile))
+        # the .bim parsed beside the .fam and the model (Arrow's parser releases the GIL)
+        with ThreadPoolExecutor(max_workers=1) as reader:
+            variant_table = reader.submit(read_variants, bfile)
+            fam_ids = read_fam_ids(bfile)
+            if model is None:
+                model = prepare_model(latents, covariates, fam_ids, dtype=config.dtype,
+                                      source=str(bfile))
+            bim = variant_table.result()
         start, stop, step = (variants or slice(None)).indices(len(bim))
         if step != 1:
             raise ValueError(f"Expected a contiguous variant range, got step {step}")
