@@ -66,7 +66,8 @@ def _clump(variants, p, threshold, window, absorb) -> ColumnTable:
             continue
         near = sig[(chrom[sig] == chrom[lead]) & (np.abs(pos[sig] - pos[lead]) <= window) & free[sig]]
         members = near[absorb(lead, near)] if near.size else near
-        members = np.union1d(members, [lead])
+        if not (members == lead).any():      # not np.union1d: np.unique imports numpy.ma
+            members = np.append(members, lead)   # (10 ms on zoo gwas's last stretch)
         free[members] = False
         rows.append((chrom[lead], int(pos[lead]), str(ids[lead]), float(p[lead]),
                      int(members.size), int(pos[members].min()), int(pos[members].max()),

@@ -213,19 +213,26 @@ class LongTableStream:
         # constants as arrays (a Python string would go through pyarrow.scalar, which
         # imports pandas); missing values written NA by the join
         na = pc.JoinOptions(null_handling="replace", null_replacement="NA")
-        tab, mk = repeated_text("\t", m), m * len(self.labels)
-        text = [pc.cast(_arrow_column(np.asarray(v).T.reshape(-1)), pa.string())
-                for v in values.values()]
+        tab = repeated_text("\t", m)
+        # a column with one value per row for every label (OBS_CT: a broadcast, stride 0)
+        # is formatted once, not once per label
+        shared = [np.ndim(v) == 2 and np.shape(v)[1] > 1 and np.asarray(v).strides[1] == 0
+                  for v in values.values()]
+        text = [pc.cast(_arrow_column(np.asarray(v)[:, 0] if one else
+                                      np.asarray(v).T.reshape(-1)), pa.string())
+                for v, one in zip(values.values(), shared)]
         # the row's newline joined to its last field once per block: appending it to whole
         # rows copied every row a second time (a third of the joining)
         if text:
-            text[-1] = pc.binary_join_element_wise(text[-1], repeated_text("", mk),
-                                                   repeated_text("\n", mk), options=na)
+            size = len(text[-1])
+            text[-1] = pc.binary_join_element_wise(text[-1], repeated_text("", size),
+                                                   repeated_text("\n", size), options=na)
         pieces = []
         for k, label in enumerate(self.labels):
             rows = pc.binary_join_element_wise(
                 lead, repeated_text(label if text else label + "\n", m),
-                *(t.slice(k * m, m) for t in text), tab, options=na)
+                *(t if one else t.slice(k * m, m) for t, one in zip(text, shared)), tab,
+                options=na)
             offsets = np.frombuffer(rows.buffers()[1], np.int32, m + 1, rows.offset * 4)
             pieces.append(rows.buffers()[2][offsets[0]:offsets[-1]])
         return pieces

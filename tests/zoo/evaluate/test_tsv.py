@@ -20,7 +20,8 @@ def test_stream_bytes_equal_the_one_shot_writer(tmp_path, columns, threads, tabl
                              "ID": [f"rs{i}" for i in range(m)]})
     beta = rng.normal(size=(m, 3)).astype(np.float32)
     beta[4, 1] = np.nan                               # missing: "NA"
-    values = {"OBS_CT": np.full((m, 3), 99), "BETA": beta,
+    obs = np.arange(m) + 90                           # one per row, every label: a broadcast
+    values = {"OBS_CT": np.broadcast_to(obs[:, None], (m, 3)), "BETA": beta,
               "P": rng.random((m, 3)) ** 30}
     values["P"][[0, 22], [2, 0]] = np.nan             # in the last column, before "\n"
     values = {c: values[c] for c in columns}
