@@ -51,14 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _scan(args, latents, covar, config, phases, meanwhile):
+def _scan(args, latents, covar, config, phases, meanwhile, inputs):
     """One process (its long table written while it scans, ``meanwhile(result)`` run while
     its tables are written), or variant blocks on a Dask cluster merged in genome order."""
     from zoo.evaluate.gwas import run_gwas
 
     if args.dask is None:
         return run_gwas(args.bfile, latents, covar, config, out_dir=args.out, phases=phases,
-                        while_writing=meanwhile)
+                        while_writing=meanwhile, inputs=inputs.result())
     from fastio.cluster import dask_client
     from zoo.evaluate.export import run_gwas_dask
 
@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     """Errors follow the shared convention of ``fastio._dispatch.run_main``."""
     args = build_parser().parse_args(argv)   # first: `zoo gwas --help` imports nothing heavy
     from concurrent.futures import ThreadPoolExecutor
+    from contextlib import ExitStack
 
     from zoo.evaluate.phases import Phases
 
@@ -113,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     with phases("import"):
         # no pandas on this path (a quarter of the start-up): the tables are read, kept and
         # written as numpy and Arrow columns (zoo.evaluate.sampletable, columns, arrowcols)
+        from zoo.evaluate.bedinputs import read_plink_inputs
         from zoo.evaluate.design import parse_covar_names
         from zoo.evaluate.gwas import GwasConfig
         from zoo.evaluate.loci import gwas_summary
@@ -122,19 +124,22 @@ def main(argv: list[str] | None = None) -> int:
     # Plots run in a second thread: matplotlib is imported there while the scan runs
     # (BLAS and the decoder release the GIL), and the figures are drawn while the main
     # thread writes the tables, so they are never on the tables' critical path.
-    with ThreadPoolExecutor(max_workers=1) as background:
+    with ThreadPoolExecutor(max_workers=1) as background, ExitStack() as stack:
         if not args.no_plots:
             background.submit(_timed, phases, "import_plots", _import_matplotlib)
         with phases("read"):
             names = parse_covar_names(args.covar_names)
             if names and not args.covariates:
                 raise ValueError("--covar-names: expected --covariates FILE to read them from")
-            # the two tables parsed side by side (Arrow's parser releases the GIL)
-            with ThreadPoolExecutor(max_workers=1) as side:
-                pending = (side.submit(read_covariate_table, args.covariates, names)
-                           if names else None)
-                latents = read_latent_table(args.latents)
-                covar = pending.result() if pending is not None else None
+            # the fileset's ids, variants and per-variant counts on a second thread while
+            # this one reads the two tables (the scan's set-up takes them); Arrow's parser
+            # and numpy release the GIL
+            side = ThreadPoolExecutor(max_workers=1)
+            stack.callback(side.shutdown)
+            inputs = side.submit(_timed, phases, "read.fileset", read_plink_inputs, args.bfile,
+                                 args.dask is None)
+            latents = read_latent_table(args.latents)
+            covar = read_covariate_table(args.covariates, names) if names else None
             config = GwasConfig(chunk_size=args.chunk_size, dtype=args.dtype,
                                 num_threads=args.threads, manova=not args.no_manova,
                                 progress=not args.quiet)
@@ -156,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
                                                         result, *summarised, out))
 
             with phases("scan"):
-                result = _scan(args, latents, covar, config, phases, summarise)
+                result = _scan(args, latents, covar, config, phases, summarise, inputs)
             summary, loci, *plotted = summarised
             plots = plotted[0] if plotted else None
             with phases("write"):

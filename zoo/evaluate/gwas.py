@@ -16,27 +16,26 @@ import os
 import queue
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from zoo.evaluate.bedfile import (READERS, BedChunks, block_buffer, open_bfile, read_fam_ids,
                                   read_variants)
+from zoo.evaluate.bedinputs import PlinkInputs
 from zoo.evaluate.called import called_products, missing_index
-from zoo.evaluate.columns import ColumnTable
 from zoo.evaluate.defaults import DTYPES
 from zoo.evaluate.design import LatentModel, prepare_model
 from zoo.evaluate.manova import pillai_from_products, pillai_from_sscp
 from zoo.evaluate.phases import Phases
 from zoo.evaluate.pvalues import t_two_sided
-from zoo.evaluate.tsv import LongTableStream, write_long_table, write_tsv
+from zoo.evaluate.results import LONG_COLUMNS, GwasResult, long_values
+from zoo.evaluate.tsv import LongTableStream, write_tsv
 
+# GwasResult, LONG_COLUMNS and long_values live in results.py, served here as before
 __all__ = ["GwasConfig", "GwasResult", "scan_genotypes", "chunk_statistics", "run_gwas",
-           "open_bfile", "LONG_COLUMNS"]
-
-LONG_COLUMNS = ("#CHROM", "POS", "ID", "REF", "ALT", "A1", "PHENO", "OBS_CT", "BETA", "SE",
-                "T_STAT", "P")
+           "open_bfile", "LONG_COLUMNS", "long_values"]
 
 
 @dataclass(frozen=True)
@@ -147,131 +146,17 @@ def product_statistics(model: LatentModel, prod: np.ndarray, obs: np.ndarray, me
     return out
 
 
-@dataclass(frozen=True, eq=False)
-class GwasResult:
-    """Results of a latent GWAS: variant table plus (variants × K) statistic arrays.
-
-    ``variants`` is a ``ColumnTable`` from ``run_gwas`` (``variants.to_pandas()`` gives
-    the DataFrame; ``variants["ID"]`` a numpy array) or a DataFrame given by a caller."""
-
-    variants: object                # ColumnTable or DataFrame: #CHROM POS ID REF ALT A1
-    pheno_names: tuple[str, ...]
-    n_samples: int
-    stats: dict = field(repr=False)  # beta/se/t/p (m, K); obs, a1_freq, pillai, F, p_manova (m,)
-    sample_index: np.ndarray | None = field(default=None, repr=False)   # .fam rows used
-    files: dict = field(default_factory=dict, repr=False)   # tables written by run_gwas
-
-    @property
-    def p(self) -> np.ndarray:
-        return self.stats["p"]
-
-    def common(self, min_maf: float) -> np.ndarray:
-        """Per variant: minor-allele frequency at least ``min_maf``. Loci are counted on
-        these only: a variant carried by a handful of people gives extreme statistics
-        (the MANOVA's most of all) that no small cohort can trust."""
-        if not 0.0 <= min_maf < 0.5:
-            raise ValueError(f"Expected 0 <= min_maf < 0.5, got {min_maf!r}")
-        freq = np.asarray(self.stats["a1_freq"], np.float64)
-        with np.errstate(invalid="ignore"):
-            return np.minimum(freq, 1.0 - freq) >= min_maf
-
-    def min_p(self) -> np.ndarray:
-        """Per variant: smallest per-dimension p, Bonferroni-corrected over K dimensions."""
-        # fmin skips NaN; a variant without any test (all NaN) gets p = 1
-        smallest = np.fmin.reduce(self.p, axis=1)
-        smallest[np.isnan(smallest)] = np.inf
-        return np.minimum(smallest * len(self.pheno_names), 1.0)
-
-    def variant_table(self) -> ColumnTable:
-        """``variants`` as a ``ColumnTable``."""
-        if isinstance(self.variants, ColumnTable):
-            return self.variants
-        return ColumnTable({c: np.asarray(self.variants[c]) for c in self.variants.columns})
-
-    def long_frame(self):
-        """plink2-style long table (a DataFrame): one row per (latent dimension, variant)."""
-        import pandas as pd     # here: zoo gwas writes its tables without pandas
-
-        m, k = self.p.shape
-        variants = self.variant_table()
-        frame = pd.DataFrame({c: np.tile(variants[c], k) for c in variants.columns})
-        frame["PHENO"] = np.repeat(np.asarray(self.pheno_names, dtype=object), m)
-        frame["OBS_CT"] = np.tile(np.asarray(self.stats["obs"], np.int64), k)
-        for col, key in (("BETA", "beta"), ("SE", "se"), ("T_STAT", "t"), ("P", "p")):
-            frame[col] = self.stats[key].T.reshape(-1)
-        return frame[list(LONG_COLUMNS)]
-
-    def manova_table(self) -> ColumnTable:
-        """One row per variant: A1 frequency, missing calls and Pillai's test across K dims."""
-        extra = {"A1_FREQ": self.stats["a1_freq"], "MISS_CT": self.n_samples - self.stats["obs"],
-                 "OBS_CT": self.stats["obs"], "MIN_P_BONF": self.min_p()}
-        if "pillai" in self.stats:
-            extra.update({"PILLAI": self.stats["pillai"], "F_STAT": self.stats["F"],
-                          "NUM_DF": len(self.pheno_names),
-                          "DEN_DF": self.stats["obs"] - self._n_cov - len(self.pheno_names),
-                          "P": self.stats["p_manova"]})
-        return self.variant_table().assign(**extra)
-
-    def manova_frame(self):
-        """``manova_table`` as a DataFrame."""
-        return self.manova_table().to_pandas()
-
-    @property
-    def _n_cov(self) -> int:
-        return int(self.stats.get("n_covariates", 1))
-
-    def write(self, out_dir: str | Path, stem: str = "latent_gwas", *,
-              precision: str | None = None) -> dict[str, Path]:
-        """``{stem}.glm.linear.tsv`` and ``{stem}.manova.tsv`` in ``out_dir``.
-
-        BETA, SE and T_STAT are written at the scan's precision (``precision`` overrides):
-        a float32 scan's values carry ~7 significant digits (plink2 prints 6), and
-        formatting them as float32 halves the writing time; P is always written in float64
-        so tiny p-values keep their range.
-        """
-        out_dir = Path(out_dir)
-        long = write_long_table(self.variants, list(self.pheno_names), {},
-                                long_values(self.stats, precision or self.stats.get("dtype")),
-                                out_dir / f"{stem}.glm.linear.tsv")
-        return {"long": long,
-                "manova": write_tsv(self.manova_table(), out_dir / f"{stem}.manova.tsv")}
-
-    @classmethod
-    def concat(cls, parts: list["GwasResult"]) -> "GwasResult":
-        """Merge results of consecutive variant blocks (e.g. from Dask jobs), in order."""
-        if not parts:
-            raise ValueError("Expected at least one GWAS block to merge, got none")
-        first = parts[0]
-        for part in parts[1:]:
-            if part.pheno_names != first.pheno_names or part.n_samples != first.n_samples:
-                raise ValueError("Expected GWAS blocks of one model (same latents and samples), "
-                                 "got blocks that differ")
-        stats = {key: np.concatenate([p.stats[key] for p in parts])
-                 for key, val in first.stats.items() if isinstance(val, np.ndarray)}
-        stats["n_covariates"] = first.stats.get("n_covariates", 1)
-        stats["dtype"] = first.stats.get("dtype", "float64")
-        variants = ColumnTable.concat([p.variant_table() for p in parts])
-        return cls(variants, first.pheno_names, first.n_samples, stats, first.sample_index)
-
-
-def long_values(stats: dict, precision: str | None) -> dict[str, np.ndarray]:
-    """The (m, K) value columns of the long table, BETA/SE/T_STAT cast to ``precision``."""
-    cast = np.dtype(precision or "float64")
-    obs = np.asarray(stats["obs"], np.int64)
-    return {"OBS_CT": np.broadcast_to(obs[:, None], stats["p"].shape),
-            "BETA": stats["beta"].astype(cast), "SE": stats["se"].astype(cast),
-            "T_STAT": stats["t"].astype(cast), "P": stats["p"]}
-
-
 def run_gwas(bfile: str | Path, latents, covariates=None,
              config: GwasConfig | None = None, *, variants: slice | None = None,
              model: LatentModel | None = None, out_dir: str | Path | None = None,
              stem: str = "latent_gwas", phases: Phases | None = None,
-             while_writing=None) -> GwasResult:
+             while_writing=None, inputs: PlinkInputs | None = None) -> GwasResult:
     """Scan the variants ``variants`` (default: all) of ``bfile`` against every latent column.
 
     ``latents`` and ``covariates`` are DataFrames indexed by sample id (see ``read_latents``
-    and ``read_covariates``) or ``SampleTable``s (``sampletable.py``); a prepared ``model`` can be passed instead to reuse it across blocks.
+    and ``read_covariates``) or ``SampleTable``s (``sampletable.py``); a prepared ``model``
+    can be passed instead to reuse it across blocks, and ``inputs`` (``read_plink_inputs``
+    of ``bfile``) when they were read beforehand.
     With ``out_dir`` the tables of ``GwasResult.write`` are written too (listed in
     ``result.files``), the long table formatted chunk by chunk while the scan runs.
     With ``phases`` each stage's CPU is added up on its own thread: ``scan.setup``,
@@ -284,19 +169,23 @@ def run_gwas(bfile: str | Path, latents, covariates=None,
 
     config = config or GwasConfig()
     with timed("scan.setup"):
-        # the .bim parsed beside the .fam and the model (Arrow's parser releases the GIL)
+        if inputs is not None and not inputs.of(bfile):
+            raise ValueError(f"Expected the inputs of {bfile}, got those of {inputs.bed}")
+        # without inputs, the .bim parsed beside the .fam and the model (Arrow's parser
+        # releases the GIL)
         with ThreadPoolExecutor(max_workers=1) as reader:
-            variant_table = reader.submit(read_variants, bfile)
-            fam_ids = read_fam_ids(bfile)
+            bim = reader.submit(read_variants, bfile) if inputs is None else None
+            fam_ids = read_fam_ids(bfile) if inputs is None else inputs.fam_ids
             if model is None:
                 model = prepare_model(latents, covariates, fam_ids, dtype=config.dtype,
                                       source=str(bfile))
-            bim = variant_table.result()
+            bim = inputs.variants if inputs is not None else bim.result()
         start, stop, step = (variants or slice(None)).indices(len(bim))
         if step != 1:
             raise ValueError(f"Expected a contiguous variant range, got step {step}")
         chunks = BedChunks(bfile, model.sample_index, reader=config.reader,
-                           num_threads=config.num_threads, shape=(len(fam_ids), len(bim)))
+                           num_threads=config.num_threads, shape=(len(fam_ids), len(bim)),
+                           counts=None if inputs is None else inputs.counts)
         table = bim.slice(start, stop)
         stream = (LongTableStream(Path(out_dir) / f"{stem}.glm.linear.tsv", table,
                                   list(model.pheno_names), list(LONG_COLUMNS[7:]),

@@ -287,9 +287,9 @@ def test_zoo_gwas_profile_and_lean_imports(cohort, tmp_path):
     for phase in ("import", "read", "scan", "loci", "write", "total"):
         assert f"\n{phase} " in proc.stdout, phase
     profile = json.loads((out / "summary.json").read_text())["profile"]
-    assert set(profile["phases"]) == {"import", "read", "scan", "loci", "write", "import_plots",
-                                      "plots", "scan.setup", "scan.product", "scan.statistics",
-                                      "scan.format", "scan.write"}
+    assert set(profile["phases"]) == {"import", "read", "read.fileset", "scan", "loci", "write",
+                                      "import_plots", "plots", "scan.setup", "scan.product",
+                                      "scan.statistics", "scan.format", "scan.write"}
     # the scan's stages are timed on their own threads, inside the scan: their CPU is part
     # of the scan's (the process's, which also holds the plots thread's import)
     stages = sum(profile["phases"][f"scan.{s}"]["cpu_s"]
