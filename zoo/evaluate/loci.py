@@ -14,12 +14,11 @@ import numpy as np
 from zoo.evaluate.bedfile import open_bfile
 from zoo.evaluate.columns import ColumnTable
 from zoo.evaluate.defaults import GENOME_WIDE, WINDOW
-from zoo.evaluate.pvalues import normal_quantile, special
+from zoo.evaluate import pvalues
 
 __all__ = ["genomic_control", "clump_distance", "clump_ld", "gwas_loci", "gwas_summary",
            "match_loci", "match_leads", "null_rate", "read_truth", "GENOME_WIDE", "WINDOW"]
 
-_CHI2_MEDIAN = special.chdtri(1, 0.5)   # 0.4549…, the χ²(1) median (scipy.stats costs ~1 s to import)
 
 
 def genomic_control(p: np.ndarray) -> float:
@@ -32,8 +31,9 @@ def genomic_control(p: np.ndarray) -> float:
     # faster than scipy.stats.chi2.isf. The quantile falls as p rises, so the median of
     # the quantiles is that of the middle p-value(s): two quantiles, not millions.
     middle = np.partition(p, [(p.size - 1) // 2, p.size // 2])[[(p.size - 1) // 2, p.size // 2]]
-    chi2 = normal_quantile(middle[: 2 - p.size % 2] / 2.0) ** 2
-    return float(np.mean(chi2) / _CHI2_MEDIAN)
+    chi2 = pvalues.normal_quantile(middle[: 2 - p.size % 2] / 2.0) ** 2
+    # 0.4549…, the χ²(1) median (scipy.stats costs ~1 s to import)
+    return float(np.mean(chi2) / pvalues.special.chdtri(1, 0.5))
 
 
 def _check(variants, p: np.ndarray) -> np.ndarray:

@@ -9,7 +9,10 @@ the compiled ufuncs, which live in the extension module ``scipy.special._ufuncs`
 the package, so the functions are scipy's own (same objects, same numbers) and a later
 ``import scipy.special`` imports the whole package as usual and shares the module. When
 ``scipy.special`` is already imported, or scipy's layout is not the expected one, the
-package is imported the ordinary way.
+package is imported the ordinary way. The module is loaded on first use (``special`` is
+served by the module's ``__getattr__``): importing this module costs nothing, and
+``zoo gwas`` loads scipy (0.02 s) in the thread of its first statistics, beside the
+genotype products, not before the scan.
 """
 from __future__ import annotations
 
@@ -68,7 +71,22 @@ def _ufuncs_alone():
     return module
 
 
-special = _load()
+_SPECIAL: list = []
+
+
+def _special():
+    """The ufunc module, loaded once (by whichever thread asks first)."""
+    if not _SPECIAL:
+        with _LOCK:
+            if not _SPECIAL:
+                _SPECIAL.append(_load())
+    return _SPECIAL[0]
+
+
+def __getattr__(name: str):
+    if name == "special":
+        return _special()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # Two-sided t p-values from a table: many values on one df (a scan's variants without
@@ -90,12 +108,12 @@ def _table(nu: float) -> tuple[np.ndarray, np.ndarray]:
     table = _TABLES.get(nu)
     if table is None:
         u = np.arange(0.0, 40.0, _STEP)
-        p = 2.0 * special.stdtr(nu, -u)
+        p = 2.0 * _special().stdtr(nu, -u)
         keep = int(np.searchsorted(-p, -_SMALLEST))       # p falls with |t|
         u, log_p = u[:keep], np.log(p[:keep])
         # the density's constant 1 / (√ν B(ν/2, 1/2)) through betaln: a difference of two
         # lgamma loses 1e-9 of it at ν = 10⁷
-        log_density = (-float(special.betaln(nu / 2, 0.5)) - 0.5 * math.log(nu)
+        log_density = (-float(_special().betaln(nu / 2, 0.5)) - 0.5 * math.log(nu)
                        - (nu + 1) / 2 * np.log1p(u * u / nu))
         table = (log_p, -2.0 * np.exp(log_density - log_p))
         if len(_TABLES) >= 64:
@@ -133,15 +151,15 @@ def t_two_sided(df, t):
         p[sel] = _interpolate(table, u[sel])
         rest &= ~sel
     if rest.any():
-        p[rest] = 2.0 * special.stdtr(nu[rest], -u[rest])
+        p[rest] = 2.0 * _special().stdtr(nu[rest], -u[rest])
     return p
 
 
 def f_upper(dfn, dfd, f):
     """Upper-tail p of an F statistic on (``dfn``, ``dfd``) degrees of freedom."""
-    return special.fdtrc(dfn, dfd, f)
+    return _special().fdtrc(dfn, dfd, f)
 
 
 def normal_quantile(p):
     """The standard normal quantile Φ⁻¹(p)."""
-    return special.ndtri(p)
+    return _special().ndtri(p)
