@@ -58,6 +58,22 @@ class ColumnTable:
             out = self._arrow[name] = to_arrow(self._data[name])
         return out
 
+    def codes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(codes, values)``: each row's value as ``values[codes[row]]`` (Arrow's
+        dictionary encoding for an Arrow column: no text converted row by row)."""
+        col = self._data[name]
+        if isinstance(col, np.ndarray):
+            values, codes = np.unique(col, return_inverse=True)
+            return codes, values
+        encoded = (col.combine_chunks() if hasattr(col, "combine_chunks") else col) \
+            .dictionary_encode()
+        return to_numpy(encoded.indices), to_numpy(encoded.dictionary)
+
+    def item(self, name: str, row: int):
+        """One value of a column (as a Python object)."""
+        col = self._data[name]
+        return col[row].item() if isinstance(col, np.ndarray) else col[row].as_py()
+
     def slice(self, start: int, stop: int) -> "ColumnTable":
         """Rows ``start:stop`` (0 <= start <= stop <= len)."""
         if not 0 <= start <= stop <= self._rows:

@@ -53,9 +53,11 @@ _LOCUS_COLUMNS = {"#CHROM": str, "POS": np.int64, "ID": str, "P": np.float64,
 def _clump(variants, p, threshold, window, absorb) -> ColumnTable:
     """Loci of ``variants`` (a DataFrame or ``ColumnTable``) as a ``ColumnTable``."""
     p = _check(variants, p)
-    chrom = np.asarray(variants["#CHROM"]).astype(str)
+    if isinstance(variants, ColumnTable):    # codes: the .bim's text not converted row by row
+        chrom, names = variants.codes("#CHROM")
+    else:
+        names, chrom = np.unique(np.asarray(variants["#CHROM"]).astype(str), return_inverse=True)
     pos = np.asarray(variants["POS"]).astype(np.int64)
-    ids = np.asarray(variants["ID"])
     sig = np.flatnonzero(np.nan_to_num(p, nan=1.0) < threshold)
     order = sig[np.argsort(p[sig], kind="stable")]
     free = np.zeros(len(p), bool)
@@ -69,7 +71,9 @@ def _clump(variants, p, threshold, window, absorb) -> ColumnTable:
         if not (members == lead).any():      # not np.union1d: np.unique imports numpy.ma
             members = np.append(members, lead)   # (10 ms on zoo gwas's last stretch)
         free[members] = False
-        rows.append((chrom[lead], int(pos[lead]), str(ids[lead]), float(p[lead]),
+        lead_id = (variants.item("ID", lead) if isinstance(variants, ColumnTable)
+                   else np.asarray(variants["ID"])[lead])
+        rows.append((str(names[chrom[lead]]), int(pos[lead]), str(lead_id), float(p[lead]),
                      int(members.size), int(pos[members].min()), int(pos[members].max()),
                      int(lead)))
     return ColumnTable({name: np.array([r[i] for r in rows], dtype=kind)

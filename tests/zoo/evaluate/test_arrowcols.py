@@ -70,6 +70,11 @@ def test_column_table():
     assert part.drop("K", "P").columns == ["ID", "POS"]
     both = ColumnTable.concat([table, table.slice(0, 1)])
     assert both["POS"].tolist() == [5, 6, 7, 5] and both["ID"].tolist()[-1] == "a"
+    for col in (to_arrow(np.array(["2", "1", "2", "X"])), np.array(["2", "1", "2", "X"])):
+        codes, values = ColumnTable({"c": col}).codes("c")
+        assert values[codes].tolist() == ["2", "1", "2", "X"] and codes[0] == codes[2]
+        assert ColumnTable({"c": col}).item("c", 3) == "X"
+    assert table.item("POS", 1) == 6
     frame = part.to_pandas()
     assert list(frame.columns) == ["ID", "POS", "K", "P"] and np.isnan(frame["P"].iloc[1])
     with pytest.raises(ValueError, match="one length"):
