@@ -183,11 +183,8 @@ class BedChunks:
     """Centred genotype chunks of one fileset for a fixed set of samples (.fam rows)."""
 
     def __init__(self, prefix: str | Path, rows: np.ndarray, *, reader: str = "numpy",
-                 num_threads: int | None = None, shape: tuple[int, int] | None = None,
-                 counts: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None):
-        """``shape``: (.fam rows, .bim rows) when the caller has read them, else counted.
-        ``counts``: every variant's ``count_all()``, computed beforehand (used when the
-        rows are every .fam sample in order, the numpy tables' case)."""
+                 num_threads: int | None = None, shape: tuple[int, int] | None = None):
+        """``shape``: (.fam rows, .bim rows) when the caller has read them, else counted."""
         if reader not in READERS:
             raise ValueError(f"Expected reader in {READERS}, got {reader!r}")
         files = fileset(prefix)
@@ -206,10 +203,6 @@ class BedChunks:
         self.bytes_per_variant = (self.n_fam + 3) // 4
         # numpy tables decode every .fam row in file order; a subset takes numba's kernel
         self.tables = reader == "numpy" and self.all_rows
-        self.counts = counts if self.tables else None
-        if self.counts is not None and any(len(c) != self.n_variants for c in self.counts):
-            raise ValueError(f"{self.path}: expected counts of {self.n_variants} variants, got "
-                             f"{[len(c) for c in self.counts]}")
         self._padded: dict = {}
         if reader != "bed-reader":
             self._packed = self._memmap()
@@ -285,12 +278,9 @@ class BedChunks:
         d = stacked.shape[1]
         wide = self._padded_columns(stacked)
         prod = np.empty((m, d))
-        if self.counts is not None:
-            obs[:], mean[:], sumsq[:] = (c[start:stop] for c in self.counts)
         for a in range(0, m, work.shape[1]):      # a block at a time: its bytes in cache
             b = min(a + work.shape[1], m)
-            if self.counts is None:
-                obs[a:b], mean[a:b], sumsq[a:b] = called_counts(packed[a:b], n)
+            obs[a:b], mean[a:b], sumsq[a:b] = called_counts(packed[a:b], n)
             x = decode_counts(packed[a:b], work)
             prod[a:b] = (x[:n].T @ wide)[:, :d]
         missing = missing_rows(packed, n, obs)
@@ -318,21 +308,6 @@ class BedChunks:
             padded[:, :d] = stacked
             wide = self._padded[key] = (stacked, padded)
         return wide[1]
-
-    def count_all(self, step: int = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every variant's called samples, mean and centred sum of squares over every .fam
-        sample (``bedtables.called_counts``), ``step`` variants at a time (their bytes in
-        cache): what ``counts`` takes, computed before the latents are ready."""
-        if self.reader == "bed-reader":
-            raise ValueError("Expected the numpy or numba reader to count from the .bed, got "
-                             "bed-reader")
-        m = self.n_variants
-        obs, mean, sumsq = np.empty(m, np.int64), np.empty(m), np.empty(m)
-        for a in range(0, m, step):
-            b = min(a + step, m)
-            obs[a:b], mean[a:b], sumsq[a:b] = called_counts(np.asarray(self._packed[a:b]),
-                                                            self.n_fam)
-        return obs, mean, sumsq
 
     def _work(self, buffer: np.ndarray) -> np.ndarray:
         """``buffer`` itself when its rows are whole bytes of samples, otherwise one of as

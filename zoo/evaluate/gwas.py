@@ -184,8 +184,7 @@ def run_gwas(bfile: str | Path, latents, covariates=None,
         if step != 1:
             raise ValueError(f"Expected a contiguous variant range, got step {step}")
         chunks = BedChunks(bfile, model.sample_index, reader=config.reader,
-                           num_threads=config.num_threads, shape=(len(fam_ids), len(bim)),
-                           counts=None if inputs is None else inputs.counts)
+                           num_threads=config.num_threads, shape=(len(fam_ids), len(bim)))
         table = bim.slice(start, stop)
         stream = (LongTableStream(Path(out_dir) / f"{stem}.glm.linear.tsv", table,
                                   list(model.pheno_names), list(LONG_COLUMNS[7:]),
