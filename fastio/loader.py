@@ -262,9 +262,10 @@ class LoaderCore:
                         src = t.reader.sample_view(row)
                         if moves and rank == 3:
                             # A warp reads its source along rotated lines: from the file's
-                            # mapping that cost 4.5-4.7 ms a 768x768 image, against 3.0-3.4 ms
-                            # for a sequential copy into this thread's scratch plus the warp
-                            # from there. (A time shift reads rows in order: no copy.)
+                            # mapping that cost 4.4 ms a 768x768 image, a sequential copy into
+                            # this thread's scratch plus the warp from there 3.2 ms
+                            # (benchmarks/decode_paths.py). A time shift reads rows in order
+                            # and is faster in place: no copy.
                             scratch = self._scratch(name, t.shape)
                             np.copyto(scratch, src)
                             src = scratch
