@@ -27,7 +27,7 @@ from test_loader import _dxa_values, _ecg_values  # noqa: E402  (synthetic data 
 numcodecs.blosc.use_threads = False
 SHUF, BIT, NOSHUF = numcodecs.Blosc.SHUFFLE, numcodecs.Blosc.BITSHUFFLE, numcodecs.Blosc.NOSHUFFLE
 SETTINGS = {  # label -> (cname, clevel, shuffle, blocksize)
-    "lz4 5 shuffle (blosc-lz4, the images' default)": ("lz4", 5, SHUF, 0),
+    "lz4 5 shuffle (blosc-lz4, the MRI images' default)": ("lz4", 5, SHUF, 0),
     "lz4 1 shuffle": ("lz4", 1, SHUF, 0),
     "lz4 9 shuffle": ("lz4", 9, SHUF, 0),
     "lz4 5 shuffle, blocksize 64 KiB": ("lz4", 5, SHUF, 1 << 16),
