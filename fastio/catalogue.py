@@ -60,12 +60,12 @@ _ZSCORE = Normalization("zscore")
 ECG_CODEC = "none"
 # DXA images: lz4-decoding a 768x768 image costs 2.7x the gather's whole read, so with
 # blosc-lz4 the loader reaches 0.6-0.7x on two free cores but only 0.33-0.6x while another
-# job holds a core; uncompressed it reads 1.0-2.2x, quiet or loaded. The price is the
+# job holds a core; uncompressed it reads 0.93-1.46x, quiet or loaded. The price is the
 # largest of any tensor, because DXA compresses well: blosc-lz4 stores the phantom's
 # 768x768 views 16-17x smaller, its 896x384/928x352 views 2.3x, fastio.synthetic's
 # 768x768 images 9.8x; a 768x768 image takes 2.36 MB instead of 0.14-0.24 MB, 118 GB per 50,000
 # images of one view instead of 7-12 GB (fastio/STORE.md, "Codecs": a store larger than
-# the page cache is better converted with --codec dxa_2=blosc-lz4).
+# the page cache may be better converted with --codec dxa_2=blosc-lz4).
 DXA_CODEC = "none"
 # Brain MRI slices and the cardiac cine keep lz4: the loader benchmark has no row for them,
 # so no measurement says otherwise.
