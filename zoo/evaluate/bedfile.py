@@ -278,9 +278,14 @@ class BedChunks:
         d = stacked.shape[1]
         wide = self._padded_columns(stacked)
         prod = np.empty((m, d))
-        for a in range(0, m, work.shape[1]):      # a block at a time: its bytes in cache
-            b = min(a + work.shape[1], m)
-            obs[a:b], mean[a:b], sumsq[a:b] = called_counts(packed[a:b], n)
+        step = work.shape[1]
+        counted = 0
+        for a in range(0, m, step):              # a block at a time: its bytes in cache
+            b = min(a + step, m)
+            if b > counted:      # counts a few blocks at a time: fewer calls, still in cache
+                counted = min(a + 5 * step, m)
+                obs[a:counted], mean[a:counted], sumsq[a:counted] = called_counts(
+                    packed[a:counted], n)
             x = decode_counts(packed[a:b], work)
             prod[a:b] = (x[:n].T @ wide)[:, :d]
         missing = missing_rows(packed, n, obs)
