@@ -276,3 +276,20 @@ def test_variants_read_alike_whatever_the_whitespace(cohort, tmp_path, layout):
     assert ours["POS"].dtype == np.int64 and len(read_variants(tmp_path / "v")) == len(lines)
     frame = read_bim(tmp_path / "v", 3, 17)
     np.testing.assert_array_equal(frame["ID"].to_numpy(dtype=str), ref["ID"])
+
+
+@pytest.mark.parametrize("sep", ["\t", "  "])
+def test_bim_positions_must_be_integers(cohort, tmp_path, sep):
+    """A position that is not an integer is an error naming the .bim (Arrow's int64 parse
+    and the str.split path alike)."""
+    from zoo.evaluate.bedfile import read_variants
+
+    lines = open(cohort.bfile + ".bim").read().splitlines()
+    fields = lines[7].split("\t")
+    fields[3] = "12x5"
+    lines[7] = "\t".join(fields)
+    (tmp_path / "p.bim").write_text("\n".join(lines).replace("\t", sep) + "\n")
+    for ext in (".bed", ".fam"):
+        (tmp_path / f"p{ext}").write_bytes(open(cohort.bfile + ext, "rb").read())
+    with pytest.raises(ValueError, match=r"p\.bim: expected integer base-pair positions"):
+        read_variants(tmp_path / "p")
