@@ -19,13 +19,13 @@ def build_parser(prog: str = "zoo reproduce") -> argparse.ArgumentParser:
     p = _flags.command_parser(prog, __doc__.split("\n\n")[0],
                               parents=[_flags.out("output folder (a rerun resumes it)")])
     p.add_argument("--quick", action="store_true",
-                   help="small cohort, a smaller network, short training, sweep ends only: ~8 minutes on two cores")
+                   help="small cohort (200), 2 seeds, a smaller network, short training: ~5 minutes on two cores")
     p.add_argument("--n", type=int, default=None, help="phantom subjects (default 1000; --quick 200)")
     p.add_argument("--seeds", type=int, default=None, help="training seeds per latent space (default 3; --quick 2)")
     p.add_argument("--nuisance", type=float, default=None,
                    help="phantom nuisance strength 0..1 of the main run (default 0.25)")
     p.add_argument("--sweep", type=float, nargs="*", default=None,
-                   help="other nuisance strengths to sweep (default 0 0.5 1; --quick 0 1)")
+                   help="other nuisance strengths to sweep (default 0 1, the negative control and the largest; --quick the same)")
     p.add_argument("--epochs", type=int, default=None, help="most epochs per model (early stopping ends sooner)")
     p.add_argument("--cohort-seed", type=int, default=None)
     p.add_argument("--workers", type=int, default=None,
