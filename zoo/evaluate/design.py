@@ -133,19 +133,27 @@ def _prepare(latents: SampleTable, covariates: SampleTable | None,
     fam = np.asarray(fam_ids).astype(str)
     if len(set(fam.tolist())) != len(fam):
         raise ValueError(f"{source}: expected unique IIDs in the .fam file, got duplicates")
-    lat_rows = _positions(latents.ids, source, "latents")
-    cov_rows = None if covariates is None else _positions(covariates.ids, source, "covariates")
-    keep = np.array([i for i, sample in enumerate(fam.tolist()) if sample in lat_rows
-                     and (cov_rows is None or sample in cov_rows)], dtype=np.int64)
+    if all(t is None or np.array_equal(t.ids, fam) for t in (latents, covariates)):
+        # the tables list the .fam's samples in its order (the common case): no lookups
+        keep = lat_index = cov_index = np.arange(len(fam), dtype=np.int64)
+    else:
+        lat_rows = _positions(latents.ids, source, "latents")
+        cov_rows = (None if covariates is None else
+                    _positions(covariates.ids, source, "covariates"))
+        keep = np.array([i for i, sample in enumerate(fam.tolist()) if sample in lat_rows
+                         and (cov_rows is None or sample in cov_rows)], dtype=np.int64)
+        lat_index = np.array([lat_rows[sample] for sample in fam[keep].tolist()], np.int64)
+        cov_index = (None if cov_rows is None else
+                     np.array([cov_rows[sample] for sample in fam[keep].tolist()], np.int64))
     k = latents.shape[1]
     p = 1 + (0 if covariates is None else covariates.shape[1])
     if len(keep) < k + p + 2:
         raise ValueError(f"{source}: expected at least {k + p + 2} samples shared by the .fam, "
                          f"latents and covariates, got {len(keep)}")
-    y = latents.values[[lat_rows[sample] for sample in fam[keep].tolist()]]
+    y = latents.values[lat_index]
     design = np.ones((len(keep), p))
     if covariates is not None:
-        design[:, 1:] = covariates.values[[cov_rows[sample] for sample in fam[keep].tolist()]]
+        design[:, 1:] = covariates.values[cov_index]
     # Scale columns first so rank detection does not depend on covariate units.
     scale = np.linalg.norm(design, axis=0)
     scale[scale == 0] = 1.0

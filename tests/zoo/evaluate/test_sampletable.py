@@ -90,6 +90,12 @@ def test_model_same_from_tables_and_frames(tmp_path):
     np.testing.assert_array_equal(a.sample_index, np.arange(25))
     np.testing.assert_array_equal(a.stacked, b.stacked)
     assert a.pheno_names == ("latent_0", "latent_1") and a.covar_names == ("age",)
+    # tables already in the .fam's order (no lookups) give the same model
+    ordered = SampleTable(ids.copy(), lat.names, lat.values[::-1].copy())
+    same = prepare_model(ordered, None, ids, dtype="float64")
+    np.testing.assert_array_equal(same.stacked, prepare_model(lat, None, ids,
+                                                              dtype="float64").stacked)
+    np.testing.assert_array_equal(same.sample_index, np.arange(30))
     twice = SampleTable(np.array(["s1", "s2", "s1"]), ("latent_0",), np.zeros((3, 1)))
     with pytest.raises(ValueError, match="one row per sample in the latents.*'s1' twice"):
         prepare_model(twice, None, fam)
