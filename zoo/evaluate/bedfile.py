@@ -292,10 +292,11 @@ class BedChunks:
 
     def _padded_columns(self, stacked: np.ndarray) -> np.ndarray:
         """float32 ``stacked`` with zero columns up to a multiple of 16 (made once): this
-        skinny sgemm (48 variants × 10,000 samples a block) took 9 % longer with 28 columns
-        than with 32, and 14–35 % longer with 27 or 29–31 (OpenBLAS 0.3.31, measured alone;
-        in the whole product 4 %); float64 gained nothing. The zero columns' products are
-        dropped, the others are the same numbers (the tables were byte-identical)."""
+        skinny sgemm (48 variants × 10,000 samples a block) took 8 % longer with 28 columns
+        than with 32, and 16–39 % longer with 27 or 29–31 (OpenBLAS 0.3.31, alone; 1.5 % of
+        the whole product; ``benchmarks/gwas_product.py``); float64 gained nothing. The
+        zero columns' products are dropped, the others are the same numbers (the tables
+        were byte-identical)."""
         d = stacked.shape[1]
         if stacked.dtype != np.float32 or d % 16 < 11:      # measured: 27 to 31 columns
             return stacked
