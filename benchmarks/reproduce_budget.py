@@ -9,7 +9,10 @@ samples and splits, the pair difference paired by (seed, split) with the Nadeauâ
 test. Next to it, the same seeds of the run itself, so the two budgets compare like for
 like. Resumable (a rerun skips finished trainings).
 
-    python benchmarks/reproduce_budget.py RUN_DIR OUT [--epochs 60] [--seeds 2]
+    python benchmarks/reproduce_budget.py RUN_DIR OUT [--epochs 60] [--seeds 2] [--learning-rate LR]
+
+``--learning-rate`` retrains at another (initial) learning rate than the run's, to see
+whether a faster one lets the models stop within the larger cap.
 
 writes ``OUT/budget.md`` (and ``budget.csv``); the committed result is
 ``benchmarks/results/reproduce-budget.md``.
@@ -57,11 +60,16 @@ def main(argv=None) -> None:
     p.add_argument("out", type=Path, help="where the retrained models and the table go")
     p.add_argument("--epochs", type=int, default=60, help="the larger cap (early stopping as in the run)")
     p.add_argument("--seeds", type=int, default=2)
+    p.add_argument("--learning-rate", type=float, default=None,
+                   help="initial learning rate of the retrainings (default: the run's)")
     args = p.parse_args(argv)
     settings = Settings.from_dict(json.loads((args.run / MANIFEST).read_text(encoding="utf-8"))["settings"])
     if args.epochs <= settings.epochs or not 2 <= args.seeds <= settings.seeds:
         p.error(f"expected --epochs above the run's {settings.epochs} and 2 <= --seeds <= {settings.seeds}")
-    bigger = settings.with_(epochs=args.epochs)
+    if args.learning_rate is not None and not args.learning_rate > 0:
+        p.error(f"expected a positive --learning-rate, got {args.learning_rate}")
+    bigger = settings.with_(epochs=args.epochs, learning_rate=args.learning_rate)
+    lr_flag = "" if args.learning_rate is None else f" --learning-rate {args.learning_rate:g}"
     tag = MAIN_TAG.format(settings.nuisance)
     cohort = _main_step(args.run, "phantom", tag)
     truth = json.loads(Path(cohort["truth"]).read_text(encoding="utf-8"))
@@ -95,9 +103,10 @@ def main(argv=None) -> None:
     trainings.to_csv(args.out / "trainings.csv", index=False)
     stopped = int(trainings["stopped_early"].sum())
     lines = [
-        f"# Training budget: at most {settings.epochs} vs {args.epochs} epochs of {settings.steps} steps",
+        f"# Training budget: at most {settings.epochs} vs {args.epochs} epochs of {settings.steps} steps"
+        f"{'' if args.learning_rate is None else f', learning rate {settings.learning_rate:g} vs {args.learning_rate:g}'}",
         "",
-        f"Command: `python benchmarks/reproduce_budget.py RUN_DIR OUT --epochs {args.epochs} --seeds {args.seeds}` "
+        f"Command: `python benchmarks/reproduce_budget.py RUN_DIR OUT --epochs {args.epochs} --seeds {args.seeds}{lr_flag}` "
         f"on the committed full run (`zoo reproduce --out RUN_DIR`; n = {settings.n}, nuisance "
         f"{settings.nuisance:g}). Seeds 0â€“{args.seeds - 1} of the sweep pairs' models retrained on the run's "
         f"store with early stopping as in the run (patience {settings.patience}), scored on the run's "
