@@ -132,10 +132,13 @@ def main(argv: list[str] | None = None) -> int:
             if names and not args.covariates:
                 raise ValueError("--covar-names: expected --covariates FILE to read them from")
             # the fileset's ids and variants on a second thread while this one reads the
-            # two tables (the scan's set-up takes them; Arrow's parser releases the GIL)
-            side = ThreadPoolExecutor(max_workers=1)
-            stack.callback(side.shutdown)
-            inputs = side.submit(_timed, phases, "read.fileset", read_plink_inputs, args.bfile)
+            # two tables (the scan's set-up takes them; Arrow's parser releases the GIL).
+            # Not for --dask: its blocks read the fileset themselves.
+            inputs = None
+            if args.dask is None:
+                side = ThreadPoolExecutor(max_workers=1)
+                stack.callback(side.shutdown)
+                inputs = side.submit(_timed, phases, "read.fileset", read_plink_inputs, args.bfile)
             latents = read_latent_table(args.latents)
             covar = read_covariate_table(args.covariates, names) if names else None
             config = GwasConfig(chunk_size=args.chunk_size, dtype=args.dtype,

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from fastio.safefs import atomic_output
-from zoo.evaluate.sampletable import read_latent_table
+from zoo.evaluate.sampletable import id_column, read_latent_table
 
 __all__ = ["read_latents", "write_latents", "align_samples", "read_table", "read_phenotypes"]
 
@@ -35,22 +35,12 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-def _id_column(frame: pd.DataFrame, path: Path) -> str:
-    for name in ("sample_id", "IID", "#IID"):
-        if name in frame.columns:
-            return name
-    raise ValueError(
-        f"{path}: expected a 'sample_id' column (ml4h) or 'FID IID' columns (PLINK), "
-        f"got columns {list(frame.columns)[:8]}"
-    )
-
-
 def read_phenotypes(path: str | Path) -> pd.DataFrame:
     """A phenotype table (``sample_id`` or PLINK ``FID IID`` columns) indexed by sample id,
     the id columns dropped."""
     path = Path(path)
     frame = read_table(path)
-    ids = frame[_id_column(frame, path)].astype(str)
+    ids = frame[id_column(frame.columns, path)].astype(str)
     return frame.set_index(ids).drop(columns=[c for c in ("sample_id", "FID", "#FID", "IID", "#IID")
                                               if c in frame.columns])
 

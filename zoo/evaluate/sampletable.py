@@ -15,7 +15,7 @@ import numpy as np
 
 from zoo.evaluate.arrowcols import to_numpy
 
-__all__ = ["SampleTable", "read_columns", "read_latent_table", "read_covariate_table"]
+__all__ = ["SampleTable", "id_column", "read_columns", "read_latent_table", "read_covariate_table"]
 
 _PARQUET = (".parquet", ".pq")
 _ID_COLUMNS = ("sample_id", "IID", "#IID", "FID", "#FID")     # always read as text
@@ -88,8 +88,10 @@ def read_columns(path: str | Path) -> dict[str, np.ndarray]:
     return out
 
 
-def _id_column(columns: dict, path: Path, names=("sample_id", "IID", "#IID")) -> str:
-    for name in names:
+def id_column(columns, path: Path) -> str:
+    """The sample-id column of a table's ``columns`` (names, a dict of columns or a
+    DataFrame): ``sample_id`` (ml4h) or PLINK's ``IID``."""
+    for name in ("sample_id", "IID", "#IID"):
         if name in columns:
             return name
     raise ValueError(
@@ -110,7 +112,7 @@ def read_latent_table(path: str | Path) -> SampleTable:
     """
     path = Path(path)
     columns = read_columns(path)
-    id_col = _id_column(columns, path)
+    id_col = id_column(columns, path)
     ids = columns[id_col]
     skip = {id_col, "FID", "#FID", "IID", "sample_id"}
     cols = [c for c in columns if c.startswith("latent_")]
@@ -145,9 +147,7 @@ def read_covariate_table(path: str | Path, names) -> SampleTable:
     (complete cases, as plink2 does)."""
     path = Path(path)
     columns = read_columns(path)
-    id_col = next((c for c in ("sample_id", "IID", "#IID") if c in columns), None)
-    if id_col is None:
-        raise ValueError(f"{path}: expected a 'sample_id' or 'IID' column, got {list(columns)[:8]}")
+    id_col = id_column(columns, path)
     missing = [n for n in names if n not in columns]
     if missing:
         raise ValueError(f"{path}: expected covariate columns {missing}, got {list(columns)}")
