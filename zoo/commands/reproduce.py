@@ -26,7 +26,12 @@ def build_parser(prog: str = "zoo reproduce") -> argparse.ArgumentParser:
                    help="phantom nuisance strength 0..1 of the main run (default 0.25)")
     p.add_argument("--sweep", type=float, nargs="*", default=None,
                    help="other nuisance strengths to sweep (default 0 1, the negative control and the largest; --quick the same)")
-    p.add_argument("--epochs", type=int, default=None, help="most epochs per model (early stopping ends sooner)")
+    p.add_argument("--epochs", type=int, default=None,
+                   help="the budget: most epochs per model, the same for every model (default 15; --quick 4); "
+                        "early stopping ends a model sooner")
+    p.add_argument("--patience", type=int, default=None,
+                   help="epochs without a better validation loss before a model stops (default 3; --quick 2)")
+    p.add_argument("--learning-rate", type=float, default=None, help="Adam's learning rate (default 1e-3)")
     p.add_argument("--cohort-seed", type=int, default=None)
     p.add_argument("--workers", type=int, default=None,
                    help="a level's registrations, trainings and measures run in this many processes at once "
@@ -47,7 +52,8 @@ def main(argv: list[str] | None = None, prog: str = "zoo reproduce") -> int:
 
     # bad settings raise ValueError before any work (fastio._dispatch: one line, exit 2)
     settings = (QUICK if args.quick else FULL).with_(
-        n=args.n, seeds=args.seeds, nuisance=args.nuisance, epochs=args.epochs, cohort_seed=args.cohort_seed,
+        n=args.n, seeds=args.seeds, nuisance=args.nuisance, epochs=args.epochs, patience=args.patience,
+        learning_rate=args.learning_rate, cohort_seed=args.cohort_seed,
         train_workers=args.workers, sweep=None if args.sweep is None else tuple(args.sweep))
 
     def say(message: str) -> None:

@@ -1,4 +1,4 @@
-"""The report's figures: Table 2 as a forest plot, the nuisance sweep, the LD decay."""
+"""The report's figures: Table 2 as a forest plot, the nuisance sweep, the LD decay, learning curves."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,16 +6,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["forest_plot", "sweep_plot", "ld_plot"]
+__all__ = ["forest_plot", "sweep_plot", "ld_plot", "learning_curves_plot"]
 
 
-def _figure(width, height):
+def _figure(width, height, ncols: int = 1):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    return plt, *plt.subplots(figsize=(width, height))
+    return plt, *plt.subplots(1, ncols, figsize=(width, height))
 
 
 def forest_plot(table2: pd.DataFrame, path: Path, metric: str = "own_r2") -> Path:
@@ -66,6 +66,31 @@ def ld_plot(decay: dict, window: int, path: Path) -> Path:
     ax.set_xlabel("distance (kb)")
     ax.set_ylabel("mean r²")
     ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def learning_curves_plot(rows, modality_of_model: dict, path: Path, cap: int) -> Path:
+    """Mean validation loss per epoch of each model (over its seeds), one panel per
+    modality, log scale; dashed: a DropFuse pair model."""
+    modalities = list(dict.fromkeys(modality_of_model[r.model] for r in rows))
+    plt, fig, axes = _figure(3.6 * len(modalities), 3.4, ncols=len(modalities))
+    axes = np.atleast_1d(axes)
+    for ax, modality in zip(axes, modalities):
+        for r in rows:
+            if modality_of_model[r.model] != modality:
+                continue
+            curve = r.mean_curve()
+            ax.plot(np.arange(1, len(curve) + 1), curve, "--" if r.model.startswith("dropfuse_") else "-",
+                    label=r.model.removeprefix("ae_"))
+        ax.axvline(cap, color="grey", ls=":", lw=1)
+        ax.set_yscale("log")
+        ax.set_title(modality)
+        ax.set_xlabel("epoch")
+        ax.legend(fontsize=6)
+    axes[0].set_ylabel("validation loss (mean over seeds)")
     fig.tight_layout()
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)

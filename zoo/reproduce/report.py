@@ -15,7 +15,8 @@ import pandas as pd
 from fastio.safefs import atomic_write_text
 from zoo.modalities import modality_of
 from zoo.reproduce import figures
-from zoo.reproduce.plan import BOTTLENECKS, DEFAULT_BOTTLENECK, REGISTRATIONS, SWEEP_PAIRS
+from zoo.reproduce.convergence import STILL_IMPROVING, convergence
+from zoo.reproduce.plan import BOTTLENECKS, DEFAULT_BOTTLENECK, MODELS, REGISTRATIONS, SWEEP_PAIRS, space
 from zoo.reproduce.tables import (negative_control, nuisance_share, pair_rows, pair_test, retained_share,
                                   scores_frame, space_rows, summary_values, traits_of, verdicts)
 
@@ -31,6 +32,8 @@ _BEYOND_NUISANCE = {
                    "not learn the beat shape from such strips",
 }
 _METHOD_OF = {r.out: r.method for r in REGISTRATIONS}
+# a pair model is drawn with its first input's modality
+_MODALITY_OF_MODEL = {m.name: modality_of(m.inputs[0]) for m in MODELS}
 
 
 def fmt(x, digits: int = 3) -> str:
@@ -161,12 +164,22 @@ def write_report(out: Path, settings, results: list, steps, pending=()) -> dict:
                 img.save(figs / dst)
             previews.append((figs / dst, caption))
 
+    trained_models = list(main["trained"])
+    curves = convergence(lv.root / "runs", trained_models, settings.seeds, settings.epochs, settings.patience)
+    status = {c.model: c.status for c in curves}
+    training = pd.DataFrame([{**c.row(), "modality": _MODALITY_OF_MODEL[c.model]} for c in curves])
+    training.to_csv(out / "training.csv", index=False)
+    atomic_write_text(out / "training.json", training.to_json(orient="records", indent=1))
+    curves_png = figures.learning_curves_plot(curves, _MODALITY_OF_MODEL, figs / "learning_curves.png",
+                                              settings.epochs)
     verdict_rows = verdicts(table2, ALPHA)
     verdict_table = [[r["method"] + (" [ORACLE]" if r["oracle"] else ""), r["modality"], r["verdict"],
                       "—" if r["diff"] is None else f"{r['diff']:+.3f} [{r['lo']:+.3f}, {r['hi']:+.3f}]",
                       "—" if r["p"] is None else f"{r['p']:.2g}",
-                      "—" if r["loci_diff"] is None else f"{r['loci_diff']:+.1f}", r["label"]]
+                      "—" if r["loci_diff"] is None else f"{r['loci_diff']:+.1f}", r["label"],
+                      f"{status[space(r['a']).model]} / {status[space(r['b']).model]}"]
                      for r in verdict_rows]
+    budget_note = _budget_note(curves, settings)
     explained = nuisance_share(sweep, settings.nuisance, ALPHA)
     explained_table = [[r["label"], f"{r['gain_main']:+.3f}", f"{r['gain_zero']:+.3f}",
                         f"{r['attributable']:+.3f} [{r['lo']:+.3f}, {r['hi']:+.3f}]",
@@ -210,8 +223,18 @@ def write_report(out: Path, settings, results: list, steps, pending=()) -> dict:
         ("p", f"Own-trait R² of method A against its baseline B at nuisance {settings.nuisance:g}: helped (Δ > 0, "
               f"p < {ALPHA:g}), hurt (Δ < 0, p < {ALPHA:g}) or no significant difference; Δ loci: MANOVA loci of "
               "A minus B (means over seeds). Details in Table 2 and the genetics table."),
-        ("table", ["method", "modality", "verdict", "Δ own-trait R² [95 % CI]", "p", "Δ loci", "pair"],
-         verdict_table),
+        ("table", ["method", "modality", "verdict", "Δ own-trait R² [95 % CI]", "p", "Δ loci", "pair",
+                   "training of A / B"], verdict_table),
+        ("h", 2, "Training budget: did the models converge?"),
+        ("p", budget_note),
+        ("table", ["model", "modality", "epochs run", "stopped early", "best epoch (mean)",
+                   "best validation loss (mean)", f"fall of the best validation loss over the last "
+                   f"{settings.patience} epochs, mean (max)", "status"],
+         [[r["model"], r["modality"], f"{r['epochs_min']}–{r['epochs_max']} of {r['cap']}",
+           f"{r['stopped_early']} of {r['seeds']}", f"{r['best_epoch_mean']:.1f}", f"{r['best_val_loss_mean']:.4f}",
+           "—" if r["recent_gain_mean"] is None else f"{r['recent_gain_mean']:.1%} ({r['recent_gain_max']:.1%})",
+           r["status"]] for r in training.to_dict(orient="records")]),
+        ("img", f"figures/{curves_png.name}", "Validation loss per epoch, mean over seeds; dotted: the cap"),
         ("h", 2, "Table 1: tensors, registration and what it removes"),
         ("p", f"Nuisance amplitudes are those at strength 1 (truth.json); this run scales them by "
               f"{settings.nuisance:g}. Quality: the share of a tensor's main variation (top 10 principal components, adjusted R²) "
@@ -267,16 +290,34 @@ def write_report(out: Path, settings, results: list, steps, pending=()) -> dict:
         *[("img", f"figures/{p.name}", caption) for p, caption in previews],
     ]
     md, page = _render(blocks, out)
-    _headline(out, cmd, settings, main, table2, control, retained, pending)
+    _headline(out, cmd, settings, main, table2, control, retained, pending, budget_note)
     atomic_write_text(out / "report.json", json.dumps(
         {"settings": settings.to_dict(), "n_common": main["n_common"], "ld_window": window,
          "step_minutes": round(step_minutes, 1), "pending_sweep_levels": list(pending),
-         "negative_control": control_rows, "retained": retained_share(table2, SWEEP_PAIRS)}, indent=1,
+         "negative_control": control_rows, "retained": retained_share(table2, SWEEP_PAIRS),
+         "training": training.to_dict(orient="records")}, indent=1,
         default=float))
     return {"markdown": str(md), "html": str(page), "table2": table2, "sweep": sweep, "spaces": spaces}
 
 
-def _headline(out: Path, cmd, settings, main, table2, control, retained, pending=()) -> Path:
+def _budget_note(curves, settings) -> str:
+    """What the models' curves say about the budget, for the report and the headline."""
+    improving = [c.model for c in curves if c.status == "still improving"]
+    stopped = sum(c.status == "stopped early" for c in curves)
+    flat = sum(c.status == "flat at the cap" for c in curves)
+    note = (f"Every model had the same budget: at most {settings.epochs} epochs of {settings.steps} steps, stopped "
+            f"after {settings.patience} epochs without a better validation loss. {len(improving)} of {len(curves)} "
+            f"models were still improving when it ended (a seed at the cap whose best validation loss fell by "
+            f"≥ {STILL_IMPROVING:.0%} over its last {settings.patience} epochs); flat at the cap: {flat}; every seed "
+            f"stopped early: {stopped}.")
+    if improving:
+        note += (" A verdict between models that were still improving holds at this budget only: given longer "
+                 "training, an unregistered model can learn part of what registration removes (its pose, say), "
+                 "and the gain can shrink. Where compute allows, raise the budget with --epochs (and --patience).")
+    return note
+
+
+def _headline(out: Path, cmd, settings, main, table2, control, retained, pending=(), budget_note="") -> Path:
     """``headline.md``: the report's key rows, for the README to copy verbatim."""
     lines = [f"`{cmd}` — n = {settings.n} ({main['n_common']} shared), {settings.seeds} training seeds, "
              f"nuisance {settings.nuisance:g}. Held-out R² over each baseline tensor's own traits; Δ with 95 % "
@@ -295,6 +336,8 @@ def _headline(out: Path, cmd, settings, main, table2, control, retained, pending
                         for r in table2.to_dict(orient="records")])
     lines += ["Loci: lead variant within the phantom's LD window of a causal variant of the tensor's own "
               "factors; means ± SD over seeds; the null rate is the chance that a random variant matches.", ""]
+    if budget_note:
+        lines += [f"Training budget. {budget_note}", ""]
     lines += ["Negative control (nuisance 0):", ""]
     lines += _md_table(["registration", "own-trait R² registered vs native", "Δ [95 % CI]", "p", "verdict"], control)
     lines += [f"Share of the registered own-trait R² kept by the unregistered space at nuisance "

@@ -67,6 +67,8 @@ class Settings:
             check_strength(level)
         if self.epochs < 1 or self.steps < 1 or self.batch < 1 or self.patience < 1:
             raise ValueError("Expected positive epochs, steps, batch and patience")
+        if not self.learning_rate > 0:
+            raise ValueError(f"Expected a positive learning rate, got {self.learning_rate}")
         if self.width < 1 or not self.dense_blocks or min(self.dense_blocks) < 1 or self.block_size < 1:
             raise ValueError(f"Expected positive width, dense_blocks and block_size, got {self.width}, "
                              f"{self.dense_blocks}, {self.block_size}")

@@ -140,7 +140,7 @@ def verdicts(table2: pd.DataFrame, alpha: float = 0.05) -> list[dict]:
             word = "not scored (no own traits)"
         else:
             word = "helped" if p < alpha and d > 0 else "hurt" if p < alpha and d < 0 else "no significant difference"
-        rows.append({"label": r["label"], "modality": r["modality"], "method": r["method"], "oracle": r["oracle"],
+        rows.append({"label": r["label"], "a": r["a"], "b": r["b"], "modality": r["modality"], "method": r["method"], "oracle": r["oracle"],
                      "verdict": word, "diff": d, "lo": r.get("own_r2_lo"), "hi": r.get("own_r2_hi"), "p": p,
                      "loci_diff": _minus(r.get("loci_manova_a"), r.get("loci_manova_b"))})
     return rows

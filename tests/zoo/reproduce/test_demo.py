@@ -28,3 +28,18 @@ def test_demo_rejects_a_cohort_too_small():
         demo.main(["--n", "10", "--out", "unused"])
     with pytest.raises(ValueError, match="Expected n >= 50"):
         cli.main(["--n", "10", "--out", "unused"])
+
+
+def test_the_training_budget_is_a_dial(monkeypatch):
+    seen = {}
+
+    def fake_run(out, settings, *, progress, say, remeasure):
+        seen["settings"] = settings
+        return {"markdown": "r.md", "html": "r.html"}
+
+    monkeypatch.setattr("zoo.reproduce.run.run_reproduce", fake_run)
+    assert cli.main(["--out", "x", "--epochs", "200", "--patience", "5", "--learning-rate", "3e-3"]) == 0
+    assert (seen["settings"].epochs, seen["settings"].patience, seen["settings"].learning_rate) == (200, 5, 3e-3)
+    assert cli.main(["--out", "x"]) == 0 and seen["settings"] == FULL
+    with pytest.raises(ValueError, match="positive learning rate"):
+        cli.main(["--out", "x", "--learning-rate", "0"])

@@ -34,7 +34,11 @@ def test_full_table_shape_and_resume(tmp_path):
     assert len(summary["negative_control"]) == len(SWEEP_PAIRS)
     text = (out / "report.md").read_text()
     assert "ORACLE" in text and "null rate" in text and "Negative control" in text
-    for fig in ("table2_forest.png", "nuisance_sweep.png", "ld_decay.png"):
+    # every model's convergence, one row per model, its status in the verdict table too
+    training = pd.read_csv(out / "training.csv")
+    assert len(training) == len(summary["training"]) and (training["seeds"] == TINY.seeds).all()
+    assert "Training budget: did the models converge?" in text and "training of A / B" in text
+    for fig in ("table2_forest.png", "nuisance_sweep.png", "ld_decay.png", "learning_curves.png"):
         assert (out / "figures" / fig).stat().st_size > 1000
     assert report["html"].endswith("report.html")
     # a rerun redoes nothing but the report
