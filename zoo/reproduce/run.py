@@ -27,6 +27,7 @@ from zoo.registration.methods import get_method
 from zoo.registration.pipeline import register_store
 from zoo.reproduce.measure import measure_space, own_truth
 from zoo.reproduce.plan import MODELS, PAIRS, REGISTRATIONS, SPACES, SWEEP_PAIRS, pair_models, space
+from zoo.reproduce.pose import registration_errors
 from zoo.reproduce.quality import explained_shares
 from zoo.reproduce.report import write_report
 from zoo.reproduce.settings import Settings
@@ -38,7 +39,7 @@ __all__ = ["run_reproduce", "Level", "measure_latents"]
 MANIFEST = "reproduce.json"
 _COVARIATES = ("age", "sex") + tuple(f"PC{i}" for i in range(1, 11))
 _WEIGHTS = {"phantom": 1.0, "convert": 0.5, "register": 0.3, "register_learned": 2.0, "train": 1.0,
-            "common": 0.05, "measure": 0.15, "measure_gwas": 0.4, "ld": 0.2, "quality": 0.3}
+            "common": 0.05, "measure": 0.15, "measure_gwas": 0.4, "ld": 0.2, "quality": 0.3, "pose": 0.05}
 
 
 class Level:
@@ -87,6 +88,7 @@ def _plan(levels: list[Level], settings: Settings) -> dict[str, float]:
         plan[lv.key("convert")] = w["convert"]
         for r in lv.registrations:
             plan[lv.key(f"register_{r.out}")] = w["register_learned" if r.learned else "register"]
+        plan[lv.key("pose")] = w["pose"]
         for m in lv.models:
             for seed in range(settings.seeds):
                 plan[lv.key(f"train_{m.name}_seed{seed}")] = w["train"] * len(m.inputs)
@@ -190,6 +192,8 @@ def _run_level(lv: Level, steps: Steps, settings: Settings, progress: bool, wind
     done = steps.run_many([(lv.key(f"register_{r.out}"), _register, (lv, r, settings, progress and not parallel),
                             f"register {r.source} by {r.method}") for r in lv.registrations])
     registered = {r.out: done[lv.key(f"register_{r.out}")] for r in lv.registrations}
+    pose = steps.run(lv.key("pose"), lambda: {"registrations": registration_errors(
+        fastio.open_store(store), truth, lv.registrations)}, what="registration error against the known nuisance")
     measures = [lv.key(f"measure_{name}_seed{seed}") for name in lv.spaces for seed in range(settings.seeds)]
     trained = {}
     for m in lv.models:
@@ -220,7 +224,7 @@ def _run_level(lv: Level, steps: Steps, settings: Settings, progress: bool, wind
     done = steps.run_many(jobs)
     records = {(name, seed): done[lv.key(f"measure_{name}_seed{seed}")]
                for name in lv.spaces for seed in range(settings.seeds)}
-    return {"level": lv, "cohort": cohort, "truth": truth, "registered": registered, "trained": trained,
+    return {"level": lv, "cohort": cohort, "truth": truth, "registered": registered, "pose": pose, "trained": trained,
             "n_common": len(common["sample_ids"]), "records": records, **extra}
 
 

@@ -38,6 +38,10 @@ def test_full_table_shape_and_resume(tmp_path):
     training = pd.read_csv(out / "training.csv")
     assert len(training) == len(summary["training"]) and (training["seeds"] == TINY.seeds).all()
     assert "Training budget: did the models converge?" in text and "training of A / B" in text
+    # each registration's error against the known nuisance, per level (every sweep registration)
+    assert set(summary["registration_errors"]) == {"0", "0.25"}
+    assert {r["out"] for r in summary["registration_errors"]["0.25"]} == {r.out for r in REGISTRATIONS}
+    assert "error against the known nuisance, before → after" in text
     for fig in ("table2_forest.png", "nuisance_sweep.png", "ld_decay.png", "learning_curves.png"):
         assert (out / "figures" / fig).stat().st_size > 1000
     assert report["html"].endswith("report.html")
