@@ -137,34 +137,42 @@ def _geometric(store, truth: dict, reg) -> dict | None:
             "n": int(rows.size)}
 
 
-def _phase(store, truth: dict, reg) -> dict | None:
-    extra = f"{reg.out}_phase"
+def _recorded(store, truth: dict, reg, suffix: str):
+    """What the registration recorded beside its output (``{out}{suffix}``) for the subjects
+    present in source, output and record, with their truth rows; None when it recorded none."""
+    extra = f"{reg.out}{suffix}"
     if extra not in store:
         return None
     rows, truth_rows = _rows_of(store, truth, (reg.source, reg.out, extra))
+    return np.asarray(store[extra][:], dtype=np.float64)[rows], truth_rows
+
+
+def _phase(store, truth: dict, reg) -> dict | None:
+    found = _recorded(store, truth, reg, "_phase")
+    if found is None:
+        return None
+    recorded, truth_rows = found
     frames = store.spec(reg.source).shape[-1]
     start = _series(truth, reg.source, "start_phase", truth_rows)
-    rolled = np.asarray(store[extra][:], dtype=np.float64)[rows, 1]
     # rolled[..., t] = cine[..., t - s]: the output's frame 0 is the source's frame -s
     return {"measure": "phase of frame 0 (RMS circular deviation)", "unit": "% of the cycle",
-            "before": 100 * circular_spread(start), "after": 100 * circular_spread(start - rolled / frames),
-            "n": int(rows.size)}
+            "before": 100 * circular_spread(start), "after": 100 * circular_spread(start - recorded[:, 1] / frames),
+            "n": len(truth_rows)}
 
 
 def _median_beat(store, truth: dict, reg) -> dict | None:
-    extra = f"{reg.out}_heart_rate"
-    if extra not in store:
+    found = _recorded(store, truth, reg, "_heart_rate")
+    if found is None:
         return None
-    rows, truth_rows = _rows_of(store, truth, (reg.source, reg.out, extra))
+    recorded, truth_rows = found
     start = _series(truth, reg.source, "start_phase", truth_rows)
-    measured = np.asarray(store[extra][:], dtype=np.float64)[rows, 0]
     known = _series(truth, reg.source, "heart_rate_bpm", truth_rows)
     # the median beat centres every beat on its detected R peak, so the start phase is gone
     # by construction; how well it found the beats shows in the heart rate it measured
     return {"measure": "start phase of the strip (RMS circular deviation) → heart-rate error of the detected "
                        "beats (mean absolute)", "unit": "% of the cycle → bpm",
-            "before": 100 * circular_spread(start), "after": float(np.mean(np.abs(measured - known))),
-            "n": int(rows.size)}
+            "before": 100 * circular_spread(start), "after": float(np.mean(np.abs(recorded[:, 0] - known))),
+            "n": len(truth_rows)}
 
 
 def registration_errors(store, truth: dict, registrations) -> list[dict]:
