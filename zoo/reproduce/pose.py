@@ -32,21 +32,52 @@ from zoo.phantom.raster import pixel_grid, rotation
 from zoo.phantom.render_brain import NATIVE_FOV_MM
 from zoo.reproduce.quality import nuisance_design
 
-__all__ = ["registration_errors", "coordinate_spread", "circular_spread"]
+__all__ = ["registration_errors", "Spread", "coordinate_spread", "circular_spread"]
+
+
+class Spread:
+    """RMS over subjects and points of the distance of each subject's coordinates from the
+    subjects' mean at each point, and of the part of that deviation a design (subjects ×
+    variables) explains by least squares per coordinate; subjects added a chunk at a time,
+    so memory does not grow with the cohort."""
+
+    def __init__(self, design: np.ndarray | None = None):
+        x = None if design is None else np.asarray(design, dtype=np.float64)
+        self.design = None if x is None else x - x.mean(axis=0)     # centred over every subject
+        self.n = 0
+        self.total = self.squares = self.cross = None
+
+    def add(self, coords: np.ndarray, rows: slice | np.ndarray | None = None) -> None:
+        """``coords`` (subjects, points, 2) of the subjects ``rows`` of the design."""
+        flat = np.asarray(coords, dtype=np.float64).reshape(len(coords), -1)
+        if self.total is None:
+            self.points = coords.shape[1]
+            self.total, self.squares = np.zeros(flat.shape[1]), 0.0
+            self.cross = None if self.design is None else np.zeros((self.design.shape[1], flat.shape[1]))
+        self.n += len(flat)
+        self.total += flat.sum(axis=0)
+        self.squares += float(np.einsum("ij,ij->", flat, flat))
+        if self.design is not None:
+            # xᵀ(c − mean) = xᵀc for a centred x: the mean is not needed chunk by chunk
+            self.cross += self.design[slice(None) if rows is None else rows].T @ flat
+
+    def spread(self) -> float:
+        mean = self.total / self.n
+        return float(np.sqrt(max(self.squares - self.n * mean @ mean, 0.0) / (self.n * self.points)))
+
+    def explained(self) -> float:
+        """The fitted part's RMS: its sum of squares is trace(Bᵀ (XᵀX)⁻¹ B), B = Xᵀc."""
+        gram = self.design.T @ self.design
+        ss = float(np.sum(self.cross * np.linalg.lstsq(gram, self.cross, rcond=None)[0]))
+        return float(np.sqrt(max(ss, 0.0) / (self.n * self.points)))
 
 
 def coordinate_spread(coords: np.ndarray, design: np.ndarray | None = None) -> float:
-    """RMS over subjects and points of the distance of ``coords`` (subjects, points, 2)
-    from the subjects' mean at each point; with ``design`` (subjects × variables), of the
-    part of that deviation the variables explain linearly (least squares per coordinate)."""
-    coords = np.asarray(coords, dtype=np.float64)
-    deviation = (coords - coords.mean(axis=0)).reshape(len(coords), -1)
-    if design is not None:
-        x = np.asarray(design, dtype=np.float64)
-        x = x - x.mean(axis=0)
-        beta, *_ = np.linalg.lstsq(x, deviation, rcond=None)
-        deviation = x @ beta
-    return float(np.sqrt((deviation ** 2).sum(axis=1).mean() / coords.shape[1]))
+    """``Spread`` of one array of coordinates (subjects, points, 2): the whole spread, or
+    with ``design`` the part it explains."""
+    acc = Spread(design)
+    acc.add(coords)
+    return acc.spread() if design is None else acc.explained()
 
 
 def circular_spread(fractions: np.ndarray) -> float:
@@ -112,6 +143,10 @@ def _rows_of(store, truth: dict, tensors) -> tuple[np.ndarray, np.ndarray]:
     return rows, np.array([order[store.sample_ids[r]] for r in rows], dtype=np.int64)
 
 
+# subjects composed at a time: (chunk, output pixels, 2) float64 arrays of a few MB
+_CHUNK = 128
+
+
 def _geometric(store, truth: dict, reg) -> dict | None:
     extra = f"{reg.out}_transform" if f"{reg.out}_transform" in store else f"{reg.out}_flow"
     if extra not in store:
@@ -123,18 +158,21 @@ def _geometric(store, truth: dict, reg) -> dict | None:
         return None
     to_anatomy, unit = mapped
     pixels = _output_pixels(store.spec(reg.out).shape)
-    recorded = np.asarray(store[extra][:], dtype=np.float64)[rows]
-    pulled = _pulled(pixels, recorded) if extra.endswith("_transform") else _flowed(pixels, recorded)
-    before = _to_anatomy(np.broadcast_to(pixels, pulled.shape), to_anatomy)
-    after = _to_anatomy(pulled, to_anatomy)
     # the part of the misalignment the known nuisance explains: what registration is for;
     # the rest of it after registration is the method's own error, or anatomy it evened out
     design = nuisance_design(truth, reg.source, [store.sample_ids[r] for r in rows])
-    explained = {} if design is None else {"before": coordinate_spread(before, design),
-                                           "after": coordinate_spread(after, design)}
+    before, after = Spread(design), Spread(design)
+    for a in range(0, len(rows), _CHUNK):
+        part = slice(a, a + _CHUNK)
+        chunk = rows[part]
+        # one contiguous read of the store rows the chunk spans, then its present rows
+        recorded = np.asarray(store[extra][chunk[0]:chunk[-1] + 1], dtype=np.float64)[chunk - chunk[0]]
+        pulled = _pulled(pixels, recorded) if extra.endswith("_transform") else _flowed(pixels, recorded)
+        before.add(_to_anatomy(np.broadcast_to(pixels, pulled.shape), to_anatomy[part]), part)
+        after.add(_to_anatomy(pulled, to_anatomy[part]), part)
+    explained = {} if design is None else {"before": before.explained(), "after": after.explained()}
     return {"measure": "misalignment the known pose explains (RMS)", "unit": unit, **explained,
-            "total_before": coordinate_spread(before), "total_after": coordinate_spread(after),
-            "n": int(rows.size)}
+            "total_before": before.spread(), "total_after": after.spread(), "n": int(rows.size)}
 
 
 def _recorded(store, truth: dict, reg, suffix: str):

@@ -8,7 +8,7 @@ import pytest
 from zoo.phantom.raster import pixel_grid, rotation
 from zoo.phantom.render_brain import NATIVE_FOV_MM
 from zoo.reproduce.plan import Registration
-from zoo.reproduce.pose import circular_spread, coordinate_spread, registration_errors
+from zoo.reproduce.pose import Spread, circular_spread, coordinate_spread, registration_errors
 from zoo.reproduce.report import pose_text
 
 N = 12
@@ -51,6 +51,21 @@ def test_spreads_on_known_answers():
     assert coordinate_spread(coords, design=np.array([[0.0], [1.0]])) == pytest.approx(1.0)
     assert circular_spread([0.95, 0.05]) == pytest.approx(0.05)   # across the wrap
     assert circular_spread([0.3, 0.3, 0.3]) == pytest.approx(0.0)
+
+
+def test_the_spread_added_chunk_by_chunk_matches_least_squares_on_the_whole():
+    rng = np.random.default_rng(3)
+    design = rng.standard_normal((50, 3))
+    coords = rng.standard_normal((50, 7, 2)) + design[:, :1, None] * 2.0
+    flat = (coords - coords.mean(axis=0)).reshape(50, -1)
+    x = design - design.mean(axis=0)
+    fitted = x @ np.linalg.lstsq(x, flat, rcond=None)[0]
+    acc = Spread(design)
+    for a in range(0, 50, 16):
+        acc.add(coords[a:a + 16], slice(a, a + 16))
+    assert acc.spread() == pytest.approx(np.sqrt((flat ** 2).sum() / (50 * 7)))
+    assert acc.explained() == pytest.approx(np.sqrt((fitted ** 2).sum() / (50 * 7)))
+    assert acc.explained() < acc.spread()
 
 
 def _brain(fraction_undone: float):
