@@ -120,6 +120,22 @@ def _summary(p: Preset) -> str:
     return f"{what} of {p.source.name} {how}; {p.embedding_dim}-d latent space."
 
 
+def _convergence_text(training: dict) -> list[str]:
+    """Whether the training converged, where the record says (presets published since it
+    records it; older cards render as they were published)."""
+    status = training.get("convergence")
+    if status is None:
+        return []
+    line = (f"Training: {training.get('epochs_run')} of at most {training.get('max_epochs')} epochs, the best "
+            f"validation loss at epoch {training.get('best_epoch')}: {status}")
+    fall = training.get("val_loss_fall")
+    if fall:
+        line += f" (the best validation loss fell {fall['fall']:.1%} over the last {fall['over_epochs']} epochs)"
+    if status == "still improving":
+        line += "; a longer training would give a better-fitted encoder"
+    return [line + ".", ""]
+
+
 def _body(p: Preset) -> str:
     data = p.training.get("data", {})
     synthetic = data.get("kind") == "phantom"
@@ -147,6 +163,7 @@ def _body(p: Preset) -> str:
         str(p.training.get("command", "not recorded")),
         "```",
         "",
+        *_convergence_text(p.training),
         "## Evaluation",
         "",
         str(p.training.get("evaluation", "Measured on the training cohort.")),

@@ -30,6 +30,7 @@ from zoo.presets.record import FileEntry, Preset, check_preset_name
 from zoo.presets.registry import read_registry_file, registry_json
 from zoo.recipes.inference import find_encoder
 from zoo.registration.pipeline import work_dir_for
+from zoo.reproduce.convergence import Convergence
 
 __all__ = ["publish", "preset_name", "run_facts", "training_fingerprint"]
 
@@ -55,6 +56,23 @@ def run_facts(run_dir: str | Path) -> tuple[dict, dict]:
         raise ValueError(f"{run_dir}: expected a `zoo train` run directory (train_summary_<id>.json), found none")
     run_id = summary.name[len("train_summary_"):-len(".json")]
     return _read_json(run_dir / f"arguments_{run_id}.json"), _read_json(summary)
+
+
+def _convergence(args: dict, summary: dict) -> dict:
+    """Whether the training converged, from its validation-loss curve (``zoo.reproduce.
+    convergence``): ``max_epochs``, ``convergence`` (stopped early / still improving / flat
+    at the cap / too short to tell) and, for a training that used every epoch,
+    ``val_loss_fall`` over its last ``patience`` epochs. Nothing for a run that recorded
+    no curve."""
+    curve = (summary.get("history") or {}).get("val_loss")
+    cap, patience = args.get("epochs"), args.get("patience")
+    if not curve or not cap or not patience:
+        return {}
+    run = Convergence(str(args.get("id")), (np.asarray(curve, dtype=float),), int(cap), int(patience))
+    out = {"max_epochs": int(cap), "convergence": run.status}
+    if run.gains:
+        out["val_loss_fall"] = {"over_epochs": int(patience), "fall": round(float(run.gains[0]), 4)}
+    return out
 
 
 def _encoder(args: dict, spec, run_dir: Path):
@@ -178,6 +196,7 @@ def publish(run_dir, *, version: int, out, name: str | None = None, tensor: str 
             "n_valid": summary.get("n_valid"), "partners": [t for t in inputs if t != tensor],
             "data": {**(data or {}), "fingerprint": _fingerprint(store, tensor)},
         }
+        training.update(_convergence(args, summary))
         if evaluation:
             training["evaluation"] = evaluation
         ref = f"{name}@{int(version)}"

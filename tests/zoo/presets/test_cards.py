@@ -52,3 +52,30 @@ def test_metrics_without_a_window_render_as_before():
     body = _card({"gwas": {"precision_min_p": 1.0, "null_rate": 0.49}})
     assert "precision_min_p 1 (chance 0.49)" in body
     assert "Chance:" not in body and "Negative control" not in body
+
+
+def test_the_card_says_whether_the_training_converged():
+    preset = make_preset({"encoder.keras": b"x"})
+    improving = dataclasses.replace(preset, training={
+        **preset.training, "epochs_run": 15, "best_epoch": 15, "max_epochs": 15, "convergence": "still improving",
+        "val_loss_fall": {"over_epochs": 3, "fall": 0.1793}})
+    body = parse_card(render_card(improving))[1]
+    assert ("Training: 15 of at most 15 epochs, the best validation loss at epoch 15: still improving (the best "
+            "validation loss fell 17.9% over the last 3 epochs); a longer training would give") in body
+    stopped = dataclasses.replace(preset, training={**preset.training, "epochs_run": 9, "best_epoch": 6,
+                                                    "max_epochs": 15, "convergence": "stopped early"})
+    assert "Training: 9 of at most 15 epochs, the best validation loss at epoch 6: stopped early." in \
+        parse_card(render_card(stopped))[1]
+    # a record published before convergence was recorded renders as it was published
+    assert "Training:" not in parse_card(render_card(preset))[1]
+
+
+def test_publishing_records_convergence_from_the_run_s_curve():
+    from zoo.presets.publishing import _convergence
+
+    curve = {"history": {"val_loss": [1.0, 0.8, 0.6, 0.5, 0.4]}}
+    assert _convergence({"epochs": 5, "patience": 2, "id": "r"}, curve) == {
+        "max_epochs": 5, "convergence": "still improving", "val_loss_fall": {"over_epochs": 2, "fall": 0.3333}}
+    assert _convergence({"epochs": 9, "patience": 2, "id": "r"}, curve) == {
+        "max_epochs": 9, "convergence": "stopped early"}
+    assert _convergence({"epochs": 5, "patience": 2, "id": "r"}, {}) == {}

@@ -57,6 +57,9 @@ def test_publish_records_the_run(run):
     assert [f.role for f in preset.files] == ["encoder"]  # median_beat has no fitted state
     card = (root / "mirror" / "model_cards" / f"ecg_rest.median_beat.ae@{VERSION}.md").read_text()
     assert "not for clinical use" in card and "pytest" in card
+    # one epoch under the recipe's patience: too short for the record to say it converged
+    assert preset.training["max_epochs"] == 1 and preset.training["convergence"] == "too short to tell"
+    assert "Training: 1 of at most 1 epochs" in card
 
 
 def test_embed_of_hd5_files_equals_recipe_infer(run):
