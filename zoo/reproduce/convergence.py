@@ -111,4 +111,5 @@ def convergence(runs: Path, models, seeds: int, cap: int, patience: int) -> list
 
 
 def model_status(rows: list[Convergence]) -> dict[str, str]:
+    """Model name -> its ``status``."""
     return {c.model: c.status for c in rows}

@@ -44,7 +44,7 @@ class Spread:
     def __init__(self, design: np.ndarray | None = None):
         x = None if design is None else np.asarray(design, dtype=np.float64)
         self.design = None if x is None else x - x.mean(axis=0)     # centred over every subject
-        self.n = 0
+        self.n = self.points = 0
         self.total = self.squares = self.cross = None
 
     def add(self, coords: np.ndarray, rows: slice | np.ndarray | None = None) -> None:

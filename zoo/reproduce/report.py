@@ -15,7 +15,7 @@ import pandas as pd
 from fastio.safefs import atomic_write_text
 from zoo.modalities import modality_of
 from zoo.reproduce import figures
-from zoo.reproduce.convergence import STILL_IMPROVING, convergence
+from zoo.reproduce.convergence import STILL_IMPROVING, convergence, model_status
 from zoo.reproduce.plan import BOTTLENECKS, DEFAULT_BOTTLENECK, MODELS, REGISTRATIONS, SWEEP_PAIRS, space
 from zoo.reproduce.tables import (negative_control, nuisance_share, pair_rows, pair_test, retained_share,
                                   scores_frame, space_rows, summary_values, traits_of, verdicts)
@@ -185,7 +185,7 @@ def write_report(out: Path, settings, results: list, steps, pending=()) -> dict:
 
     trained_models = list(main["trained"])
     curves = convergence(lv.root / "runs", trained_models, settings.seeds, settings.epochs, settings.patience)
-    status = {c.model: c.status for c in curves}
+    status = model_status(curves)
     training = pd.DataFrame([{**c.row(), "modality": _MODALITY_OF_MODEL[c.model]} for c in curves])
     training.to_csv(out / "training.csv", index=False)
     atomic_write_text(out / "training.json", training.to_json(orient="records", indent=1))
