@@ -13,27 +13,33 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["STILL_IMPROVING", "Convergence", "read_validation_curve", "convergence", "model_status"]
+__all__ = ["STILL_IMPROVING", "Convergence", "read_train_summary", "read_validation_curve", "convergence", "model_status"]
 
 # a model at the cap whose best validation loss fell by at least this share over its last
 # ``patience`` epochs is "still improving": early stopping would not have ended it soon
 STILL_IMPROVING = 0.01
 
 
-def read_validation_curve(run_dir: Path) -> np.ndarray:
-    """The validation loss per epoch that training recorded in ``run_dir``'s
-    ``train_summary*.json``; an error naming the file when it is absent or lacks it."""
+def read_train_summary(run_dir: Path) -> tuple[Path, dict]:
+    """(path, contents) of the ``train_summary*.json`` a training wrote in ``run_dir``; an
+    error naming the folder when there is none."""
     run_dir = Path(run_dir)
     found = sorted(run_dir.glob("train_summary*.json"))
     if not found:
         raise RuntimeError(f"{run_dir}: training wrote no train_summary*.json")
-    data = json.loads(found[0].read_text(encoding="utf-8"))
+    return found[0], json.loads(found[0].read_text(encoding="utf-8"))
+
+
+def read_validation_curve(run_dir: Path) -> np.ndarray:
+    """The validation loss per epoch that training recorded in ``run_dir``'s
+    ``train_summary*.json``; an error naming the file when it is absent or lacks it."""
+    path, data = read_train_summary(run_dir)
     curve = (data.get("history") or {}).get("val_loss")
     if not curve:
-        raise RuntimeError(f"{found[0]}: expected a history with a val_loss per epoch, found none")
+        raise RuntimeError(f"{path}: expected a history with a val_loss per epoch, found none")
     values = np.asarray(curve, dtype=float)
     if not np.isfinite(values).all():
-        raise RuntimeError(f"{found[0]}: validation loss is not finite at epochs "
+        raise RuntimeError(f"{path}: validation loss is not finite at epochs "
                            f"{(np.flatnonzero(~np.isfinite(values)) + 1).tolist()}")
     return values
 

@@ -14,6 +14,7 @@ from zoo.recipes.args import parse_args
 from zoo.recipes import reuse
 from zoo.recipes.inference import infer
 from zoo.recipes.training import train
+from zoo.reproduce.convergence import read_train_summary
 from zoo.reproduce.plan import Model
 from zoo.reproduce.settings import Settings
 
@@ -85,10 +86,7 @@ def _per_input(kinds, model: Model) -> list:
 
 
 def _summary(run_dir: Path) -> dict:
-    found = sorted(run_dir.glob("train_summary*.json"))
-    if not found:
-        raise RuntimeError(f"{run_dir}: training wrote no train_summary*.json")
-    data = json.loads(found[0].read_text(encoding="utf-8"))
+    _, data = read_train_summary(run_dir)
     return {k: data.get(k) for k in ("epochs_run", "best_epoch", "best_val_loss", "n_train", "n_valid",
                                     "fit_seconds")}
 
