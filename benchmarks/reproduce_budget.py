@@ -54,6 +54,15 @@ def _rows(records: dict, truth: dict, n_common: int, settings: Settings) -> list
     return out
 
 
+def _seconds(value) -> str:
+    return "–" if value is None or value != value else f"{value:.0f}"
+
+
+def _network(settings: Settings) -> str:
+    blocks = "/".join(map(str, settings.dense_blocks))
+    return f"{settings.width} filters, blocks {blocks} × {settings.block_size} conv"
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("run", type=Path, help="a finished `zoo reproduce` folder")
@@ -62,14 +71,32 @@ def main(argv=None) -> None:
     p.add_argument("--seeds", type=int, default=2)
     p.add_argument("--learning-rate", type=float, default=None,
                    help="initial learning rate of the retrainings (default: the run's)")
+    p.add_argument("--min-improvement", type=float, default=None,
+                   help="early stopping's relative threshold (zoo.recipes.stopping; default: the run's)")
+    p.add_argument("--width", type=int, default=None, help="filters of the first conv (default: the run's)")
+    p.add_argument("--dense-blocks", type=int, nargs="+", default=None,
+                   help="filters of each pooled block (default: the run's)")
+    p.add_argument("--block-size", type=int, default=None, help="convs per block (default: the run's)")
     args = p.parse_args(argv)
     settings = Settings.from_dict(json.loads((args.run / MANIFEST).read_text(encoding="utf-8"))["settings"])
     if args.epochs <= settings.epochs or not 2 <= args.seeds <= settings.seeds:
         p.error(f"expected --epochs above the run's {settings.epochs} and 2 <= --seeds <= {settings.seeds}")
-    if args.learning_rate is not None and not args.learning_rate > 0:
-        p.error(f"expected a positive --learning-rate, got {args.learning_rate}")
-    bigger = settings.with_(epochs=args.epochs, learning_rate=args.learning_rate)
-    lr_flag = "" if args.learning_rate is None else f" --learning-rate {args.learning_rate:g}"
+    try:
+        bigger = settings.with_(epochs=args.epochs, learning_rate=args.learning_rate, width=args.width,
+                                min_improvement=args.min_improvement,
+                                dense_blocks=None if args.dense_blocks is None else tuple(args.dense_blocks),
+                                block_size=args.block_size)
+    except ValueError as err:
+        p.error(str(err))
+    flags = "".join(f" --{name} {value}" for name, value in (
+        ("learning-rate", None if args.learning_rate is None else f"{args.learning_rate:g}"),
+        ("min-improvement", None if args.min_improvement is None else f"{args.min_improvement:g}"),
+        ("width", args.width),
+        ("dense-blocks", None if args.dense_blocks is None else " ".join(map(str, args.dense_blocks))),
+        ("block-size", args.block_size)) if value is not None)
+    network = ("" if (bigger.width, bigger.dense_blocks, bigger.block_size) ==
+               (settings.width, settings.dense_blocks, settings.block_size) else
+               f", network {_network(settings)} vs {_network(bigger)}")
     tag = MAIN_TAG.format(settings.nuisance)
     cohort = _main_step(args.run, "phantom", tag)
     truth = json.loads(Path(cohort["truth"]).read_text(encoding="utf-8"))
@@ -90,7 +117,9 @@ def main(argv=None) -> None:
             ran.append({"model": m.name, "seed": seed, "epochs_run_15": old["training"]["epochs_run"],
                         "epochs_run": got["training"]["epochs_run"], "best_epoch": got["training"]["best_epoch"],
                         "stopped_early": got["training"]["epochs_run"] < args.epochs,
-                        "val_loss_15": old["training"]["best_val_loss"], "val_loss": got["training"]["best_val_loss"]})
+                        "val_loss_15": old["training"]["best_val_loss"], "val_loss": got["training"]["best_val_loss"],
+                        "fit_seconds_15": old["training"].get("fit_seconds"),
+                        "fit_seconds": got["training"].get("fit_seconds")})
             for tensor in m.inputs:
                 after[(tensor, seed)] = measure_latents(tensor, got["latents"][tensor], cohort, ids, settings,
                                                         truth, window, gwas=False)
@@ -104,12 +133,15 @@ def main(argv=None) -> None:
     stopped = int(trainings["stopped_early"].sum())
     lines = [
         f"# Training budget: at most {settings.epochs} vs {args.epochs} epochs of {settings.steps} steps"
-        f"{'' if args.learning_rate is None else f', learning rate {settings.learning_rate:g} vs {args.learning_rate:g}'}",
+        f"{'' if args.learning_rate is None else f', learning rate {settings.learning_rate:g} vs {args.learning_rate:g}'}"
+        f"{network}",
         "",
-        f"Command: `python benchmarks/reproduce_budget.py RUN_DIR OUT --epochs {args.epochs} --seeds {args.seeds}{lr_flag}` "
+        f"Command: `python benchmarks/reproduce_budget.py RUN_DIR OUT --epochs {args.epochs} --seeds {args.seeds}{flags}` "
         f"on the committed full run (`zoo reproduce --out RUN_DIR`; n = {settings.n}, nuisance "
         f"{settings.nuisance:g}). Seeds 0–{args.seeds - 1} of the sweep pairs' models retrained on the run's "
-        f"store with early stopping as in the run (patience {settings.patience}), scored on the run's "
+        f"store with early stopping (patience {bigger.patience}"
+        f"{'' if not bigger.min_improvement else f', restarted only by a {bigger.min_improvement:.1%} fall'}"
+        f"{' as in the run' if bigger.min_improvement == settings.min_improvement else ''}), scored on the run's "
         f"{len(ids)} shared samples and {settings.splits} splits; the left columns are the run's own "
         f"trainings of the same seeds. {stopped} of {len(trainings)} retrainings stopped early; the step "
         f"time was {duration(steps.seconds)} (this invocation).",
@@ -122,12 +154,14 @@ def main(argv=None) -> None:
                      f"[{r['lo']:+.3f}, {r['hi']:+.3f}], p={r['p']:.2g} | {r['mean_a_cap']:.3f} vs "
                      f"{r['mean_b_cap']:.3f} | {r['diff_cap']:+.3f} [{r['lo_cap']:+.3f}, {r['hi_cap']:+.3f}], "
                      f"p={r['p_cap']:.2g} |")
-    lines += ["", "| model | seed | epochs run (cap 15 → larger cap) | best epoch | best validation loss (15 → larger cap) |",
-              "|---|---|---|---|---|"]
+    lines += ["", "| model | seed | epochs run (cap 15 → larger cap) | best epoch | best validation loss (15 → larger cap) "
+              "| fit seconds (15 → larger cap) |",
+              "|---|---|---|---|---|---|"]
     for r in ran:
         lines.append(f"| {r['model']} | {r['seed']} | {r['epochs_run_15']} → {r['epochs_run']}"
                      f"{' (stopped early)' if r['stopped_early'] else ''} | {r['best_epoch']} | "
-                     f"{r['val_loss_15']:.4f} → {r['val_loss']:.4f} |")
+                     f"{r['val_loss_15']:.4f} → {r['val_loss']:.4f} | {_seconds(r['fit_seconds_15'])} → "
+                     f"{_seconds(r['fit_seconds'])} |")
     (args.out / "budget.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 

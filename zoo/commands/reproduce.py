@@ -31,6 +31,9 @@ def build_parser(prog: str = "zoo reproduce") -> argparse.ArgumentParser:
                         "early stopping ends a model sooner")
     p.add_argument("--patience", type=int, default=None,
                    help="epochs without a better validation loss before a model stops (default 3; --quick 2)")
+    p.add_argument("--min-improvement", type=float, default=None,
+                   help="early stopping's patience restarts only on a validation loss this fraction below the "
+                        "last one that restarted it (0.005: 0.5 %%; default 0: on any decrease)")
     p.add_argument("--learning-rate", type=float, default=None, help="Adam's learning rate (default 1e-3)")
     p.add_argument("--cohort-seed", type=int, default=None)
     p.add_argument("--workers", type=int, default=None,
@@ -53,7 +56,7 @@ def main(argv: list[str] | None = None, prog: str = "zoo reproduce") -> int:
     # bad settings raise ValueError before any work (fastio._dispatch: one line, exit 2)
     settings = (QUICK if args.quick else FULL).with_(
         n=args.n, seeds=args.seeds, nuisance=args.nuisance, epochs=args.epochs, patience=args.patience,
-        learning_rate=args.learning_rate, cohort_seed=args.cohort_seed,
+        min_improvement=args.min_improvement, learning_rate=args.learning_rate, cohort_seed=args.cohort_seed,
         train_workers=args.workers, sweep=None if args.sweep is None else tuple(args.sweep))
 
     def say(message: str) -> None:

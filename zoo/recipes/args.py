@@ -93,6 +93,10 @@ def build_parser(prog: str = "python -m zoo.recipes") -> argparse.ArgumentParser
     fit.add_argument("--validation_steps", type=int, default=32)
     fit.add_argument("--test_steps", type=int, default=32)
     fit.add_argument("--patience", type=int, default=8)
+    fit.add_argument("--min_improvement", type=float, default=0.0,
+                     help="regzoo: early stopping's patience restarts only when the validation loss "
+                          "falls by this fraction of the last such loss (0.005: 0.5 %%); 0 = any "
+                          "decrease, as ml4h")
     fit.add_argument("--valid_ratio", type=float, default=0.1)
     fit.add_argument("--test_ratio", type=float, default=0.1)
     fit.add_argument("--random_seed", type=int, default=12878,
@@ -119,6 +123,8 @@ def _check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> argpars
             parser.error(f"expected --{name} >= 1, got {getattr(args, name)}")
     if args.patience < 0 or args.test_steps < 0:
         parser.error("expected --patience and --test_steps >= 0")
+    if not 0.0 <= args.min_improvement < 1.0:
+        parser.error(f"expected 0 <= --min_improvement < 1, got {args.min_improvement}")
     if len(args.bottleneck_type) not in (1, len(args.input_tensors)):
         parser.error(f"expected one --bottleneck_type, or one per --input_tensors entry "
                      f"({len(args.input_tensors)}), got {args.bottleneck_type}")

@@ -123,12 +123,22 @@ def _callbacks(args, history_path: Path, monitor: str, extra=()):
         *extra,  # before the callbacks that read the monitored value from the logs
         # Keras restores the best epoch's weights at the end whether or not it stopped
         # early, so every file written afterwards holds the best weights.
-        keras.callbacks.EarlyStopping(monitor=monitor, mode="min", patience=args.patience,
-                                      restore_best_weights=True),
+        _early_stopping(args, monitor),
         keras.callbacks.ReduceLROnPlateau(monitor=monitor, mode="min", factor=0.5,
                                           patience=max(1, args.patience // 2), min_lr=1e-7),
         keras.callbacks.CSVLogger(str(history_path), separator="\t"),
     ]
+
+
+def _early_stopping(args, monitor: str):
+    import keras
+
+    if args.min_improvement > 0:
+        from zoo.recipes.stopping import RelativeEarlyStopping
+
+        return RelativeEarlyStopping(monitor, args.patience, args.min_improvement)
+    return keras.callbacks.EarlyStopping(monitor=monitor, mode="min", patience=args.patience,
+                                         restore_best_weights=True)
 
 
 def _save(model, run_dir: Path, run_id: str, inputs, outputs) -> dict[str, str]:

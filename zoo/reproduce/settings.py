@@ -38,6 +38,9 @@ class Settings:
     steps: int = 8
     batch: int = 16
     patience: int = 3
+    # early stopping's patience restarts only on a validation loss this fraction below the
+    # last one that restarted it (zoo.recipes.stopping); 0: on any decrease (Keras' rule)
+    min_improvement: float = 0.0
     learning_rate: float = 1e-3
     reg_epochs: int = 8
     reg_steps: int = 16
@@ -67,6 +70,8 @@ class Settings:
             check_strength(level)
         if self.epochs < 1 or self.steps < 1 or self.batch < 1 or self.patience < 1:
             raise ValueError("Expected positive epochs, steps, batch and patience")
+        if not 0.0 <= self.min_improvement < 1.0:
+            raise ValueError(f"Expected 0 <= min_improvement < 1, got {self.min_improvement}")
         if not self.learning_rate > 0:
             raise ValueError(f"Expected a positive learning rate, got {self.learning_rate}")
         if self.width < 1 or not self.dense_blocks or min(self.dense_blocks) < 1 or self.block_size < 1:

@@ -36,6 +36,7 @@ def recipe_argv(model: Model, settings: Settings, store: Path, runs: Path, seed:
         "--learning_rate", str(settings.learning_rate), "--batch_size", str(settings.batch),
         "--epochs", str(settings.epochs), "--training_steps", str(settings.steps),
         "--validation_steps", "8", "--patience", str(settings.patience),
+        "--min_improvement", str(settings.min_improvement),
         "--random_seed", str(seed), "--verbose", "0",
         "--reconstructions", str(settings.reconstructions if seed == 0 else 0),
     ]

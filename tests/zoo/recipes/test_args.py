@@ -21,6 +21,7 @@ def test_ml4h_defaults():
         encoder_blocks=["conv_encode"], decoder_blocks=["conv_decode"], merge_blocks=[],
         tsv_style="standard", inspect_model=False, model_file=None, sample_csv=None,
         tensormap_prefix="ml4h.tensormap.ukb", tensor_scale="full", pairs=None,
+        min_improvement=0.0,      # regzoo's: 0 is ml4h's (Keras') early stopping
     )
     for key, value in expected.items():
         assert getattr(args, key) == value, key
@@ -65,6 +66,7 @@ def test_namespace_passes_through_the_same_checks():
 @pytest.mark.parametrize("extra", [
     ["--typo_flag", "1"], ["--batch_size", "0"], ["--valid_ratio", "0.6", "--test_ratio", "0.5"],
     ["--merge_blocks", "concat"], ["--pair_loss", "hinge"], ["--activation", "softmaxish"],
+    ["--min_improvement", "1"], ["--min_improvement", "-0.01"],
 ])
 def test_bad_command_lines_exit_2(extra):
     with pytest.raises(SystemExit) as exc:

@@ -77,6 +77,10 @@ def test_a_resumed_training_counts_as_done_only_with_todays_flags(tmp_path):
     assert not trained_as_planned(model, FULL, tmp_path / "store.zarr", runs, 0)
     record({**today, "epochs": FULL.epochs + 1})
     assert not trained_as_planned(model, FULL, tmp_path / "store.zarr", runs, 0)
+    absent = {k: v for k, v in today.items() if k != "min_improvement"}
+    record(absent)  # recorded before --min_improvement existed: its default, Keras' own rule
+    assert trained_as_planned(model, FULL, tmp_path / "store.zarr", runs, 0)
+    assert not trained_as_planned(model, FULL.with_(min_improvement=0.005), tmp_path / "store.zarr", runs, 0)
     image = plan.Model("ae_dxa_12", ("dxa_12",))
     flat = vars(parse_args(["--mode", "train", *recipe_argv(image, FULL, tmp_path / "s", runs, 0)]))
     folder = runs / "ae_dxa_12_seed0"
