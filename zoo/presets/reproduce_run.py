@@ -19,7 +19,7 @@ import pandas as pd
 
 from zoo.reproduce.plan import DISEASES, SWEEP_PAIRS, space
 from zoo.reproduce.run import MANIFEST, Level
-from zoo.reproduce.settings import FULL, QUICK, Settings
+from zoo.reproduce.settings import CONVERGE, FULL, QUICK, Settings, profile_flags
 from zoo.reproduce.tables import TRAITS, space_rows, summary_values, traits_of
 
 __all__ = ["ReproduceRun", "reproduce_command", "space_metrics"]
@@ -42,8 +42,8 @@ def _p(x):
 def reproduce_command(settings: Settings) -> str:
     """The ``zoo reproduce`` command line that trains with ``settings`` (``--out DIR``);
     settings the command line cannot spell are a Python call of ``zoo.run_reproduce``."""
-    base = QUICK if settings.quick else FULL
-    flags = ["zoo", "reproduce"] + (["--quick"] if settings.quick else [])
+    base = QUICK if settings.quick else CONVERGE if settings.converge else FULL
+    flags = ["zoo", "reproduce", *profile_flags(settings)]
     flags += ["--n", str(settings.n), "--seeds", str(settings.seeds), "--nuisance", f"{settings.nuisance:g}",
               "--sweep", *(f"{s:g}" for s in settings.sweep), "--epochs", str(settings.epochs),
               "--cohort-seed", str(settings.cohort_seed), "--out", "DIR"]

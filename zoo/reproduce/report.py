@@ -17,6 +17,7 @@ from zoo.modalities import modality_of
 from zoo.reproduce import figures
 from zoo.reproduce.convergence import STILL_IMPROVING, convergence, model_status
 from zoo.reproduce.plan import BOTTLENECKS, DEFAULT_BOTTLENECK, MODELS, REGISTRATIONS, SWEEP_PAIRS, space
+from zoo.reproduce.settings import profile_flags
 from zoo.reproduce.tables import (negative_control, nuisance_share, pair_rows, pair_test, retained_share,
                                   scores_frame, space_rows, summary_values, traits_of, verdicts)
 
@@ -224,7 +225,7 @@ def write_report(out: Path, settings, results: list, steps, pending=()) -> dict:
     epochs = [t["epochs_run"] for t in trained]
     stopped = sum(t["epochs_run"] < settings.epochs for t in trained)
     step_minutes = sum(steps.seconds_of(k) or 0.0 for k in steps.plan) / 60
-    cmd = "zoo reproduce" + (" --quick" if settings.quick else "") + f" --n {settings.n} --seeds {settings.seeds} " \
+    cmd = " ".join(["zoo reproduce", *profile_flags(settings)]) + f" --n {settings.n} --seeds {settings.seeds} " \
           f"--nuisance {settings.nuisance:g} --out DIR"
     bottlenecks = ", ".join([f"{m} {kind}" for m, kind in BOTTLENECKS.items()] + [f"the rest {DEFAULT_BOTTLENECK}"])
     blocks = [
@@ -236,7 +237,7 @@ def write_report(out: Path, settings, results: list, steps, pending=()) -> dict:
               f"conv{'s' if settings.block_size > 1 else ''} of {'/'.join(map(str, settings.dense_blocks))} filters, "
               f"{settings.latent}-d latent; encoder bottleneck per "
               f"modality: {bottlenecks}), batch {settings.batch}, {settings.steps} steps/epoch, at most "
-              f"{settings.epochs} epochs with early stopping (patience {settings.patience}) on validation loss; "
+              f"{settings.epochs} epochs with early stopping ({_stopping(settings)}) on validation loss; "
               f"epochs run {min(epochs)}–{max(epochs)}, {stopped} of {len(trained)} trainings stopped early. "
               f"Phenotypes: {settings.splits} random {settings.train_fraction:.0%}/"
               f"{1 - settings.train_fraction:.0%} splits identical for every space and seed; differences "
@@ -336,20 +337,29 @@ def write_report(out: Path, settings, results: list, steps, pending=()) -> dict:
     return {"markdown": str(md), "html": str(page), "table2": table2, "sweep": sweep, "spaces": spaces}
 
 
+def _stopping(settings) -> str:
+    return f"patience {settings.patience}" + (
+        "" if not settings.min_improvement else
+        f", restarted only by a {settings.min_improvement:.1%} fall of the loss")
+
+
 def _budget_note(curves, settings) -> str:
     """What the models' curves say about the budget, for the report and the headline."""
     improving = [c.model for c in curves if c.status == "still improving"]
     stopped = sum(c.status == "stopped early" for c in curves)
     flat = sum(c.status == "flat at the cap" for c in curves)
+    better = ("a better validation loss" if not settings.min_improvement else
+              f"a validation loss {settings.min_improvement:.1%} below the last one that restarted the patience")
     note = (f"Every model had the same budget: at most {settings.epochs} epochs of {settings.steps} steps, stopped "
-            f"after {settings.patience} epochs without a better validation loss. {len(improving)} of {len(curves)} "
+            f"after {settings.patience} epochs without {better}. {len(improving)} of {len(curves)} "
             f"models were still improving when it ended (a seed at the cap whose best validation loss fell by "
             f"≥ {STILL_IMPROVING:.0%} over its last {settings.patience} epochs); flat at the cap: {flat}; every seed "
             f"stopped early: {stopped}.")
     if improving:
         note += (" A verdict between models that were still improving holds at this budget only: given longer "
                  "training, an unregistered model can learn part of what registration removes (its pose, say), "
-                 "and the gain can shrink. Where compute allows, raise the budget with --epochs (and --patience).")
+                 "and the gain can shrink. Where compute allows, raise the budget with --epochs (and --patience), "
+                 "or run the budget that early stopping ends: --converge.")
     return note
 
 
