@@ -1,6 +1,6 @@
 """zoo.reproduce: the whole registered-vs-unregistered experiment, resumable, as a report.
 
-``zoo reproduce --out DIR [--quick]`` (``cli``) runs ``run_reproduce`` (``run``): a phantom
+``zoo reproduce --out DIR [--quick | --converge]`` (``cli``) runs ``run_reproduce`` (``run``): a phantom
 cohort per nuisance strength, every registration (``plan.REGISTRATIONS``), every model ×
 training seed (``train``), per-space measures (``measure``), and writes Table 1, Table 2,
 the nuisance sweep and its negative control (``tables``, ``report``, ``figures``).

@@ -2,8 +2,8 @@
 imports each one lazily from this file (``lazy_loader.attach_stub``)."""
 from .plan import MODELS, PAIRS, SPACES
 from .run import run_reproduce
-from .settings import FULL, QUICK, Settings
+from .settings import CONVERGE, FULL, QUICK, Settings
 
 __all__ = [
-    "FULL", "MODELS", "PAIRS", "QUICK", "SPACES", "Settings", "run_reproduce",
+    "CONVERGE", "FULL", "MODELS", "PAIRS", "QUICK", "SPACES", "Settings", "run_reproduce",
 ]
