@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from zoo.presets.publishing import preset_name, publish, run_facts, training_fingerprint
+from zoo.presets.publishing import bundled_sizes, preset_name, publish, run_facts, training_fingerprint
 from zoo.presets.registry import load_registry, read_registry_file
 from zoo.presets.reproduce_run import ReproduceRun, reproduce_command, space_metrics
 
@@ -52,25 +52,37 @@ def publish_reproduce(run_dir, publish_to, cards=None, *, say: Callable[[str], N
     command = reproduce_command(run.settings)
     data, evaluation = run.data(), run.evaluation()
     installed = load_registry().presets()
+
+    def earlier(run_path: Path, tensor: str) -> list:
+        target = read_registry_file(registry_path) if registry_path.is_file() else []
+        pname, facts = preset_name(run_path, tensor), run_facts(run_path)
+        return [p for p in target if p.name == pname and _same_run(
+            p, facts, command, lambda: training_fingerprint(run_path, tensor))]
+
+    spaces = [(model, run.run_dir(model.name, 0), tensor) for model in run.main.models for tensor in model.inputs]
+    # every file checked before the first is published: a batch that cannot all go in leaves
+    # the mirror as it was, not with its first few versions published for good
+    too_big = [f"{run_path.name} {tensor}: {name} ({size} bytes)" for _, run_path, tensor in spaces
+               if not earlier(run_path, tensor)
+               for name, size in bundled_sizes(run_path, tensor).items() if size > MAX_FILE_BYTES]
+    if too_big:
+        raise ValueError(f"{run.root}: expected every file a preset bundles at most {MAX_FILE_BYTES} bytes, got "
+                         f"{'; '.join(too_big)}; nothing was published")
     published = []
-    for model in run.main.models:
-        run_path = run.run_dir(model.name, 0)
-        for tensor in model.inputs:
-            name = tensor if not model.dropfuse else f"{tensor}@{model.name}"
-            target = read_registry_file(registry_path) if registry_path.is_file() else []
-            pname = preset_name(run_path, tensor)
-            facts = run_facts(run_path)
-            earlier = [p for p in target if p.name == pname and _same_run(
-                p, facts, command, lambda: training_fingerprint(run_path, tensor))]
-            if earlier:
-                say(f"{name}: already published from this run as {earlier[0].ref}, skipped")
-                continue
-            preset = publish(run_path, version=next_version(pname, target + installed), out=mirror, tensor=tensor,
-                             name=pname, cards=cards, metrics=space_metrics(run, name), data=data, command=command,
-                             evaluation=evaluation, max_file_size=MAX_FILE_BYTES)
-            published.append(preset)
-            say(f"{name}: published {preset.ref} ({sum(f.size for f in preset.files) / 1e6:.2f} MB in "
-                f"{len(preset.files)} files)")
+    for model, run_path, tensor in spaces:
+        name = tensor if not model.dropfuse else f"{tensor}@{model.name}"
+        done = earlier(run_path, tensor)
+        if done:
+            say(f"{name}: already published from this run as {done[0].ref}, skipped")
+            continue
+        target = read_registry_file(registry_path) if registry_path.is_file() else []
+        pname = preset_name(run_path, tensor)
+        preset = publish(run_path, version=next_version(pname, target + installed), out=mirror, tensor=tensor,
+                         name=pname, cards=cards, metrics=space_metrics(run, name), data=data, command=command,
+                         evaluation=evaluation, max_file_size=MAX_FILE_BYTES)
+        published.append(preset)
+        say(f"{name}: published {preset.ref} ({sum(f.size for f in preset.files) / 1e6:.2f} MB in "
+            f"{len(preset.files)} files)")
     total = sum(f.size for p in published for f in p.files)
     say(f"{len(published)} presets published into {mirror}: {total / 1e6:.2f} MB in all")
     return published

@@ -150,6 +150,29 @@ def training_fingerprint(run_dir, tensor: str | None = None) -> str:
     return _fingerprint(store, tensor)
 
 
+def _bundle(args: dict, store, tensor: str, work: Path | None, run_dir: Path,
+            staging: Path) -> list[tuple[str, Path, str]]:
+    """(file name, path, role) of every file a preset of ``tensor``'s encoder bundles: the
+    encoder re-saved into ``staging``, then the registration's state files."""
+    encoder_path = staging / ENCODER_FILE
+    _encoder(args, store.spec(tensor), run_dir).save(encoder_path)
+    sources = [(ENCODER_FILE, encoder_path, "encoder")]
+    if work is not None:
+        sources += [(f, work / f, "registration") for f in _STATE_FILES if (work / f).is_file()]
+    return sources
+
+
+def bundled_sizes(run_dir, tensor: str | None = None) -> dict[str, int]:
+    """Bytes of each file a preset of ``tensor``'s encoder in ``run_dir`` would bundle (the
+    encoder staged in a temporary folder of our own): checked before publishing a batch."""
+    run_dir = Path(run_dir)
+    args, _, _, tensor, store = _run_tensor(run_dir, tensor)
+    _, _, work = _registration(store, tensor)
+    with tempfile.TemporaryDirectory(prefix="regzoo-bundle-") as staging:
+        return {name: path.stat().st_size for name, path, _ in _bundle(args, store, tensor, work, run_dir,
+                                                                       Path(staging))}
+
+
 def publish(run_dir, *, version: int, out, name: str | None = None, tensor: str | None = None,
             cards=None, metrics: dict | None = None, data: dict | None = None, command: str = "",
             evaluation: str = "", description: str = "", license: str = "Apache-2.0",
@@ -173,16 +196,12 @@ def publish(run_dir, *, version: int, out, name: str | None = None, tensor: str 
     # `zoo infer` would load
     staging = Path(tempfile.mkdtemp(prefix=".publish-", dir=out))
     try:
-        encoder_path = staging / ENCODER_FILE
-        _encoder(args, store.spec(tensor), run_dir).save(encoder_path)
-        model = load_model(encoder_path)  # safe mode: refuses Lambda layers and pickles
+        sources = _bundle(args, store, tensor, work, run_dir, staging)
+        model = load_model(sources[0][1])  # safe mode: refuses Lambda layers and pickles
         input_spec = store.spec(tensor).replace(normalization=_resolved_normalization(store, tensor))
         if tuple(model.inputs[0].shape[1:]) != tuple(input_spec.shape):
             raise ValueError(f"{run_dir}: encoder input shape {tuple(model.inputs[0].shape[1:])} does not match "
                              f"tensor {tensor} {tuple(input_spec.shape)} of {store.path}")
-        sources = [(ENCODER_FILE, encoder_path, "encoder")]
-        if work is not None:
-            sources += [(f, work / f, "registration") for f in _STATE_FILES if (work / f).is_file()]
         arch = {k: args[k] for k in _ARCH_KEYS if args.get(k) is not None
                 and (len(inputs) > 1 or not k.startswith("pair_"))}
         if isinstance(arch.get("bottleneck_type"), list):  # one per input: this encoder's own

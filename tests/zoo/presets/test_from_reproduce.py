@@ -107,6 +107,28 @@ def test_every_space_is_published_at_its_next_version(published):
 
 
 @pytest.mark.slow
+def test_a_batch_with_a_file_over_the_limit_publishes_nothing(reproduce_run, tmp_path, monkeypatch):
+    """Every file is sized before the first preset is written: a run whose image encoders
+    are over the limit leaves the mirror as it was (here: nothing), not with the spaces
+    that happened to come before them published for good."""
+    from zoo.presets import from_reproduce
+    from zoo.presets.publishing import bundled_sizes
+
+    monkeypatch.setattr(from_reproduce, "MAX_FILE_BYTES", 100_000)
+    ecg = bundled_sizes(reproduce_run / "runs" / "ae_ecg_rest_seed0", "ecg_rest")
+    brain = bundled_sizes(reproduce_run / "runs" / "ae_t1_slice_80_seed0", "t1_slice_80")
+    assert list(ecg) == list(brain) == ["encoder.keras"]
+    assert ecg["encoder.keras"] < 100_000 < brain["encoder.keras"]
+    mirror = tmp_path / "mirror"
+    argv = ["build", "--from-reproduce", str(reproduce_run), "--publish-to", str(mirror)]
+    with pytest.raises(ValueError, match="at most 100000 bytes") as exc:   # zoo.cli: one line, exit 2
+        presets_main(argv)
+    assert "ae_t1_slice_80_seed0 t1_slice_80: encoder.keras" in str(exc.value)
+    assert str(exc.value).endswith("nothing was published")
+    assert not (mirror / "registry.json").exists() and not (mirror / "files").exists()
+
+
+@pytest.mark.slow
 def test_a_rerun_publishes_nothing_new(published):
     mirror, _, _, argv = published
     text = (mirror / "registry.json").read_text(encoding="utf-8")
