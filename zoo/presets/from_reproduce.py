@@ -59,19 +59,20 @@ def publish_reproduce(run_dir, publish_to, cards=None, *, say: Callable[[str], N
         return [p for p in target if p.name == pname and _same_run(
             p, facts, command, lambda: training_fingerprint(run_path, tensor))]
 
-    spaces = [(model, run.run_dir(model.name, 0), tensor) for model in run.main.models for tensor in model.inputs]
+    # each space with what it was already published as (read once: publishing one space adds
+    # no entry under another's name)
+    spaces = [(model, path, tensor, earlier(path, tensor)) for model in run.main.models
+              for path in [run.run_dir(model.name, 0)] for tensor in model.inputs]
     # every file checked before the first is published: a batch that cannot all go in leaves
     # the mirror as it was, not with its first few versions published for good
-    too_big = [f"{run_path.name} {tensor}: {name} ({size} bytes)" for _, run_path, tensor in spaces
-               if not earlier(run_path, tensor)
-               for name, size in bundled_sizes(run_path, tensor).items() if size > MAX_FILE_BYTES]
+    too_big = [f"{run_path.name} {tensor}: {name} ({size} bytes)" for _, run_path, tensor, done in spaces
+               if not done for name, size in bundled_sizes(run_path, tensor).items() if size > MAX_FILE_BYTES]
     if too_big:
         raise ValueError(f"{run.root}: expected every file a preset bundles at most {MAX_FILE_BYTES} bytes, got "
                          f"{'; '.join(too_big)}; nothing was published")
     published = []
-    for model, run_path, tensor in spaces:
+    for model, run_path, tensor, done in spaces:
         name = tensor if not model.dropfuse else f"{tensor}@{model.name}"
-        done = earlier(run_path, tensor)
         if done:
             say(f"{name}: already published from this run as {done[0].ref}, skipped")
             continue
