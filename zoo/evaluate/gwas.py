@@ -188,55 +188,51 @@ def run_gwas(bfile: str | Path, latents, covariates=None,
         table = bim.slice(start, stop)
         stream = (LongTableStream(Path(out_dir) / f"{stem}.glm.linear.tsv", table,
                                   list(model.pheno_names), list(LONG_COLUMNS[7:]),
-                                  timer=lambda: timed("scan.format"))
+                                  timer=lambda: timed("scan.format"), threads=1)
                   if out_dir is not None and LongTableStream.available() else None)
     bounds = [(a, min(a + config.chunk_size, stop)) for a in range(start, stop, config.chunk_size)]
-    parts: list = []
     progress = _progress(len(bounds), config.progress, f"latent GWAS {Path(str(bfile)).name}")
     from threadpoolctl import threadpool_limits
 
     # Each chunk is decoded and multiplied a few dozen variants at a time, in cache (see
-    # BedChunks.product): one buffer of ~2 MB per producer thread, allocated once.
-    producers = _producers(len(bounds), config.reader)
+    # BedChunks.product): one buffer of ~2 MB per worker thread, allocated once.
+    workers = _workers(len(bounds), config.reader)
     buffers: queue.SimpleQueue = queue.SimpleQueue()
-    for _ in range(producers):
+    for _ in range(workers):
         buffers.put(block_buffer(model.n_samples, model.stacked.dtype))
 
-    def product(a: int, b: int) -> tuple[np.ndarray, dict]:
+    def chunk_work(a: int, b: int) -> dict:
         buffer = buffers.get()
         try:
             with timed("scan.product"):
                 chunk = chunks.product(a, b, model.stacked, buffer)
         finally:
             buffers.put(buffer)
-        return chunk["prod"], chunk
-
-    def statistics(prod, chunk, a: int, b: int) -> dict:
         with timed("scan.statistics"):
-            out = product_statistics(model, prod, chunk["obs"], chunk["mean"], chunk["sumsq"],
-                                     missing=chunk["missing"], manova=config.manova)
+            out = product_statistics(model, chunk["prod"], chunk["obs"], chunk["mean"],
+                                     chunk["sumsq"], missing=chunk["missing"],
+                                     manova=config.manova)
             values = long_values(out, config.dtype) if stream is not None else None
         if stream is not None:
-            stream.add(a - start, b - start, values)
-        progress.update(1)
+            stream.write_block(a - start, b - start, values)
         return out
 
-    # Two stages: the products (decoding and BLAS, mostly with the GIL released) of the
-    # next chunks run on two threads, one per core, while chunk i's statistics are computed
-    # (and, with out_dir, formatted by the stream's own thread); the product was the
-    # longest stage, and on an idle machine one producer left a core waiting. One BLAS
-    # thread: the products left to BLAS are skinny, and a spinning second OpenBLAS thread
-    # cost 40 % more CPU on the 2-core machine.
+    # One worker thread per core, each taking a whole chunk through its product (decoding
+    # and BLAS, GIL released), statistics and formatting (Arrow, GIL released). A pipeline
+    # of stages (two product threads feeding one statistics thread feeding two formatting
+    # threads) ran five threads on two cores: the hand-offs and the cache each stage
+    # evicted from the others cost 0.1 CPU-s of 1.6, and 7 % of the wall time. One BLAS
+    # thread: the products are skinny, and a spinning second OpenBLAS thread cost 40 %
+    # more CPU on the 2-core machine.
     pending: list = []
     try:
         with threadpool_limits(limits=1, user_api="blas"), \
-                ThreadPoolExecutor(max_workers=producers) as producer, \
-                ThreadPoolExecutor(max_workers=1) as stats_pool:
-            pending = [producer.submit(product, a, b) for a, b in bounds]
-            for future, (a, b) in zip(pending, bounds):
-                prod, chunk = future.result()
-                parts.append(stats_pool.submit(statistics, prod, chunk, a, b))
-            parts = [f.result() for f in parts]
+                ThreadPoolExecutor(max_workers=workers) as pool:
+            pending = [pool.submit(chunk_work, a, b) for a, b in bounds]
+            parts = []
+            for future in pending:       # the bar advanced here, on one thread
+                parts.append(future.result())
+                progress.update(1)
     except BaseException:
         for future in pending:
             future.cancel()
@@ -278,10 +274,9 @@ def run_gwas(bfile: str | Path, latents, covariates=None,
     return replace(result, files=files)
 
 
-def _producers(n_chunks: int, reader: str) -> int:
-    """Threads decoding and multiplying chunks: one per core, two at most (the statistics
-    and the formatting have threads of their own); one for bed-reader's reader, whose
-    reads run threads of their own."""
+def _workers(n_chunks: int, reader: str) -> int:
+    """Threads taking chunks from the bed to their formatted text: one per core, two at
+    most; one for bed-reader's reader, whose reads run threads of their own."""
     if reader == "bed-reader":
         return 1
     return max(1, min(2, os.cpu_count() or 1, n_chunks))

@@ -4,7 +4,7 @@ A phase may run in a background thread while others proceed (plots beside the ta
 writer), so phases can overlap: their wall times add up to more than the total. CPU time
 is the process's (all threads) for phases on the main thread and the thread's own for a
 phase timed with ``thread=True``; a phase timed on several threads at once (the scan's two
-producers) adds up each thread's wall and CPU, and says on how many threads it ran.
+workers) adds up each thread's wall and CPU, and says on how many threads it ran.
 """
 from __future__ import annotations
 

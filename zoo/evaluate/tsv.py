@@ -7,6 +7,8 @@ tables without importing it."""
 from __future__ import annotations
 
 import sys
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -67,8 +69,6 @@ def _write_arrow(columns: dict, path: Path, threads: int = 2) -> bool:
         csv.write_csv(table.slice(bounds[i], bounds[i + 1] - bounds[i]), sink,
                       write_options=options(i == 0))
         return sink.getvalue()
-
-    from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=n_blocks) as pool, open(path, "wb") as fh:
         for data in pool.map(block, range(n_blocks)):
@@ -132,24 +132,23 @@ def _write_long_arrow(variants, labels: list[str], fixed: dict, flat: dict,
 
 
 class LongTableStream:
-    """The long table written while the scan computes it: each block of variants is
-    formatted (Arrow's casts and joins, GIL released) into one piece per label by one of
-    ``threads`` background threads as soon as it is added, so formatting overlaps the scan
-    (two threads: at the scan's end the blocks still queued are formatted on both cores,
-    where one thread left a core idle through that tail); ``close`` writes the
-    header and the pieces label-major into ``path`` (renamed into place). The bytes equal
-    ``write_long_table`` on the whole table. Needs pyarrow (``available()``).
+    """The long table written while the scan computes it, a block of variants at a time:
+    ``write_block`` formats a block into one piece per label on the calling thread (the
+    scan's workers format their own chunks, see ``gwas.run_gwas``), ``add`` hands it to
+    one of ``threads`` background threads; Arrow's casts and joins release the GIL.
+    ``close`` writes the header and the pieces label-major, in row order, into ``path``
+    (renamed into place). The bytes equal ``write_long_table`` on the whole table. Needs
+    pyarrow (``available()``).
 
-    Each variant's leading columns are formatted once, as one text field (the formatter's
-    first task), and each value column once per block (label-major, sliced per label);
-    a label's rows are then joined from text, where a CSV table per label re-formatted
-    the variant columns for every label."""
+    Each variant's leading columns are formatted once, as one text field (the first task
+    of the background threads), and each value column once per block (label-major, sliced
+    per label); a label's rows are then joined from text, where a CSV table per label
+    re-formatted the variant columns for every label."""
 
     def __init__(self, path: str | Path, variants, labels: list[str],
                  value_columns: list[str], *, timer=None, threads: int = 2):
         """``timer()``, if given, returns a context manager around each block's formatting
         (on the formatter's thread; ``zoo gwas --profile`` adds up its CPU)."""
-        from concurrent.futures import ThreadPoolExecutor
 
         if threads < 1:
             raise ValueError(f"Expected threads >= 1, got {threads}")
@@ -160,7 +159,9 @@ class LongTableStream:
         self._variants = self._pool.submit(self._arrow_variants, variants)
         self._pheno: dict[int, list] = {}
         self._timer = timer or nullcontext
-        self._blocks: list = []
+        # (start, stop) -> the block's pieces, or the future formatting them
+        self._blocks: dict = {}
+        self._lock = threading.Lock()
 
     @staticmethod
     def available() -> bool:
@@ -186,10 +187,26 @@ class LongTableStream:
         return pc.binary_join_element_wise(*columns, repeated_text("\t", len(variants)))
 
     def add(self, start: int, stop: int, values: dict[str, np.ndarray]) -> None:
-        """Rows ``start:stop`` of the variant table; ``values``: (rows, K) per value column."""
+        """Rows ``start:stop`` of the variant table, formatted by a background thread;
+        ``values``: (rows, K) per value column."""
+        self._check(start, stop)
+        self._store(start, stop, self._pool.submit(self._format, start, stop, values))
+
+    def write_block(self, start: int, stop: int, values: dict[str, np.ndarray]) -> None:
+        """``add``, formatted on the calling thread before returning (thread-safe)."""
+        self._check(start, stop)
+        self._store(start, stop, self._format(start, stop, values))
+
+    @staticmethod
+    def _check(start: int, stop: int) -> None:
         if not 0 <= start <= stop:
             raise ValueError(f"Expected 0 <= start <= stop, got {start}:{stop}")
-        self._blocks.append(self._pool.submit(self._format, start, stop, values))
+
+    def _store(self, start: int, stop: int, block) -> None:
+        with self._lock:
+            if (start, stop) in self._blocks:
+                raise ValueError(f"Rows {start}:{stop} were already added")
+            self._blocks[start, stop] = block
 
     def _format(self, start: int, stop: int, values: dict[str, np.ndarray]) -> list[bytes]:
         with self._timer():
@@ -240,7 +257,8 @@ class LongTableStream:
     def close(self) -> Path:
         """Wait for the formatting, write the file; the stream cannot be used afterwards."""
         try:
-            blocks = [f.result() for f in self._blocks]
+            blocks = [block.result() if isinstance(block, Future) else block
+                      for _, block in sorted(self._blocks.items())]
         finally:
             self._pool.shutdown(wait=True)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -253,6 +271,7 @@ class LongTableStream:
 
     def abort(self) -> None:
         """Drop what was formatted; nothing is written."""
-        for f in (self._variants, *self._blocks):
-            f.cancel()
+        for f in (self._variants, *self._blocks.values()):
+            if isinstance(f, Future):
+                f.cancel()
         self._pool.shutdown(wait=True)

@@ -247,20 +247,20 @@ def test_stream_leaves_nothing_when_the_scan_fails(cohort, cohort_tables, tmp_pa
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_two_producer_threads_give_the_numbers_of_one(cohort_missing, tmp_path, monkeypatch,
-                                                      dtype):
-    """Chunks decoded and multiplied on two threads (each with its own buffers) give bit
-    for bit the statistics and table bytes of one thread, missing calls included."""
+def test_two_worker_threads_give_the_numbers_of_one(cohort_missing, tmp_path, monkeypatch,
+                                                    dtype):
+    """Chunks decoded, multiplied and formatted on two threads (each with its own buffers)
+    give bit for bit the statistics and table bytes of one thread, missing calls included."""
     from zoo.evaluate import gwas
 
     latents = read_latents(cohort_missing.latents)
     covar = read_covariates(cohort_missing.phenotypes, cohort_missing.covar_names)
     config = GwasConfig(dtype=dtype, progress=False, chunk_size=29)
     runs = {}
-    for producers in (1, 2):
-        monkeypatch.setattr(gwas, "_producers", lambda n, reader, p=producers: p)
-        runs[producers] = run_gwas(cohort_missing.bfile, latents, covar, config,
-                                   out_dir=tmp_path / str(producers))
+    for workers in (1, 2):
+        monkeypatch.setattr(gwas, "_workers", lambda n, reader, w=workers: w)
+        runs[workers] = run_gwas(cohort_missing.bfile, latents, covar, config,
+                                 out_dir=tmp_path / str(workers))
     for key in ("beta", "se", "t", "p", "obs", "p_manova"):
         np.testing.assert_array_equal(runs[2].stats[key], runs[1].stats[key])
     assert runs[2].files["long"].read_bytes() == runs[1].files["long"].read_bytes()

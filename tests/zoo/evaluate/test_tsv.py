@@ -40,3 +40,27 @@ def test_stream_bytes_equal_the_one_shot_writer(tmp_path, columns, threads, tabl
         assert lines[1 + 2 * m].endswith("\tNA") and lines[1 + 22].endswith("\tNA")
     assert len(lines) == 1 + 3 * m and lines[0].split("\t") == ["#CHROM", "POS", "ID", "PHENO",
                                                                *columns]
+
+
+def test_blocks_written_by_the_callers_threads_in_any_order(tmp_path):
+    """``write_block`` from two threads, blocks finishing out of order and mixed with
+    ``add``: the file is in row order, the bytes of the one-shot writer; a block added
+    twice is an error."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(5)
+    m, labels = 40, ["x", "y"]
+    variants = pd.DataFrame({"#CHROM": ["2"] * m, "POS": np.arange(m) + 1,
+                             "ID": [f"v{i}" for i in range(m)]})
+    values = {"BETA": rng.normal(size=(m, 2)), "P": rng.random((m, 2))}
+    whole = write_long_table(variants, labels, {}, values, tmp_path / "whole.tsv")
+    stream = LongTableStream(tmp_path / "stream.tsv", variants, labels, list(values), threads=1)
+    bounds = [(30, 40), (0, 7), (20, 30), (7, 20)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda ab: stream.write_block(*ab, {c: v[ab[0]:ab[1]]
+                                                          for c, v in values.items()}),
+                      bounds[:3]))
+    stream.add(7, 20, {c: v[7:20] for c, v in values.items()})
+    with pytest.raises(ValueError, match="0:7 were already added"):
+        stream.write_block(0, 7, {c: v[0:7] for c, v in values.items()})
+    assert stream.close().read_bytes() == whole.read_bytes()
