@@ -51,14 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _scan(args, latents, covar, config, phases, meanwhile, inputs):
+def _scan(args, latents, covar, config, phases, meanwhile, inputs, ahead):
     """One process (its long table written while it scans, ``meanwhile(result)`` run while
     its tables are written), or variant blocks on a Dask cluster merged in genome order."""
     from zoo.evaluate.gwas import run_gwas
 
     if args.dask is None:
         return run_gwas(args.bfile, latents, covar, config, out_dir=args.out, phases=phases,
-                        while_writing=meanwhile, inputs=inputs.result())
+                        while_writing=meanwhile, inputs=inputs.result(), ahead=ahead)
     from fastio.cluster import dask_client
     from zoo.evaluate.export import run_gwas_dask
 
@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         # no pandas on this path (a quarter of the start-up): the tables are read, kept and
         # written as numpy and Arrow columns (zoo.evaluate.sampletable, columns, arrowcols)
         from zoo.evaluate.bedinputs import read_plink_inputs
+        from zoo.evaluate.countsahead import CountsAhead
         from zoo.evaluate.design import parse_covar_names
         from zoo.evaluate.gwas import GwasConfig
         from zoo.evaluate.loci import gwas_summary
@@ -134,11 +135,15 @@ def main(argv: list[str] | None = None) -> int:
             # the fileset's ids and variants on a second thread while this one reads the
             # two tables (the scan's set-up takes them; Arrow's parser releases the GIL).
             # Not for --dask: its blocks read the fileset themselves.
-            inputs = None
+            inputs = ahead = None
             if args.dask is None:
                 side = ThreadPoolExecutor(max_workers=1)
                 stack.callback(side.shutdown)
                 inputs = side.submit(_timed, phases, "read.fileset", read_plink_inputs, args.bfile)
+                # the .bed's call counts, from its last chunk back, on the core these
+                # reads leave idle (the scan takes them where it has not got to first)
+                ahead = CountsAhead.start_for(args.bfile, args.chunk_size)
+                stack.callback(ahead.stop)
             latents = read_latent_table(args.latents)
             covar = read_covariate_table(args.covariates, names) if names else None
             config = GwasConfig(chunk_size=args.chunk_size, dtype=args.dtype,
@@ -162,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                                                         result, *summarised, out))
 
             with phases("scan"):
-                result = _scan(args, latents, covar, config, phases, summarise, inputs)
+                result = _scan(args, latents, covar, config, phases, summarise, inputs, ahead)
             summary, loci, *plotted = summarised
             plots = plotted[0] if plotted else None
             with phases("write"):

@@ -229,9 +229,11 @@ class BedChunks:
         return ptr, idx
 
     def product(self, start: int, stop: int, stacked: np.ndarray,
-                buffer: np.ndarray) -> dict[str, np.ndarray]:
+                buffer: np.ndarray, counts=None) -> dict[str, np.ndarray]:
         """The chunk's ``gᵀ stacked`` (m, d) float64 for centred genotypes g (0 at a missing
         call), with the per-variant obs, mean, sumsq and ``missing`` of ``read``.
+        ``counts``: the chunk's ``(obs, mean, sumsq)`` when counted already (over every .fam
+        row, see ``countsahead.py``); used by the numpy tables, which count those rows.
 
         ``buffer`` (n, b) F-order, of stacked's dtype, holds b variants at a time: decoded
         and multiplied while they are in cache (see ``block_buffer``), where a whole chunk
@@ -244,7 +246,7 @@ class BedChunks:
             raise ValueError(f"Expected a {stacked.dtype} buffer with {len(self.rows)} rows, "
                              f"got {buffer.dtype} {buffer.shape}")
         if self.tables:
-            return self._product_tables(start, stop, stacked, buffer)
+            return self._product_tables(start, stop, stacked, buffer, counts)
         m, step = stop - start, buffer.shape[1]
         prod = np.empty((m, stacked.shape[1]))
         obs, mean, sumsq = np.empty(m, np.int64), np.empty(m), np.empty(m)
@@ -260,19 +262,25 @@ class BedChunks:
         return {"prod": prod, "obs": obs, "mean": mean, "sumsq": sumsq, "missing": missing}
 
     def _product_tables(self, start: int, stop: int, stacked: np.ndarray,
-                        buffer: np.ndarray) -> dict[str, np.ndarray]:
+                        buffer: np.ndarray, counts=None) -> dict[str, np.ndarray]:
         """``product`` through numpy tables: uncentred counts x (0 at a missing call) times
         ``stacked``, then centred exactly. With g = x − μ on the called samples and 0 at the
         missing ones M, gᵀS = xᵀS − μ (1ᵀS − Σ_{i∈M} S_i)."""
         m, n = stop - start, self.n_fam
         packed = np.asarray(self._packed[start:stop])
-        obs, mean, sumsq = np.empty(m, np.int64), np.empty(m), np.empty(m)
+        if counts is not None:
+            obs, mean, sumsq = counts
+            if not len(obs) == len(mean) == len(sumsq) == m:
+                raise ValueError(f"Expected counts of {m} variants, got {len(obs)}")
+            counted = m
+        else:
+            obs, mean, sumsq = np.empty(m, np.int64), np.empty(m), np.empty(m)
+            counted = 0
         work = self._work(buffer)
         d = stacked.shape[1]
         wide = self._padded_columns(stacked)
         prod = np.empty((m, d))
         step = work.shape[1]
-        counted = 0
         for a in range(0, m, step):              # a block at a time: its bytes in cache
             b = min(a + step, m)
             if b > counted:      # counts a few blocks at a time: fewer calls, still in cache

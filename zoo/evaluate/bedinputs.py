@@ -2,8 +2,9 @@
 variants. Neither depends on the latents or covariates, so ``zoo gwas`` reads them on a
 second thread while the first reads those (Arrow's parser releases the GIL), and
 ``run_gwas(..., inputs=...)`` takes them. (Counting each variant's calls from the .bed
-there too was measured and left to the scan's producers: that made the second thread the
-longer one, and the scan waited for it.)
+there too made the second thread the longer one, and the scan waited for it:
+``countsahead.py`` counts them on a thread of their own from the last chunk back, which
+the scan never waits for.)
 """
 from __future__ import annotations
 

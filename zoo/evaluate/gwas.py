@@ -25,6 +25,7 @@ from zoo.evaluate.bedfile import (READERS, BedChunks, block_buffer, open_bfile, 
                                   read_variants)
 from zoo.evaluate.bedinputs import PlinkInputs
 from zoo.evaluate.called import called_products, missing_index
+from zoo.evaluate.countsahead import CountsAhead
 from zoo.evaluate.defaults import DTYPES
 from zoo.evaluate.design import LatentModel, prepare_model
 from zoo.evaluate.manova import pillai_from_products, pillai_from_sscp
@@ -150,7 +151,8 @@ def run_gwas(bfile: str | Path, latents, covariates=None,
              config: GwasConfig | None = None, *, variants: slice | None = None,
              model: LatentModel | None = None, out_dir: str | Path | None = None,
              stem: str = "latent_gwas", phases: Phases | None = None,
-             while_writing=None, inputs: PlinkInputs | None = None) -> GwasResult:
+             while_writing=None, inputs: PlinkInputs | None = None,
+             ahead: CountsAhead | None = None) -> GwasResult:
     """Scan the variants ``variants`` (default: all) of ``bfile`` against every latent column.
 
     ``latents`` and ``covariates`` are DataFrames indexed by sample id (see ``read_latents``
@@ -163,6 +165,8 @@ def run_gwas(bfile: str | Path, latents, covariates=None,
     ``scan.product``, ``scan.statistics``, ``scan.format`` and ``scan.write``.
     ``while_writing(result)``, if given, is called with the complete statistics while the
     tables are written (without ``out_dir``: before returning).
+    ``ahead``: a started ``CountsAhead`` of ``bfile`` (``countsahead.py``), whose chunks the
+    scan takes where they match its own; stopped when the scan ends.
     """
     def timed(name: str):
         return phases(name, thread=True) if phases is not None else nullcontext()
@@ -201,11 +205,16 @@ def run_gwas(bfile: str | Path, latents, covariates=None,
     for _ in range(workers):
         buffers.put(block_buffer(model.n_samples, model.stacked.dtype))
 
+    if ahead is not None and not _counts_match(ahead, chunks, config, start, stop):
+        ahead.stop()
+        ahead = None
+
     def chunk_work(a: int, b: int) -> dict:
         buffer = buffers.get()
         try:
             with timed("scan.product"):
-                chunk = chunks.product(a, b, model.stacked, buffer)
+                counts = ahead.take(a, b) if ahead is not None else None
+                chunk = chunks.product(a, b, model.stacked, buffer, counts)
         finally:
             buffers.put(buffer)
         with timed("scan.statistics"):
@@ -239,6 +248,9 @@ def run_gwas(bfile: str | Path, latents, covariates=None,
         if stream is not None:
             stream.abort()
         raise
+    finally:
+        if ahead is not None:
+            ahead.stop()
     progress.close()
     keys = parts[0].keys() if parts else ("beta", "se", "t", "p", "obs", "a1_freq")
     stats = {key: (np.concatenate([p[key] for p in parts]) if parts else
@@ -272,6 +284,15 @@ def run_gwas(bfile: str | Path, latents, covariates=None,
         finally:
             files = {kind: future.result() for kind, future in written.items()}
     return replace(result, files=files)
+
+
+def _counts_match(ahead: CountsAhead, chunks: BedChunks, config: GwasConfig, start: int,
+                  stop: int) -> bool:
+    """Whether the chunks ``ahead`` counts are this scan's: the same .bed, every .fam row
+    in order (the numpy tables), the same chunks from the first variant to the last."""
+    return (chunks.tables and ahead.bed == chunks.path and ahead.n_fam == chunks.n_fam
+            and ahead.n_variants == chunks.n_variants == stop and start == 0
+            and ahead.chunk_size == config.chunk_size)
 
 
 def _workers(n_chunks: int, reader: str) -> int:
