@@ -7,12 +7,17 @@ their buffers (``Array.from_buffers``) and read back through them, which touches
 ``zoo gwas`` reads and writes all its tables through this module and never imports pandas.
 The values are the same as ``pa.array(values, from_pandas=True)`` gives (NaN → null) and
 the text Arrow writes for them is the same bytes.
+
+``as_text``, ``join_text`` and ``dictionary_encode`` call Arrow's kernels by name through
+``pyarrow._compute``, where ``pyarrow.compute`` finds them: importing ``pyarrow.compute``
+wraps each of Arrow's ~300 functions in Python (0.03 CPU-s, with the GIL held, in the
+first block ``zoo gwas`` formats while the other worker waits to run Python).
 """
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["to_arrow", "to_numpy", "repeated_text"]
+__all__ = ["to_arrow", "to_numpy", "repeated_text", "as_text", "join_text", "dictionary_encode"]
 
 
 def _bitmap(valid: np.ndarray):
@@ -122,3 +127,39 @@ def to_numpy(array) -> np.ndarray:
     out = values.astype(np.float64)
     out[~valid] = np.nan
     return out
+
+
+def _kernels():
+    """The module Arrow's compute kernels are called through: ``pyarrow._compute``, or
+    ``pyarrow.compute`` where a pyarrow lays its modules out otherwise."""
+    try:
+        from pyarrow import _compute as kernels
+
+        kernels.call_function, kernels.CastOptions, kernels.JoinOptions   # noqa: B018
+    except (ImportError, AttributeError):
+        import pyarrow.compute as kernels
+    return kernels
+
+
+def as_text(values):
+    """An Arrow array (or a numpy column, see ``to_arrow``) cast to text: the kernel
+    ``pyarrow.compute.cast`` runs, and the bytes Arrow's CSV writer writes."""
+    import pyarrow as pa
+
+    kernels = _kernels()
+    return kernels.call_function("cast", [to_arrow(values)], kernels.CastOptions.safe(pa.string()))
+
+
+def join_text(*columns, null: str | None = None):
+    """Text columns joined element-wise by the last one (``binary_join_element_wise``):
+    a null makes the row null, or with ``null`` given is written as that text."""
+    kernels = _kernels()
+    options = (kernels.JoinOptions() if null is None else
+               kernels.JoinOptions(null_handling="replace", null_replacement=null))
+    return kernels.call_function("binary_join_element_wise", list(columns), options)
+
+
+def dictionary_encode(values):
+    """An Arrow array as a ``DictionaryArray`` (``Array.dictionary_encode``, which would
+    import ``pyarrow.compute``)."""
+    return _kernels().call_function("dictionary_encode", [to_arrow(values)])

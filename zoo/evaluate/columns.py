@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zoo.evaluate.arrowcols import to_arrow, to_numpy
+from zoo.evaluate.arrowcols import dictionary_encode, to_arrow, to_numpy
 
 __all__ = ["ColumnTable"]
 
@@ -65,8 +65,8 @@ class ColumnTable:
         if isinstance(col, np.ndarray):
             values, codes = np.unique(col, return_inverse=True)
             return codes, values
-        encoded = (col.combine_chunks() if hasattr(col, "combine_chunks") else col) \
-            .dictionary_encode()
+        encoded = dictionary_encode(col.combine_chunks() if hasattr(col, "combine_chunks")
+                                    else col)
         return to_numpy(encoded.indices), to_numpy(encoded.dictionary)
 
     def item(self, name: str, row: int):

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from fastio.safefs import atomic_output
-from zoo.evaluate.arrowcols import repeated_text, to_arrow
+from zoo.evaluate.arrowcols import as_text, join_text, repeated_text, to_arrow
 
 __all__ = ["write_tsv", "write_long_table", "write_buffers", "LongTableStream"]
 
@@ -200,14 +200,10 @@ class LongTableStream:
     def _arrow_variants(variants):
         """Each variant's leading columns as one text field, ``"1\t10000\trs1\tG\tT\tT"``:
         formatted once, where a table per label formatted them once per label."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        columns = [pc.cast(_arrow_column(v), pa.string())
-                   for v in _frame_columns(variants).values()]
+        columns = [as_text(_arrow_column(v)) for v in _frame_columns(variants).values()]
         if not columns:
             return repeated_text("", len(variants))
-        return pc.binary_join_element_wise(*columns, repeated_text("\t", len(variants)))
+        return join_text(*columns, repeated_text("\t", len(variants)))
 
     def add(self, start: int, stop: int, values: dict[str, np.ndarray]) -> None:
         """Rows ``start:stop`` of the variant table, formatted by a background thread;
@@ -239,9 +235,6 @@ class LongTableStream:
         """One piece per label: the rows' text, each field cast to text by Arrow (the
         kernel its CSV writer formats with: the same bytes), missing values ``NA``,
         joined by tabs, a newline after each row."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
         m = stop - start
         variants = self._variants.result()
         if stop > len(variants):
@@ -252,27 +245,26 @@ class LongTableStream:
         lead = variants.slice(start, m)
         # constants as arrays (a Python string would go through pyarrow.scalar, which
         # imports pandas); missing values written NA by the join
-        na = pc.JoinOptions(null_handling="replace", null_replacement="NA")
         tab = repeated_text("\t", m)
         # a column with one value per row for every label (OBS_CT: a broadcast, stride 0)
         # is formatted once, not once per label
         shared = [np.ndim(v) == 2 and np.shape(v)[1] > 1 and np.asarray(v).strides[1] == 0
                   for v in values.values()]
-        text = [pc.cast(_arrow_column(np.asarray(v)[:, 0] if one else
-                                      np.asarray(v).T.reshape(-1)), pa.string())
+        text = [as_text(_arrow_column(np.asarray(v)[:, 0] if one else
+                                      np.asarray(v).T.reshape(-1)))
                 for v, one in zip(values.values(), shared)]
         # the row's newline joined to its last field once per block: appending it to whole
         # rows copied every row a second time (a third of the joining)
         if text:
             size = len(text[-1])
-            text[-1] = pc.binary_join_element_wise(text[-1], repeated_text("", size),
-                                                   repeated_text("\n", size), options=na)
+            text[-1] = join_text(text[-1], repeated_text("", size), repeated_text("\n", size),
+                                 null="NA")
         pieces = []
         for k, label in enumerate(self.labels):
-            rows = pc.binary_join_element_wise(
+            rows = join_text(
                 lead, repeated_text(label if text else label + "\n", m),
                 *(t if one else t.slice(k * m, m) for t, one in zip(text, shared)), tab,
-                options=na)
+                null="NA")
             offsets = np.frombuffer(rows.buffers()[1], np.int32, m + 1, rows.offset * 4)
             pieces.append(rows.buffers()[2][offsets[0]:offsets[-1]])
         return pieces
