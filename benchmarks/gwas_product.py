@@ -2,7 +2,7 @@
 (``np.take`` with ``mode="raise"``, numpy's default, against ``mode="clip"``, what
 ``bedtables.decode_counts`` uses), the skinny sgemm/dgemm ``xᵀS`` for S of 27–32 columns,
 and ``BedChunks.product`` (decode, counts and product) with S of 28 columns as it is and
-padded to 32. Run:
+padded to 32, and in both precisions by the variants decoded per block. Run:
 ``python benchmarks/gwas_product.py [SAMPLES] [VARIANTS]`` (default 10000 20480; results in
 ``benchmarks/results/gwas.md``, round 6). Random genotypes, a fresh .bed in a temporary
 folder; CPU seconds (thread time), best of 5 (a shared machine only ever adds time).
@@ -77,6 +77,15 @@ def main(n: int, m: int) -> None:
         print(f"BedChunks.product, float32, S of 28 columns: padded to 32 {with_padding:.3f}, "
               f"as it is {_best(product):.3f}")
         chunks._padded_columns = padded
+        # the block size block_buffer picks (48 variants at 10k samples) against others
+        for dtype in ("float32", "float64"):
+            s = np.random.default_rng(3).standard_normal((n, 28)).astype(dtype)
+            cells = []
+            for step in (24, 32, 48, 64, 104):
+                block = np.empty((n, step), dtype, order="F")
+                cells.append(f"{step}: {_best(lambda: [chunks.product(a, min(a + 1024, m), s, block) for a in range(0, m, 1024)]):.3f}")
+            print(f"BedChunks.product, {dtype}, S of 28 columns, by variants a block "
+                  f"(block_buffer: {block_buffer(n, dtype).shape[1]}): " + ", ".join(cells))
 
 
 if __name__ == "__main__":
