@@ -160,9 +160,11 @@ def test_product_checks_its_arguments(cohort):
         chunks.product(0, 5, np.zeros((500, 3)), np.zeros((500, 8), np.float32, order="F"))
 
 
-def test_block_buffer_fits_the_cache():
+def test_block_buffer_holds_the_same_variants_in_either_precision():
+    """48 variants at 10k samples (2 MiB of float32 columns), float64 too."""
     assert block_buffer(10_000, np.float32).shape == (10_000, 48)
-    assert block_buffer(10_000, np.float64).shape == (10_000, 24)
+    assert block_buffer(10_000, np.float64).shape == (10_000, 48)
+    assert block_buffer(10_000, np.float64).dtype == np.float64
     assert block_buffer(10_000_000, np.float64).shape == (10_000_000, 8)     # at least 8
     assert block_buffer(100, np.float32).flags.f_contiguous
 
