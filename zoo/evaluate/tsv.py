@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from fastio.safefs import atomic_output
-from zoo.evaluate.arrowcols import as_text, join_text, repeated_text, to_arrow
+from zoo.evaluate.arrowcols import as_text, delimited_text, join_text, repeated_text, to_arrow
 
 __all__ = ["write_tsv", "write_long_table", "write_buffers", "LongTableStream"]
 
@@ -232,9 +232,9 @@ class LongTableStream:
             return self._format_block(start, stop, values)
 
     def _format_block(self, start: int, stop: int, values: dict[str, np.ndarray]) -> list[bytes]:
-        """One piece per label: the rows' text, each field cast to text by Arrow (the
-        kernel its CSV writer formats with: the same bytes), missing values ``NA``,
-        joined by tabs, a newline after each row."""
+        """One piece per label: the rows' text, the value columns as Arrow casts them (the
+        kernel its CSV writer formats with: the same bytes), missing values ``NA``, tabs
+        between the fields, a newline after each row."""
         m = stop - start
         variants = self._variants.result()
         if stop > len(variants):
@@ -243,28 +243,25 @@ class LongTableStream:
         if m == 0:
             return [b""] * len(self.labels)
         lead = variants.slice(start, m)
-        # constants as arrays (a Python string would go through pyarrow.scalar, which
-        # imports pandas); missing values written NA by the join
-        tab = repeated_text("\t", m)
         # a column with one value per row for every label (OBS_CT: a broadcast, stride 0)
         # is formatted once, not once per label
         shared = [np.ndim(v) == 2 and np.shape(v)[1] > 1 and np.asarray(v).strides[1] == 0
                   for v in values.values()]
-        text = [as_text(_arrow_column(np.asarray(v)[:, 0] if one else
-                                      np.asarray(v).T.reshape(-1)))
-                for v, one in zip(values.values(), shared)]
-        # the row's newline joined to its last field once per block: appending it to whole
-        # rows copied every row a second time (a third of the joining)
-        if text:
-            size = len(text[-1])
-            text[-1] = join_text(text[-1], repeated_text("", size), repeated_text("\n", size),
-                                 null="NA")
+        # each value's text with the tab after it (the last column: the newline), so a
+        # row is its pieces put end to end: the delimiters cost no pass of their own
+        ends = ["\t"] * (len(values) - 1) + ["\n"]
+        fields = [delimited_text(np.asarray(v)[:, 0] if one else np.asarray(v).T.reshape(-1),
+                                 end)
+                  for v, one, end in zip(values.values(), shared, ends)]
+        # constants as arrays (a Python string would go through pyarrow.scalar, which
+        # imports pandas)
+        nothing = repeated_text("", m)
         pieces = []
         for k, label in enumerate(self.labels):
             rows = join_text(
-                lead, repeated_text(label if text else label + "\n", m),
-                *(t if one else t.slice(k * m, m) for t, one in zip(text, shared)), tab,
-                null="NA")
+                lead, repeated_text(f"\t{label}\t" if fields else f"\t{label}\n", m),
+                *(f if one else f.slice(k * m, m) for f, one in zip(fields, shared)),
+                nothing)
             offsets = np.frombuffer(rows.buffers()[1], np.int32, m + 1, rows.offset * 4)
             pieces.append(rows.buffers()[2][offsets[0]:offsets[-1]])
         return pieces

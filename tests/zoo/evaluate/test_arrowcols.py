@@ -110,3 +110,85 @@ def test_kernels_by_name_give_pyarrow_computes_results(monkeypatch, through):
     assert joined.to_pylist() == ["a|0.00001", "b|0.1", "c|NA"]
     text = to_arrow(np.array(["x", "y", "x", "z"]))
     assert arrowcols.dictionary_encode(text).equals(text.dictionary_encode())
+
+
+def _arrow_fields(values: np.ndarray, delimiter: str) -> list:
+    """What ``delimited_text`` must give: Arrow's own cast, NaN written NA, the delimiter
+    after every value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.cast(to_arrow(values), pa.string()).to_pylist()
+    return [("NA" if t is None else t) + delimiter for t in text]
+
+
+def _float_cases(dtype) -> np.ndarray:
+    rng = np.random.default_rng(11)
+    bits = np.uint32 if dtype == np.float32 else np.uint64
+    with np.errstate(over="ignore", invalid="ignore"):   # NaN payloads, float64 overflow
+        values = np.concatenate([
+            rng.integers(0, np.iinfo(bits).max, 400_000, dtype=bits, endpoint=True).view(dtype),
+            rng.standard_normal(200_000) * 10.0 ** rng.integers(-8, 12, 200_000),
+            rng.random(200_000) ** rng.integers(1, 60, 200_000),
+            np.round(rng.standard_normal(100_000) * 1e4),
+            10.0 ** rng.uniform(-300, 300, 100_000),
+            [0.0, -0.0, 1.0, 1e-5, 1e9, 99999.99999, 1e-5 * (1 - 1e-7), np.nan, np.inf, -np.inf,
+             np.finfo(dtype).max, np.finfo(dtype).tiny, np.finfo(dtype).smallest_subnormal]])
+        return values.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_delimited_text_writes_arrows_bytes_for_every_float(dtype):
+    """A million values of random bit patterns and of GWAS-like sizes (z-scores, p-values
+    down to 1e-300, betas, whole numbers, ±0, extremes, NaN, ±inf): the orjson way gives
+    Arrow's text of every one, the fields sliced where they lie."""
+    from zoo.evaluate import arrowcols
+
+    assert arrowcols._orjson() is not None          # the fast way is the one tested
+    values = _float_cases(dtype)
+    for delimiter in ("\t", "\n"):
+        got = arrowcols.delimited_text(values, delimiter)
+        assert got.null_count == 0
+        assert got.to_pylist() == _arrow_fields(values, delimiter)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_delimited_text_splices_the_few_values_arrow_writes(dtype):
+    """A GWAS column: mostly values orjson writes, a few (at the ends, side by side,
+    alone) it does not: p < 1e-5, whole numbers, NaN, ±inf, huge. Each is Arrow's text
+    spliced into orjson's; with more than an eighth of them Arrow casts the whole column."""
+    from zoo.evaluate import arrowcols
+
+    rng = np.random.default_rng(5)
+    outside = np.array([3e-7, 1e-300, 2.0, 0.0, np.nan, np.inf, -np.inf, 5e12, -1e-6])
+    for trial in range(40):
+        n = int(rng.integers(1, 3000))
+        values = rng.uniform(0.001, 50, n) * rng.choice([-1, 1], n)
+        count = int(rng.integers(0, max(1, n // 10)))
+        rows = np.unique(np.concatenate([rng.integers(0, n, count),
+                                         np.array([0, n - 1][:trial % 3], np.int64)]))
+        values[rows] = rng.choice(outside, rows.size)
+        values = values.astype(dtype)
+        assert arrowcols.delimited_text(values, "\t").to_pylist() == \
+            _arrow_fields(values, "\t"), (trial, n, rows)
+    mostly = np.where(rng.random(400) < 0.5, 1e-9, 0.5).astype(dtype)     # over an eighth
+    assert arrowcols.delimited_text(mostly, "\n").to_pylist() == _arrow_fields(mostly, "\n")
+
+
+def test_delimited_text_other_columns_and_without_orjson(monkeypatch):
+    """Integers, text, empty and one-value columns and a two-character delimiter take
+    Arrow's cast, and so does every float when orjson is missing: the same text."""
+    from zoo.evaluate import arrowcols
+
+    floats = np.array([0.25, np.nan, 3.0, 1e-9, -7.5], np.float32)
+    cases = [(np.array([3, -2, 10**12]), "\t"), (floats, "\t"), (floats, " |"),
+             (np.array([], np.float64), "\n"), (np.array([0.125]), "\n")]
+    for values, delimiter in cases:
+        assert arrowcols.delimited_text(values, delimiter).to_pylist() == \
+            _arrow_fields(values, delimiter)
+    text = np.array(["x", "y"])
+    assert arrowcols.delimited_text(text, "\t").to_pylist() == ["x\t", "y\t"]
+    monkeypatch.setattr(arrowcols, "_orjson", lambda: None)
+    assert arrowcols.delimited_text(floats, "\t").to_pylist() == _arrow_fields(floats, "\t")
+    with pytest.raises(ValueError, match="1-D column"):
+        arrowcols.delimited_text(np.zeros((2, 2)), "\t")
