@@ -262,8 +262,9 @@ def test_zoo_gwas_profile_and_lean_imports(cohort, tmp_path):
     come from scipy's ufuncs alone, ``zoo.evaluate.pvalues``) nor Keras nor pandas (the
     tables are read, kept and written as numpy and Arrow columns: ``sampletable``,
     ``columns``, ``arrowcols``), and on every .fam sample without missing calls neither
-    numba (the numpy decoder), bed-reader (the .bim/.fam read by Arrow), scipy.linalg nor
-    tqdm (no progress bar)."""
+    numba (the numpy decoder), bed-reader (the .bim/.fam read by Arrow), scipy.linalg,
+    tqdm (no progress bar) nor pyarrow.compute (Arrow's kernels called by name,
+    ``arrowcols``)."""
     import os
     import subprocess
     import sys
@@ -276,7 +277,8 @@ def test_zoo_gwas_profile_and_lean_imports(cohort, tmp_path):
             "--quiet", "--profile"]
     code = (f"import sys\nfrom zoo.cli import main\nrc = main({argv!r})\n"
             "heavy = [m for m in ('scipy.stats', 'keras', 'tensorflow', 'sklearn', 'numba', "
-            "'bed_reader', 'scipy.linalg', 'scipy.special', 'tqdm', 'pandas') "
+            "'bed_reader', 'scipy.linalg', 'scipy.special', 'tqdm', 'pandas', "
+            "'pyarrow.compute') "
             "if m in sys.modules]\nprint('HEAVY', heavy)\nsys.exit(rc)")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(root)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
