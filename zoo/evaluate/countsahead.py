@@ -11,7 +11,10 @@ meet. A chunk counted ahead is multiplied without its counting pass.
 
 The counts are those of every .fam row in file order: ``take`` is for the scan that uses
 exactly those samples (``BedChunks`` with its numpy tables) and the chunks ``chunk_size``
-variants long from the first variant; anything else counts for itself.
+variants long from the first variant; anything else counts for itself. The thread counts
+``max_chunks`` chunks at most (64 by default: 24 bytes a variant, 1.5 MB at 1,024 variants
+a chunk): on a biobank's millions of variants it would otherwise hold the counts of all
+the chunks the scan has not reached, and past the start it only shares the scan's cores.
 """
 from __future__ import annotations
 
@@ -34,10 +37,13 @@ _BLOCK = 256
 class CountsAhead:
     """The per-variant counts of ``bed`` (every .fam row, in order), chunk by chunk."""
 
-    def __init__(self, bed: str | Path, n_fam: int, n_variants: int, chunk_size: int):
-        if n_fam < 1 or n_variants < 0 or chunk_size < 1:
-            raise ValueError(f"Expected n_fam >= 1, n_variants >= 0 and chunk_size >= 1, got "
-                             f"{n_fam}, {n_variants} and {chunk_size}")
+    def __init__(self, bed: str | Path, n_fam: int, n_variants: int, chunk_size: int,
+                 max_chunks: int = 64):
+        if n_fam < 1 or n_variants < 0 or chunk_size < 1 or max_chunks < 0:
+            raise ValueError(f"Expected n_fam >= 1, n_variants >= 0, chunk_size >= 1 and "
+                             f"max_chunks >= 0, got {n_fam}, {n_variants}, {chunk_size} and "
+                             f"{max_chunks}")
+        self.max_chunks = max_chunks
         self.bed = Path(bed)
         self.n_fam, self.n_variants, self.chunk_size = n_fam, n_variants, chunk_size
         self.bytes_per_variant = (n_fam + 3) // 4
@@ -48,7 +54,8 @@ class CountsAhead:
         self.counted = 0          # chunks the thread counted (for tests and the profile)
 
     @classmethod
-    def start_for(cls, prefix: str | Path, chunk_size: int) -> "CountsAhead":
+    def start_for(cls, prefix: str | Path, chunk_size: int,
+                  max_chunks: int = 64) -> "CountsAhead":
         """Started on the fileset ``prefix``: its .fam's lines are the samples, and the
         .bed's size gives the variants (a .bed of no whole number of variants counts
         nothing, and the scan says what is wrong with it)."""
@@ -56,7 +63,7 @@ class CountsAhead:
         n_fam = max(1, _line_count(files[".fam"]))
         size, per_variant = files[".bed"].stat().st_size - 3, (n_fam + 3) // 4
         n_variants = size // per_variant if size >= 0 and size % per_variant == 0 else 0
-        return cls(files[".bed"], n_fam, n_variants, chunk_size).start()
+        return cls(files[".bed"], n_fam, n_variants, chunk_size, max_chunks).start()
 
     @property
     def n_chunks(self) -> int:
@@ -82,7 +89,7 @@ class CountsAhead:
                                shape=(self.n_variants, self.bytes_per_variant))
         except OSError:
             return
-        for i in reversed(range(self.n_chunks)):
+        for i in reversed(range(max(0, self.n_chunks - self.max_chunks), self.n_chunks)):
             with self._changed:
                 if self._stopped or i in self._state:
                     return

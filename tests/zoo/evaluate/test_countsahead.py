@@ -80,6 +80,16 @@ def test_a_scan_waits_for_the_chunk_being_counted(cohort_missing, monkeypatch):
     assert ahead.counted == 2                    # and chunk 0, nobody having taken it
 
 
+def test_the_thread_counts_max_chunks_at_most(cohort_missing):
+    """Two of five chunks, the last two: the scan counts the first three itself."""
+    ahead = CountsAhead(fileset(cohort_missing.bfile)[".bed"], 300, 120, 25, max_chunks=2)
+    ahead.run()
+    assert ahead.counted == 2
+    assert [ahead.take(*ahead.bounds(i)) is None for i in range(5)] == [True] * 3 + [False] * 2
+    with pytest.raises(ValueError, match="max_chunks >= 0"):
+        CountsAhead(fileset(cohort_missing.bfile)[".bed"], 300, 120, 25, max_chunks=-1)
+
+
 def test_a_bed_of_the_wrong_size_is_left_to_the_scan(cohort_missing, tmp_path):
     bed = tmp_path / "short.bed"
     bed.write_bytes(fileset(cohort_missing.bfile)[".bed"].read_bytes()[:-7])
