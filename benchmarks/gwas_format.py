@@ -1,8 +1,9 @@
 """The long table's text, one thread: Arrow's cast of a float column (``as_text``)
 against ``delimited_text`` (orjson where it writes Arrow's bytes), per value, and
 ``LongTableStream``'s formatting of a 10,000 × 50,000 × 16 table's blocks (1,024 variants,
-the values of a null GWAS), with orjson and with Arrow's cast alone. Run: ``python benchmarks/gwas_format.py`` (results in
-``benchmarks/results/gwas.md``, round 8). CPU seconds (thread time), best of 5.
+the values of a null GWAS), with orjson and with Arrow's cast alone. Run:
+``python benchmarks/gwas_format.py`` (results in ``benchmarks/results/gwas.md``, round 8).
+CPU seconds (thread time), best of 5.
 """
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ def main(blocks: int = 48, m: int = 1024, k: int = 16) -> None:
         for name in ("BETA", "SE", "T_STAT", "P"):
             column = np.ascontiguousarray(values[name].T.reshape(-1))
             arrow = _best(lambda: [as_text(column) for _ in range(20)]) / 20 / column.size
-            fast = _best(lambda: [delimited_text(column, "\t") for _ in range(20)]) / 20 / column.size
+            fast = _best(lambda: [delimited_text(column, "\t")
+                                  for _ in range(20)]) / 20 / column.size
             print(f"{precision} {name} ({column.dtype}): Arrow's cast {arrow * 1e9:.0f}, "
                   f"delimited_text {fast * 1e9:.0f}")
     variants = ColumnTable({"#CHROM": to_arrow(np.array(["1"] * (blocks * m))),

@@ -83,7 +83,9 @@ def main(n: int, m: int) -> None:
             cells = []
             for step in (24, 32, 48, 64, 104):
                 block = np.empty((n, step), dtype, order="F")
-                cells.append(f"{step}: {_best(lambda: [chunks.product(a, min(a + 1024, m), s, block) for a in range(0, m, 1024)]):.3f}")
+                seconds = _best(lambda: [chunks.product(a, min(a + 1024, m), s, block)
+                                         for a in range(0, m, 1024)])
+                cells.append(f"{step}: {seconds:.3f}")
             print(f"BedChunks.product, {dtype}, S of 28 columns, by variants a block "
                   f"(block_buffer: {block_buffer(n, dtype).shape[1]}): " + ", ".join(cells))
 
