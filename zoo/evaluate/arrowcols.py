@@ -179,10 +179,10 @@ def delimited_text(values: np.ndarray, delimiter: str, null: str = "NA"):
 
     float32 and float64 columns with a one-character delimiter take the fast way: orjson
     writes the shortest text of every value in one string, ``[v0,v1,...]``, whose commas
-    become the delimiters, so the values are sliced out of orjson's bytes where they lie. orjson's text is Arrow's only within
-    ``_SAME_TEXT``: the values outside (few in a GWAS table: whole numbers, p < 1e-5,
-    NaN) are cast by Arrow and spliced into their places (``benchmarks/gwas_format.py``
-    for the figures)."""
+    become the delimiters, so the values are sliced out of orjson's bytes where they lie.
+    orjson's text is Arrow's only within ``_SAME_TEXT``: the values outside (few in a
+    GWAS table: whole numbers, p < 1e-5, NaN) are cast by Arrow and spliced into their
+    places (``benchmarks/gwas_format.py`` for the figures)."""
     values = np.asarray(values)
     if values.ndim != 1:
         raise ValueError(f"Expected a 1-D column, got shape {values.shape}")
