@@ -30,7 +30,7 @@ from zoo.evaluate.called import missing_index
 from zoo.evaluate.columns import ColumnTable
 
 __all__ = ["open_bfile", "write_bfile", "fileset", "read_fam_ids", "read_bim", "read_variants",
-           "BedChunks",
+           "line_count", "BedChunks",
            "READERS", "block_buffer"]
 
 READERS = ("numpy", "numba", "bed-reader")
@@ -137,7 +137,8 @@ def _text_columns(path: Path, n_columns: int, integer: int | None = None) -> lis
     return [np.array(col, dtype=str) for col in zip(*rows)]
 
 
-def _line_count(path: Path) -> int:
+def line_count(path: Path) -> int:
+    """Lines of a text file (a last line without its newline counted too)."""
     data = path.read_bytes()
     return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
 
@@ -186,8 +187,8 @@ class BedChunks:
         self.path = files[".bed"]
         self.reader = reader
         self.num_threads = num_threads
-        self.n_fam, self.n_variants = shape or (_line_count(files[".fam"]),
-                                                _line_count(files[".bim"]))
+        self.n_fam, self.n_variants = shape or (line_count(files[".fam"]),
+                                                line_count(files[".bim"]))
         self.rows = np.ascontiguousarray(rows, dtype=np.int64)
         if self.rows.size and (self.rows.min() < 0 or self.rows.max() >= self.n_fam):
             raise ValueError(f"{self.path}: expected sample rows in [0, {self.n_fam}), got "

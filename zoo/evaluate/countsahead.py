@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.evaluate.bedfile import _line_count, fileset
+from zoo.evaluate.bedfile import line_count, fileset
 from zoo.evaluate.bedtables import called_counts
 
 __all__ = ["CountsAhead"]
@@ -51,7 +51,7 @@ class CountsAhead:
         self._changed = threading.Condition()
         self._stopped = False
         self._thread: threading.Thread | None = None
-        self.counted = 0          # chunks the thread counted (for tests and the profile)
+        self.counted = 0          # chunks the thread counted
 
     @classmethod
     def start_for(cls, prefix: str | Path, chunk_size: int,
@@ -60,7 +60,7 @@ class CountsAhead:
         .bed's size gives the variants (a .bed of no whole number of variants counts
         nothing, and the scan says what is wrong with it)."""
         files = fileset(prefix)
-        n_fam = max(1, _line_count(files[".fam"]))
+        n_fam = max(1, line_count(files[".fam"]))
         size, per_variant = files[".bed"].stat().st_size - 3, (n_fam + 3) // 4
         n_variants = size // per_variant if size >= 0 and size % per_variant == 0 else 0
         return cls(files[".bed"], n_fam, n_variants, chunk_size, max_chunks).start()
