@@ -370,7 +370,7 @@ def block_buffer(n: int, dtype, cache_bytes: int = 2 << 20) -> np.ndarray:
     """An (n, b) F-order buffer for ``BedChunks.product``: b variants (a multiple of 8,
     at least 8) whose float32 columns take about ``cache_bytes``, in either precision: at
     10k samples, 48 variants. At 24 variants, what 2 MiB of float64 holds, the float64
-    product took 5 % longer and the float32 one 9 % (``python
+    product took 6 % longer and the float32 one 9 % (``python
     benchmarks/gwas_product.py``, round 8 of ``benchmarks/results/gwas.md``): the BLAS
     kernel runs short blocks less well than the decoded block gains from the cache."""
     step = max(8, cache_bytes // max(1, n * 4) // 8 * 8)

@@ -231,8 +231,8 @@ def run_gwas(bfile: str | Path, latents, covariates=None,
     # One worker thread per core, each taking a whole chunk through its product (decoding
     # and BLAS, GIL released), statistics and formatting (Arrow, GIL released). A pipeline
     # of stages (two product threads feeding one statistics thread feeding two formatting
-    # threads) ran five threads on two cores: the hand-offs and the cache each stage
-    # evicted from the others cost 0.1 CPU-s of 1.6, and 7 % of the wall time. One BLAS
+    # threads) ran five threads on two cores, paying for the hand-offs and for the cache
+    # each stage evicted from the others (benchmarks/results/gwas.md, round 8). One BLAS
     # thread: the products are skinny, and a spinning second OpenBLAS thread cost 40 %
     # more CPU on the 2-core machine.
     pending: list = []

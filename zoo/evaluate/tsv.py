@@ -80,9 +80,8 @@ def _write_arrow(columns: dict, path: Path, threads: int = 2) -> bool:
 def write_buffers(fd: int, buffers) -> None:
     """Write ``buffers`` (bytes-like) to ``fd`` in order, up to 1,024 a ``writev``: a
     ``write`` per buffer gives up the GIL and takes it back each time, and while another
-    thread runs Python each take waits up to its switch interval (5 ms): zoo gwas's 785
-    pieces of the long table, written beside the loci, took 0.17 s for 0.04 CPU-s, and
-    0.07 s in one ``writev`` (``benchmarks/results/gwas.md``, round 8)."""
+    thread runs Python each take waits up to its switch interval (5 ms), which zoo gwas's
+    785 pieces of the long table, written beside the loci, paid again and again."""
     views = [view for view in (memoryview(b).cast("B") for b in buffers) if view.nbytes]
     i = 0
     while i < len(views):
