@@ -54,21 +54,11 @@ def _probe(cli: str, argv: list[str] | None, heavy: tuple[str, ...] = PARSER_HEA
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-# Parsers that still import numpy (and why). Exact: fixing one fails here until it is
-# taken off the list, and any other heavy import fails as for every parser.
-NUMPY_AT_HELP = {
-    ("zoo.cli", "register"): "the methods list imports every method module (affine: numpy)",
-    ("zoo.cli", "presets"): "its parser comes from zoo.presets.build, which imports numpy",
-}
-
-
 @pytest.mark.parametrize("cli,argv", CASES,
                          ids=[f"{c.split('.')[0]} {' '.join(a or ['(bare)'])}" for c, a in CASES])
 def test_parser_imports_nothing_heavy(cli, argv):
-    known = argv is not None and len(argv) == 2 and (cli, argv[0]) in NUMPY_AT_HELP
     result = _probe(cli, argv)
-    expected = ["numpy"] if known else []
-    assert result["heavy"] == expected, f"{cli} {argv} imported {result['heavy']}"
+    assert result["heavy"] == [], f"{cli} {argv} imported {result['heavy']}"
     assert result["code"] == (2 if argv is None else 0)
     if argv and len(argv) == 2:
         # the command's own argparse help, not the top-level usage

@@ -13,7 +13,6 @@ import json
 from fastio import _flags
 from zoo.registration.method import option_type
 from zoo.registration.methods import METHODS
-from zoo.registration.pipeline import register_store
 
 __all__ = ["build_parser", "main"]
 
@@ -60,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Errors follow the shared convention of ``fastio._dispatch.run_main``."""
     args = build_parser().parse_args(argv)
+    # the pipeline (zarr, numpy) loads once there is a store to register, not for --help
+    from zoo.registration.pipeline import register_store
+
     options = {name: getattr(args, name) for name in _method_options()}
     summary = register_store(
         args.store, args.method, args.tensor, out_tensor=args.out_tensor, overwrite=args.overwrite,

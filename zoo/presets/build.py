@@ -17,8 +17,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from fastio.safefs import atomic_write_text
 from zoo.reproduce import plan
 
@@ -146,6 +144,7 @@ CONTROL = "control_permuted_ids"
 def _evaluate(out: Path, latents: dict, phenotypes, bfile, truth, args):
     """`zoo compare` over every latent space plus a negative control: the first space's
     latents with the sample ids permuted (no link to the subjects: R² ≤ 0, no loci)."""
+    import numpy as np
     import pandas as pd
 
     from zoo.commands.compare import main as compare_main

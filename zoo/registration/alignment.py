@@ -20,9 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from zoo.registration.method import TRANSFORMS
+
 __all__ = ["TRANSFORMS", "align", "align_batch", "warp_image", "to_opencv", "from_opencv"]
 
-TRANSFORMS = ("translation", "rigid", "affine", "homography")
 # Swaps (row, col) <-> (x, y); it is its own inverse.
 _SWAP = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
 

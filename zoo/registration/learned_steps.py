@@ -9,13 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from fastio.safefs import atomic_output
-from zoo.registration.affine_net import zscore
 from zoo.registration.method import Options, option
 from zoo.registration.steps import TEMPLATE_HELP, load_template, save_json, save_npy
-from zoo.registration.template import fit_template_shape
 
 __all__ = ["LearnedOptions", "TemplateLearnedOptions", "LearnedStep"]
 
@@ -54,6 +50,13 @@ class LearnedStep:
                 "batch_size": o.batch_size, "max_fit": o.max_fit, "loss_history": self.history}
 
     def _template(self, store, spec, images, work: Path) -> np.ndarray:
+        # numpy and the modules that use it load here, not at import: the method registry
+        # imports this module, and listing the methods (`zoo register --help`) needs none
+        import numpy as np
+
+        from zoo.registration.affine_net import zscore
+        from zoo.registration.template import fit_template_shape
+
         path = work / "template.npy"
         if path.is_file():
             return np.load(path)

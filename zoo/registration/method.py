@@ -113,6 +113,10 @@ IMAGE = Applies("images (H, W, C)", rank=3)
 STRIP = Applies("a strip (samples, leads)", rank=2)
 CINE = Applies("a cine (H, W, T frames)", rank=3, min_last=3)
 
+# The transforms ECC alignment fits (alignment.py), here with the vocabulary so that the
+# methods' options are declared without loading numpy.
+TRANSFORMS = ("translation", "rigid", "affine", "homography")
+
 
 @dataclass(frozen=True)
 class Method:

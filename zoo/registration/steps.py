@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
-
 from fastio.safefs import atomic_output, atomic_write_text
 from fastio.spec import Normalization, TensorSpec
 
@@ -31,6 +29,7 @@ def load_template(template, store, spec: TensorSpec) -> np.ndarray | None:
     store tensor whose mean over present samples is the template (e.g. an MNI-space tensor)."""
     if template is None:
         return None
+    import numpy as np  # here, not at import: the method registry loads this module
     if template in store:
         arr, mask = store[template], store.present(template)
         total, count = None, 0
@@ -66,5 +65,7 @@ def save_json(path: Path, data) -> None:
 
 def save_npy(path: Path, array: np.ndarray) -> None:
     """Fitted state a rerun reloads: whole or absent, never a truncated ``.npy``."""
+    import numpy as np
+
     with atomic_output(path) as tmp, open(tmp, "wb") as fh:
         np.save(fh, array)

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
-from zoo.registration.affine_net import AffineNet
 from zoo.registration.learned_steps import LearnedStep, TemplateLearnedOptions
 from zoo.registration.method import IMAGE, Method, option
 from zoo.registration.steps import extra_spec
@@ -34,6 +31,8 @@ class AffineNetStep(LearnedStep):
         return [extra_spec(spec, f"{out}_transform", (3, 3), "3x3 pull matrix, axis order (row, col)")]
 
     def _build(self, spec):
+        from zoo.registration.affine_net import AffineNet  # numpy: loaded when a step is built
+
         return AffineNet(spec.shape, self.options.transform, template=self.template, seed=self.seed)
 
     def _train(self, images):
@@ -42,7 +41,7 @@ class AffineNetStep(LearnedStep):
 
     def apply(self, values):
         warped, matrices = self.net.register(values)
-        return warped, {"transform": matrices.astype(np.float32)}, [None] * len(values)
+        return warped, {"transform": matrices.astype("float32")}, [None] * len(values)
 
 
 METHOD = Method(name="affine", summary="learned affine/homography aligner to a template (AffineNet)",

@@ -3,9 +3,6 @@ a phase encoder learns each frame's cycle position without labels; every cine is
 so that frame 0 sits at phase 0."""
 from __future__ import annotations
 
-import numpy as np
-
-from zoo.registration.deepcycle import DeepCycle
 from zoo.registration.learned_steps import LearnedOptions, LearnedStep
 from zoo.registration.method import CINE, Method
 from zoo.registration.steps import extra_spec
@@ -28,6 +25,8 @@ class DeepCycleStep(LearnedStep):
         return [extra_spec(spec, f"{out}_phase", (2,), "[phase of frame 0 (radians), frames rolled]")]
 
     def _build(self, spec):
+        from zoo.registration.deepcycle import DeepCycle  # numpy: loaded when a step is built
+
         return DeepCycle(spec.shape, seed=self.seed)
 
     def _train(self, images):
@@ -35,6 +34,8 @@ class DeepCycleStep(LearnedStep):
         return self.net.fit(images, epochs=o.epochs, batch_size=o.batch_size, steps=o.steps)
 
     def apply(self, values):
+        import numpy as np
+
         rolled, phases, shifts = self.net.register(values)
         extra = np.stack([phases, shifts], axis=1).astype(np.float32)
         return rolled, {"phase": extra}, [None] * len(values)

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from fastio.catalogue import ECG_LEADS
-from zoo.registration.ecg import beat_window, median_beat
 from zoo.registration.method import STRIP, Method, Options, option
 from zoo.registration.steps import extra_spec
 
@@ -34,6 +31,8 @@ class MedianBeatStep:
                 "r_position": "index round(len/3) of the window"}
 
     def out_spec(self, spec, out):
+        from zoo.registration.ecg import beat_window  # numpy: loaded when a step runs
+
         STRIP.check(spec, self.method)
         self.fs = self._fs(spec)
         length = self.out_len or beat_window(self.fs)[0]
@@ -49,6 +48,10 @@ class MedianBeatStep:
         self.fs = self._fs(spec)
 
     def apply(self, values: np.ndarray):
+        import numpy as np
+
+        from zoo.registration.ecg import beat_window, median_beat
+
         length = self.out_len or beat_window(self.fs)[0]
         out = np.zeros((len(values), length, values.shape[-1]), np.float32)
         rate = np.zeros((len(values), 1), np.float32)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from zoo.registration.method import ANY, Method, Options
 
 __all__ = ["METHOD", "NoOptions", "IdentityStep"]
@@ -32,6 +30,8 @@ class IdentityStep:
         """Nothing to fit."""
 
     def apply(self, values: np.ndarray):
+        import numpy as np  # here: the method registry imports this module (see methods/__init__)
+
         return np.asarray(values, np.float32), {}, [None] * len(values)
 
 

@@ -5,12 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from zoo.registration.alignment import TRANSFORMS, align_batch
-from zoo.registration.method import IMAGE, Method, Options, option
+from zoo.registration.method import IMAGE, TRANSFORMS, Method, Options, option
 from zoo.registration.steps import TEMPLATE_HELP, extra_spec, load_template, save_npy
-from zoo.registration.template import build_template, fit_template_shape
 
 __all__ = ["METHOD", "EccOptions", "TemplateOptions", "TemplateStep"]
 
@@ -48,6 +44,12 @@ class TemplateStep:
                            "3x3 pull matrix, axis order (row, col): output pixel p samples the source at M p")]
 
     def fit(self, store, tensor, spec, work: Path, sample, progress: bool) -> None:
+        # numpy and the alignment modules load when a step runs: the method registry
+        # imports this module, and listing the methods (`zoo register --help`) needs none
+        import numpy as np
+
+        from zoo.registration.template import build_template, fit_template_shape
+
         path = work / "template.npy"
         if path.is_file():
             self.template = np.load(path)
@@ -63,6 +65,10 @@ class TemplateStep:
         save_npy(path, self.template)
 
     def apply(self, values: np.ndarray):
+        import numpy as np
+
+        from zoo.registration.alignment import align_batch
+
         warped, matrices, scores = align_batch(values, self.template, self.transform, threads=self.options.threads)
         reasons = [None if np.isfinite(s) else f"{self.method}: ECC did not converge" for s in scores]
         return warped, {"transform": matrices.astype(np.float32)}, reasons

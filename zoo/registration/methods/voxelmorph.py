@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from zoo.registration.learned_steps import LearnedStep, TemplateLearnedOptions
 from zoo.registration.method import IMAGE, Method, option
 from zoo.registration.steps import extra_spec
-from zoo.registration.voxelmorph import VoxelMorph
 
 __all__ = ["METHOD", "VoxelMorphOptions", "VoxelMorphStep"]
 
@@ -45,6 +44,8 @@ class VoxelMorphStep(LearnedStep):
                            "displacement (rows, cols) in pixels: output p samples the source at p + u(p)")]
 
     def _build(self, spec):
+        from zoo.registration.voxelmorph import VoxelMorph  # numpy: loaded when a step is built
+
         o = self.options
         return VoxelMorph(spec.shape, loss=o.loss, smooth=o.smooth, int_steps=o.int_steps, seed=self.seed,
                           **self._filters())
