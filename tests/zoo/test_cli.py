@@ -134,9 +134,13 @@ def test_ctrl_c_is_one_line_exit_130(tmp_path):
 
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    # A shell that starts the suite in the background (`cmd &`) hands it SIGINT ignored, the
+    # child inherits that and Python then installs no KeyboardInterrupt handler: the child
+    # gets the default disposition back, as it has when a user runs the command.
     proc = subprocess.Popen([sys.executable, "-m", "zoo.cli", "phantom", "--n", "5000", "--quiet",
                              "--out", str(tmp_path / "p")], stderr=subprocess.PIPE, text=True,
-                            stdout=subprocess.DEVNULL, env=env, cwd=tmp_path)
+                            stdout=subprocess.DEVNULL, env=env, cwd=tmp_path,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not (tmp_path / "p").exists() and time.monotonic() < deadline:
         time.sleep(0.2)
