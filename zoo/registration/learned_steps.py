@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastio.safefs import atomic_output
 from zoo.registration.method import Options, option
 from zoo.registration.steps import TEMPLATE_HELP, load_template, save_json, save_npy
+
+if TYPE_CHECKING:  # annotations only; numpy itself loads where a step runs
+    import numpy as np
 
 __all__ = ["LearnedOptions", "TemplateLearnedOptions", "LearnedStep"]
 

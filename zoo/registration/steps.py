@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastio.safefs import atomic_output, atomic_write_text
 from fastio.spec import Normalization, TensorSpec
+
+if TYPE_CHECKING:  # annotations only; numpy itself loads where a step runs
+    import numpy as np
 
 __all__ = ["TEMPLATE_HELP", "extra_spec", "load_template", "save_json", "save_npy"]
 

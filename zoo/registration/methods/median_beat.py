@@ -3,10 +3,14 @@ leads), R peak at one third of the window (:mod:`zoo.registration.ecg`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fastio.catalogue import ECG_LEADS
 from zoo.registration.method import STRIP, Method, Options, option
 from zoo.registration.steps import extra_spec
+
+if TYPE_CHECKING:  # annotations only; numpy itself loads where a step runs
+    import numpy as np
 
 __all__ = ["METHOD", "MedianBeatOptions", "MedianBeatStep"]
 

@@ -3,8 +3,12 @@ method so pipelines (and presets) can treat it like the others."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from zoo.registration.method import ANY, Method, Options
+
+if TYPE_CHECKING:  # annotations only; numpy itself loads where a step runs
+    import numpy as np
 
 __all__ = ["METHOD", "NoOptions", "IdentityStep"]
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zoo.registration.method import IMAGE, TRANSFORMS, Method, Options, option
 from zoo.registration.steps import TEMPLATE_HELP, extra_spec, load_template, save_npy
+
+if TYPE_CHECKING:  # annotations only; numpy itself loads where a step runs
+    import numpy as np
 
 __all__ = ["METHOD", "EccOptions", "TemplateOptions", "TemplateStep"]
 
