@@ -28,6 +28,7 @@ from zoo.evaluate.arrowcols import to_numpy
 from zoo.evaluate.bedtables import called_counts, decode_counts, missing_rows, padded_rows
 from zoo.evaluate.called import missing_index
 from zoo.evaluate.columns import ColumnTable
+from zoo.evaluate.skinny import panel_size, skinny_product, small_matrix_bound
 
 __all__ = ["open_bfile", "write_bfile", "fileset", "read_fam_ids", "read_bim", "read_variants",
            "line_count", "BedChunks",
@@ -198,6 +199,8 @@ class BedChunks:
         # numpy tables decode every .fam row in file order; a subset takes numba's kernel
         self.tables = reader == "numpy" and self.all_rows
         self._padded: dict = {}
+        # the block products in sample panels where OpenBLAS has small-matrix kernels
+        self.blas_bound = small_matrix_bound()
         if reader != "bed-reader":
             self._packed = self._memmap()
 
@@ -255,7 +258,7 @@ class BedChunks:
         for a in range(0, m, step):
             b = min(a + step, m)
             part = self.read(start + a, start + b, buffer)
-            prod[a:b] = part["g"].T @ stacked
+            prod[a:b] = skinny_product(part["g"].T, stacked, self.blas_bound)
             obs[a:b], mean[a:b], sumsq[a:b] = part["obs"], part["mean"], part["sumsq"]
             ptr.append(part["missing"][0][1:] + ptr[-1][-1])
             idx.append(part["missing"][1])
@@ -279,9 +282,11 @@ class BedChunks:
             counted = 0
         work = self._work(buffer)
         d = stacked.shape[1]
-        wide = self._padded_columns(stacked)
         prod = np.empty((m, d))
         step = work.shape[1]
+        # zero columns help the one-call sgemm, not the panels' small-matrix kernels
+        panelled = panel_size(step, n, d, self.blas_bound) is not None
+        wide = stacked if panelled else self._padded_columns(stacked)
         for a in range(0, m, step):              # a block at a time: its bytes in cache
             b = min(a + step, m)
             if b > counted:      # counts a few blocks at a time: fewer calls, still in cache
@@ -289,7 +294,7 @@ class BedChunks:
                 obs[a:counted], mean[a:counted], sumsq[a:counted] = called_counts(
                     packed[a:counted], n)
             x = decode_counts(packed[a:b], work)
-            prod[a:b] = (x[:n].T @ wide)[:, :d]
+            prod[a:b] = skinny_product(x[:n].T, wide, self.blas_bound)[:, :d]
         missing = missing_rows(packed, n, obs)
         centre = np.broadcast_to(stacked.sum(axis=0, dtype=np.float64), prod.shape).copy()
         cols = np.flatnonzero(obs < n)

@@ -12,6 +12,8 @@ from zoo.evaluate._kernels.genotypes import centre_impute
 from zoo.evaluate.bedfile import BedChunks, block_buffer
 from zoo.evaluate.bedtables import called_counts, decode_counts, missing_rows, padded_rows
 from zoo.evaluate.gwas import GwasConfig, run_gwas
+from zoo.evaluate import skinny
+from zoo.evaluate.skinny import panel_size
 
 
 def _reference(prefix, rows, start, stop):
@@ -134,11 +136,34 @@ def test_product_matches_numpy(cohort_missing, reader, subset, dtype):
     _check_counts(got, obs, mean, ss, called)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("reader", ["numpy", "numba"])
+def test_product_in_sample_panels_matches_numpy(cohort_missing, reader, dtype, monkeypatch):
+    """With a BLAS bound that cuts the 300 samples in two panels (skinny.py), the product
+    and the counts are those of the one-call product, in either decoder."""
+    chunks = BedChunks(cohort_missing.bfile, np.arange(300), reader=reader)
+    chunks.blas_bound = 256 * 8 * 7
+    assert panel_size(8, 300, 7, chunks.blas_bound) == 150
+    batched = []
+    matmul = np.matmul
+    monkeypatch.setattr(skinny.np, "matmul", lambda a, b: batched.append(a.shape) or matmul(a, b))
+    stacked = np.random.default_rng(2).standard_normal((300, 7)).astype(dtype)
+    got = chunks.product(17, 60, stacked, np.empty((300, 8), dtype, order="F"))
+    assert (2, 8, 150) in batched                  # the 43 variants' blocks went in panels
+    g, obs, mean, ss, called = _reference(cohort_missing.bfile, np.arange(300), 17, 60)
+    expect = g.T @ stacked.astype(np.float64)
+    tol = 1e-12 if dtype == "float64" else 2e-6
+    np.testing.assert_allclose(got["prod"], expect, atol=tol * np.abs(expect).max())
+    _check_counts(got, obs, mean, ss, called)
+
+
 @pytest.mark.parametrize("columns", [16, 26, 27, 28, 31, 40])
 def test_float32_product_padded_to_whole_panels(cohort_missing, columns):
     """A float32 S of 27–31 columns (mod 16) is multiplied padded with zero columns to a
-    multiple of 16 (a faster sgemm): the same product as numpy's, the padding dropped."""
+    multiple of 16 (a faster sgemm in one call a block): the same product as numpy's, the
+    padding dropped."""
     chunks = BedChunks(cohort_missing.bfile, np.arange(300))
+    chunks.blas_bound = None                 # one call a block, as without small kernels
     stacked = np.random.default_rng(4).standard_normal((300, columns)).astype(np.float32)
     wide = chunks._padded_columns(stacked)
     assert wide.shape[1] == {27: 32, 28: 32, 31: 32}.get(columns, columns)

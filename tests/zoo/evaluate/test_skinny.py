@@ -1,0 +1,89 @@
+"""Sample panels for OpenBLAS's small-matrix kernels: where they are used, how samples are
+cut, and that the panelled product is numpy's product."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import threadpoolctl
+
+from zoo.evaluate import skinny
+from zoo.evaluate.skinny import (MIN_PANEL, SMALL_MATRIX_BOUND, panel_size, skinny_product,
+                                 small_matrix_bound)
+
+
+@pytest.mark.parametrize("m, n, d, bound, expect", [
+    (48, 10_000, 28, 10**6, 715),       # widest 744: 14 panels of 715 (the last 705)
+    (48, 10_000, 28, None, None),       # no small-matrix kernels: one call
+    (48, 700, 28, 10**6, None),         # every sample within the bound already
+    (1024, 10_000, 28, 10**6, None),    # 34 samples a panel: calls cost more than they save
+    (8, 3000, 7, 8 * 7 * 300, 300),     # whole panels
+    (8, 3001, 7, 8 * 7 * 300, 273),     # 11 panels
+])
+def test_panel_size(m, n, d, bound, expect):
+    assert panel_size(m, n, d, bound) == expect
+
+
+def test_panels_stay_within_the_bound_and_as_few_as_can_be():
+    for m in (8, 24, 48, 104):
+        for d in (4, 28, 32):
+            for n in (300, 2_500, 10_000, 99_991):
+                k = panel_size(m, n, d, SMALL_MATRIX_BOUND)
+                widest = SMALL_MATRIX_BOUND // (m * d)
+                if k is None:
+                    assert widest >= n or widest < MIN_PANEL
+                    continue
+                assert m * d * k <= SMALL_MATRIX_BOUND
+                assert -(-n // k) == -(-n // widest)          # no more calls than needed
+                assert n - (n // k) * k < k                   # a short last panel, if any
+
+
+def _decoded(n: int, m: int, dtype, rng) -> np.ndarray:
+    """The transposed view ``BedChunks`` multiplies: an F-order buffer with padding rows."""
+    buffer = np.asfortranarray(rng.integers(0, 3, (n + 3, m)).astype(dtype))
+    return buffer[:n].T
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("n", [3000, 3001, 299])
+def test_skinny_product_is_numpys(dtype, n, monkeypatch):
+    rng = np.random.default_rng(n)
+    at = _decoded(n, 8, dtype, rng)
+    s = rng.standard_normal((n, 7)).astype(dtype)
+    calls = []
+    matmul = np.matmul
+    monkeypatch.setattr(skinny.np, "matmul", lambda a, b: calls.append(a.shape) or matmul(a, b))
+    got = skinny_product(at, s, 8 * 7 * 300)
+    expect = at.astype(np.float64) @ s.astype(np.float64)
+    tol = 1e-13 if dtype == "float64" else 2e-6
+    np.testing.assert_allclose(got, expect, atol=tol * np.abs(expect).max())
+    k = panel_size(8, n, 7, 8 * 7 * 300)
+    if k is None:                                            # 299 samples: one call
+        assert calls == [] and got.dtype == np.dtype(dtype)
+    else:                                                    # one batched call of the panels
+        assert calls == [(n // k, 8, k)] and got.dtype == np.float64
+
+
+def test_skinny_product_names_a_mismatch():
+    with pytest.raises(ValueError, match="with 10 rows"):
+        skinny_product(np.zeros((4, 10)), np.zeros((9, 3)), SMALL_MATRIX_BOUND)
+
+
+@pytest.mark.parametrize("libraries, expect", [
+    ([{"user_api": "blas", "internal_api": "openblas", "architecture": "SkylakeX"}],
+     SMALL_MATRIX_BOUND),
+    ([{"user_api": "blas", "internal_api": "openblas", "architecture": "SapphireRapids"},
+      {"user_api": "openmp", "internal_api": "openmp"}], SMALL_MATRIX_BOUND),
+    ([{"user_api": "blas", "internal_api": "openblas", "architecture": "Haswell"}], None),
+    ([{"user_api": "blas", "internal_api": "openblas", "architecture": "Zen"}], None),
+    ([{"user_api": "blas", "internal_api": "mkl"}], None),
+    ([{"user_api": "blas", "internal_api": "openblas", "architecture": "SkylakeX"},
+      {"user_api": "blas", "internal_api": "openblas", "architecture": "Haswell"}], None),
+    ([], None),
+])
+def test_small_matrix_bound_from_the_loaded_blas(libraries, expect, monkeypatch):
+    monkeypatch.setattr(threadpoolctl, "threadpool_info", lambda: libraries)
+    small_matrix_bound.cache_clear()
+    try:
+        assert small_matrix_bound() == expect
+    finally:
+        small_matrix_bound.cache_clear()

@@ -1,0 +1,77 @@
+"""The scan's skinny products ``xᵀS``, a block of variants by every sample by ~30 columns,
+in panels of samples that OpenBLAS runs on its small-matrix kernels.
+
+For a product of M·N·K ≤ 100³ OpenBLAS takes a separate path on the cores it has
+small-matrix kernels for (SkylakeX and the AVX-512 cores after it, which its runtime
+dispatch also picks on AMD Zen 4): no packing of either operand into its blocked layout.
+One block of the scan (48 variants × 10,000 samples × 28 columns) is 13 times that bound,
+and repacking S, a few MB, on every call of the general path costs about as much as the
+arithmetic. Cut into 14 panels of ~715 samples, the same product took 30 % less CPU in
+float64 and 25 % less in float32 (``python benchmarks/gwas_product.py``, round 10 of
+``benchmarks/results/gwas.md``). On a BLAS without that path the panels would only add
+calls, so they are used where threadpoolctl reports OpenBLAS on one of those cores.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+__all__ = ["SMALL_MATRIX_CORES", "SMALL_MATRIX_BOUND", "MIN_PANEL", "small_matrix_bound",
+           "panel_size", "skinny_product"]
+
+# OpenBLAS cores (``openblas_get_corename``, lower case) with small-matrix gemm kernels,
+# and the bound their ``gemm_small_kernel_permit`` checks, M·N·K ≤ 100³.
+SMALL_MATRIX_CORES = frozenset({"skylakex", "cooperlake", "sapphirerapids"})
+SMALL_MATRIX_BOUND = 100 ** 3
+# Below a few hundred samples a panel, the calls cost more than the packing they save
+# (float32 was slower than one call at 128 samples a panel, faster from 256).
+MIN_PANEL = 256
+
+
+@functools.cache
+def small_matrix_bound() -> int | None:
+    """``SMALL_MATRIX_BOUND`` when every BLAS loaded in this process is OpenBLAS on a core
+    with small-matrix kernels, else None (another BLAS, another core, or none found)."""
+    from threadpoolctl import threadpool_info
+
+    blas = [lib for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    if blas and all(lib.get("internal_api") == "openblas"
+                    and str(lib.get("architecture", "")).lower() in SMALL_MATRIX_CORES
+                    for lib in blas):
+        return SMALL_MATRIX_BOUND
+    return None
+
+
+def panel_size(m: int, n: int, d: int, bound: int | None) -> int | None:
+    """Samples per panel for an (m, n) @ (n, d) product, each panel's M·N·K within
+    ``bound``, the panels as equal as can be; None when one call is better: no bound, all
+    n samples within it already, or panels under ``MIN_PANEL`` samples."""
+    if bound is None or m < 1 or d < 1:
+        return None
+    widest = bound // (m * d)
+    if widest >= n or widest < MIN_PANEL:
+        return None
+    panels = -(-n // widest)
+    return -(-n // panels)
+
+
+def skinny_product(at: np.ndarray, s: np.ndarray, bound: int | None) -> np.ndarray:
+    """``at @ s`` for ``at`` (m, n) and ``s`` (n, d) of one float dtype: summed in float64
+    over panels of samples (see ``panel_size``), or one call's result as it is. ``at`` may
+    be a strided view, such as the transpose of an F-order decode buffer."""
+    m, n = at.shape
+    if s.shape[0] != n:
+        raise ValueError(f"Expected a matrix with {n} rows, got {s.shape}")
+    d = s.shape[1]
+    k = panel_size(m, n, d, bound)
+    if k is None:
+        return at @ s
+    whole = (n // k) * k
+    # (panels, m, k) and (panels, k, d) views: one batched matmul, one BLAS call a panel
+    stacked = np.matmul(at[:, :whole].reshape(m, -1, k).transpose(1, 0, 2),
+                        s[:whole].reshape(-1, k, d))
+    out = stacked.sum(axis=0, dtype=np.float64)
+    if whole < n:
+        out += at[:, whole:] @ s[whole:]
+    return out
