@@ -22,7 +22,8 @@ from threadpoolctl import threadpool_limits
 
 from zoo.evaluate.bedfile import BedChunks, block_buffer, write_bfile
 from zoo.evaluate.bedtables import _COUNT_TABLE
-from zoo.evaluate.skinny import panel_size, skinny_product, small_matrix_bound
+from zoo.evaluate.skinny import (SMALL_MATRIX_BOUND, panel_size, skinny_product,
+                                 small_matrix_bound)
 
 
 def _best(func, repeats: int = 5) -> float:
@@ -78,6 +79,14 @@ def main(n: int, m: int) -> None:
                 cells.append(f"{panel} ({k}): {seconds:.3f}")
             print(f"{dtype} xT S per {m} variants, S of 28 columns, in panels of at most N "
                   f"samples (as cut): " + ", ".join(cells))
+            cells = []
+            for d in (28, 32):
+                s = np.random.default_rng(2).standard_normal((n, d)).astype(dtype)
+                seconds = _best(lambda: [skinny_product(x.T, s, SMALL_MATRIX_BOUND)
+                                         for _ in range(m // step)])
+                cells.append(f"{d}: {seconds:.3f}")
+            print(f"{dtype} xT S per {m} variants in panels within 100^3, by columns of S: "
+                  + ", ".join(cells))
         print(f"small_matrix_bound() here: {small_matrix_bound()} "
               f"(OpenBLAS core: {_openblas_core()})")
         # BedChunks.product as the scan runs it, without panels (chunks.blas_bound = None)
