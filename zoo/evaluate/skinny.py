@@ -8,8 +8,8 @@ blocked layout. One block of the scan (48 variants × 10,000 samples × 28 colum
 times that bound. Cut into 14 panels of 715 samples, the same products of 20,480 variants
 took 0.218 CPU-s instead of 0.325 in float64 and 0.121 instead of 0.168 in float32
 (``python benchmarks/gwas_product.py``, round 10 of ``benchmarks/results/gwas.md``).
-Past the bound, panels only add calls, so they are used where threadpoolctl reports
-OpenBLAS on one of those cores.
+Past the bound, panels only add calls, so they are used where numpy's BLAS is OpenBLAS
+on one of those cores (threadpoolctl reports the core).
 """
 from __future__ import annotations
 
@@ -31,16 +31,34 @@ MIN_PANEL = 256
 
 @functools.cache
 def small_matrix_bound() -> int | None:
-    """``SMALL_MATRIX_BOUND`` when every BLAS loaded in this process is OpenBLAS on a core
-    with small-matrix kernels, else None (another BLAS, another core, or none found)."""
+    """``SMALL_MATRIX_BOUND`` when numpy's BLAS, the one ``@`` calls, is OpenBLAS on a core
+    with small-matrix kernels, else None (another BLAS, another core, or not found).
+
+    Other BLAS libraries in the process (scipy's, the one TensorFlow loads) do not count:
+    they run none of these products, and the panels must not depend on what else was
+    imported, or ``zoo gwas`` in a session that loaded TensorFlow would sum in another
+    order than the command line and write other last digits."""
     from threadpoolctl import threadpool_info
 
-    blas = [lib for lib in threadpool_info() if lib.get("user_api") == "blas"]
-    if blas and all(lib.get("internal_api") == "openblas"
-                    and str(lib.get("architecture", "")).lower() in SMALL_MATRIX_CORES
-                    for lib in blas):
+    built = _numpy_blas_build()
+    if built is None or "openblas" not in built[0].lower():
+        return None
+    cores = {str(lib.get("architecture", "")).lower() for lib in threadpool_info()
+             if lib.get("user_api") == "blas" and lib.get("internal_api") == "openblas"
+             and str(lib.get("version")) == built[1]}
+    if len(cores) == 1 and cores <= SMALL_MATRIX_CORES:
         return SMALL_MATRIX_BOUND
     return None
+
+
+def _numpy_blas_build() -> tuple[str, str] | None:
+    """(name, version) of the BLAS numpy was built against, from ``numpy.show_config``'s
+    data (numpy ≥ 1.26); threadpoolctl reports the same version for the loaded library."""
+    try:
+        blas = np.__config__.CONFIG["Build Dependencies"]["blas"]
+        return str(blas["name"]), str(blas["version"])
+    except (AttributeError, KeyError, TypeError):
+        return None
 
 
 def panel_size(m: int, n: int, d: int, bound: int | None) -> int | None:

@@ -68,22 +68,41 @@ def test_skinny_product_names_a_mismatch():
         skinny_product(np.zeros((4, 10)), np.zeros((9, 3)), SMALL_MATRIX_BOUND)
 
 
-@pytest.mark.parametrize("libraries, expect", [
-    ([{"user_api": "blas", "internal_api": "openblas", "architecture": "SkylakeX"}],
+NUMPY_BLAS = ("scipy-openblas", "0.3.31.188.0")
+
+
+def _openblas(core: str, version: str = NUMPY_BLAS[1]) -> dict:
+    return {"user_api": "blas", "internal_api": "openblas", "architecture": core,
+            "version": version}
+
+
+@pytest.mark.parametrize("built, libraries, expect", [
+    (NUMPY_BLAS, [_openblas("SkylakeX")], SMALL_MATRIX_BOUND),
+    (NUMPY_BLAS, [_openblas("SapphireRapids"), {"user_api": "openmp", "internal_api": "openmp"}],
      SMALL_MATRIX_BOUND),
-    ([{"user_api": "blas", "internal_api": "openblas", "architecture": "SapphireRapids"},
-      {"user_api": "openmp", "internal_api": "openmp"}], SMALL_MATRIX_BOUND),
-    ([{"user_api": "blas", "internal_api": "openblas", "architecture": "Haswell"}], None),
-    ([{"user_api": "blas", "internal_api": "openblas", "architecture": "Zen"}], None),
-    ([{"user_api": "blas", "internal_api": "mkl"}], None),
-    ([{"user_api": "blas", "internal_api": "openblas", "architecture": "SkylakeX"},
-      {"user_api": "blas", "internal_api": "openblas", "architecture": "Haswell"}], None),
-    ([], None),
+    # another OpenBLAS loaded later (TensorFlow's, on an older core table) does not count
+    (NUMPY_BLAS, [_openblas("SkylakeX"), _openblas("Zen", "0.3.15")], SMALL_MATRIX_BOUND),
+    (NUMPY_BLAS, [_openblas("Haswell"), _openblas("SkylakeX", "0.3.30")], None),
+    (NUMPY_BLAS, [_openblas("Zen")], None),
+    (NUMPY_BLAS, [_openblas("SkylakeX", "0.3.30")], None),          # numpy's not found
+    (NUMPY_BLAS, [_openblas("SkylakeX"), _openblas("Haswell")], None),    # which is numpy's?
+    (NUMPY_BLAS, [], None),
+    (("mkl-sdl", "2023.1"), [{"user_api": "blas", "internal_api": "mkl", "version": "2023.1"}],
+     None),
+    (None, [_openblas("SkylakeX")], None),                           # numpy's build unknown
 ])
-def test_small_matrix_bound_from_the_loaded_blas(libraries, expect, monkeypatch):
+def test_small_matrix_bound_from_numpys_blas(built, libraries, expect, monkeypatch):
     monkeypatch.setattr(threadpoolctl, "threadpool_info", lambda: libraries)
+    monkeypatch.setattr(skinny, "_numpy_blas_build", lambda: built)
     small_matrix_bound.cache_clear()
     try:
         assert small_matrix_bound() == expect
     finally:
         small_matrix_bound.cache_clear()
+
+
+def test_numpys_blas_is_found_here():
+    """This numpy reports the BLAS it was built against, and threadpoolctl finds it loaded."""
+    name, version = skinny._numpy_blas_build()
+    assert any(lib.get("user_api") == "blas" and str(lib.get("version")) == version
+               for lib in threadpoolctl.threadpool_info()), (name, version)
