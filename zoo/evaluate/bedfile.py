@@ -305,9 +305,9 @@ class BedChunks:
         return {"prod": prod, "obs": obs, "mean": mean, "sumsq": sumsq, "missing": missing}
 
     def _padded_columns(self, stacked: np.ndarray) -> np.ndarray:
-        """float32 ``stacked`` with zero columns up to a multiple of 16 (made once), for the
-        one-call product of a block (in sample panels, see ``skinny.py``, 28 columns ran
-        as fast as 32, ``benchmarks/gwas_product.py``): this
+        """float32 ``stacked`` with zero columns up to a multiple of 16 (made once), for a
+        block multiplied in one call; in sample panels (``skinny.py``) 28 columns ran as
+        fast as 32 and ``product`` leaves them unpadded. In one call this
         skinny sgemm (48 variants × 10,000 samples a block) took 8 % longer with 28 columns
         than with 32, and 16–39 % longer with 27 or 29–31 (OpenBLAS 0.3.31, alone; 1.5 % of
         the whole product; ``benchmarks/gwas_product.py``); float64 gained nothing. The

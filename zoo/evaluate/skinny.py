@@ -24,8 +24,8 @@ __all__ = ["SMALL_MATRIX_CORES", "SMALL_MATRIX_BOUND", "MIN_PANEL", "small_matri
 # and the bound their ``gemm_small_kernel_permit`` checks, M·N·K ≤ 100³.
 SMALL_MATRIX_CORES = frozenset({"skylakex", "cooperlake", "sapphirerapids"})
 SMALL_MATRIX_BOUND = 100 ** 3
-# Below a few hundred samples a panel, the calls cost more than the packing they save
-# (float32 was slower than one call at 128 samples a panel, faster from 256).
+# The smallest panel measured faster than one call in both precisions
+# (benchmarks/gwas_product.py); narrower panels mean ever more calls for the same work.
 MIN_PANEL = 256
 
 

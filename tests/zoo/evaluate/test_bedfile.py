@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from zoo.evaluate import skinny
 from zoo.evaluate._kernels.bed import (BYTE_TABLE, decode_centre, decode_centre_all,
                                        missing_positions)
 from zoo.evaluate._kernels.genotypes import centre_impute
 from zoo.evaluate.bedfile import BedChunks, block_buffer
 from zoo.evaluate.bedtables import called_counts, decode_counts, missing_rows, padded_rows
 from zoo.evaluate.gwas import GwasConfig, run_gwas
-from zoo.evaluate import skinny
 from zoo.evaluate.skinny import panel_size
 
 
