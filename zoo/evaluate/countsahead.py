@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.evaluate.bedfile import line_count, fileset
+from zoo.evaluate.bedfile import fileset, line_count
 from zoo.evaluate.bedtables import called_counts
 
 __all__ = ["CountsAhead"]
